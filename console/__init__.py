@@ -1,0 +1,60 @@
+"""martech-console: the public plugin API.
+
+Connector plugins (built-in and third-party alike) import only what this module exports.
+Everything else in ``console`` is internal and may change.
+"""
+
+from console.campaign import UTM_PARAMS, campaign_from_params, query_params, url_path
+from console.contract import Connector, CredentialField, EventFormat, Registration
+from console.errors import (
+    AuthError,
+    ConnectorError,
+    ConsoleError,
+    InputError,
+    PayloadError,
+    RateLimitError,
+    RemoteError,
+)
+from console.events import (
+    EVENT_TYPES,
+    Campaign,
+    ClickId,
+    Event,
+    corrected_timestamp,
+    parse_time,
+    rejected_event,
+    stable_id,
+    utc_now,
+)
+from console.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EVENT_TYPES",
+    "UTM_PARAMS",
+    "AuthError",
+    "Campaign",
+    "ClickId",
+    "Connector",
+    "ConnectorError",
+    "ConsoleError",
+    "CredentialField",
+    "Event",
+    "EventFormat",
+    "InputError",
+    "PayloadError",
+    "RateLimitError",
+    "Registration",
+    "RemoteError",
+    "__version__",
+    "campaign_from_params",
+    "corrected_timestamp",
+    "hookimpl",
+    "parse_time",
+    "query_params",
+    "rejected_event",
+    "stable_id",
+    "url_path",
+    "utc_now",
+]

@@ -1,0 +1,56 @@
+"""The ``martech`` command line: thin commands that parse, call the engines and print."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from console import __version__
+from console.cli.context import AppContext
+from console.cli.events_cmd import events
+from console.cli.plugins_cmd import plugins
+from console.cli.replay_cmd import replay
+from console.errors import ConsoleError
+from console.host import PluginHost
+from console.settings import Settings
+
+
+class ConsoleGroup(click.Group):
+    """A click group that turns the console's typed errors into one clean line and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ConsoleError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def create_cli() -> click.Group:
+    """Build the ``martech`` command group with the built-in commands."""
+
+    @click.group(cls=ConsoleGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(__version__, "-V", "--version", prog_name="martech")
+    def cli() -> None:
+        """martech-console: debug marketing tracking from the terminal.
+
+        Live event streams, click-ID/UTM checks and first/last-touch debugging for
+        Segment, Amplitude, Snowplow and any connector plugin.
+        """
+
+    for command in (plugins, replay, events):
+        cli.add_command(command)
+    return cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``martech`` script."""
+    try:
+        settings = Settings.load()
+    except ConsoleError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    host = PluginHost(allow=settings.load_plugins, block=settings.block_plugins).discover()
+    cli = create_cli()
+    host.add_commands(cli)
+    cli.main(args=argv, prog_name="martech", obj=AppContext(settings, host))

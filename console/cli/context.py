@@ -1,0 +1,55 @@
+"""What every command gets: the settings, the plugin host, and a way to open the warehouse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from console.host import PluginHost
+from console.settings import Settings
+from console.taxonomy.clickids import ClickIdRegistry, load_click_id_registry
+from console.warehouse import Warehouse
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class AppContext:
+    """Services built once in ``main`` and handed to each command through click's ``obj``."""
+
+    settings: Settings
+    host: PluginHost
+    _registry: ClickIdRegistry | None = field(default=None, repr=False)
+
+    def warehouse(self, db: Path | None) -> Warehouse:
+        """Open the warehouse named by ``--db``, else the settings' default."""
+        return Warehouse(db or self.settings.db_path)
+
+    def click_ids(self) -> ClickIdRegistry:
+        """The click-ID registry of the configured taxonomy."""
+        if self._registry is None:
+            self._registry = load_click_id_registry(self.settings.taxonomy_path)
+        return self._registry
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def db_option(func: F) -> F:
+    """The ``--db PATH`` option every warehouse command takes."""
+    return click.option(
+        "--db",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Warehouse file (default: MARTECH_DB, config, or the user data dir).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    """The ``--json`` flag: machine-readable output for CI."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
+        func
+    )

@@ -1,0 +1,99 @@
+"""``martech events``: read events back from the warehouse."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from console.cli.context import AppContext, db_option, json_option, pass_app
+from console.cli.output import print_json, print_table
+from console.events import Event, event_to_dict, format_time
+from console.warehouse import EventQuery
+
+_RELATIVE = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class SinceType(click.ParamType):
+    """An ISO-8601 date/time, or a relative age such as ``30m``, ``6h``, ``7d``."""
+
+    name = "ISO|AGE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        match = _RELATIVE.match(text)
+        if match:
+            return datetime.now(UTC) - timedelta(**{_UNITS[match[2]]: int(match[1])})
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(
+                f"{text!r} is neither ISO-8601 (2026-06-01T12:00) nor an age (7d)", param, ctx
+            )
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+@click.command()
+@db_option
+@click.option("--user", help="User id or anonymous id: all events across linked identities.")
+@click.option("--source", help="Connector that received the event (segment, amplitude, ...).")
+@click.option("--type", "type_", help="Event type: track, page, screen, identify, alias, group.")
+@click.option("--event", help="Event name, e.g. 'Order Completed'.")
+@click.option("--campaign", help="utm_campaign value.")
+@click.option("--click-id", help="A click-ID value or network (google, meta, linkedin, ...).")
+@click.option("--since", type=SinceType(), help="Only events at or after this time.")
+@click.option("--rejected", is_flag=True, help="Only events stored as rejected.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1_000_000))
+@json_option
+@pass_app
+def events(
+    app: AppContext,
+    db: Path | None,
+    user: str | None,
+    source: str | None,
+    type_: str | None,
+    event: str | None,
+    campaign: str | None,
+    click_id: str | None,
+    since: datetime | None,
+    rejected: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """The latest events matching the filters, oldest first."""
+    query = EventQuery(
+        user=user, source=source, type=type_, event=event, campaign=campaign,
+        click_id=click_id, since=since, limit=limit, validity="rejected" if rejected else None,
+    )  # fmt: skip
+    with app.warehouse(db) as warehouse:
+        found = warehouse.query(query)
+    if as_json:
+        print_json([event_to_dict(e) for e in found])
+        return
+    print_table(
+        ["time", "source", "type", "event/page", "user", "campaign", "click", "valid"],
+        [_row(e) for e in found],
+    )
+
+
+def _row(event: Event) -> list[str]:
+    c = event.campaign
+    campaign = "/".join(v or "-" for v in (c.source, c.medium, c.name)) if not c.is_empty() else ""
+    click_ = event.click_id
+    return [
+        format_time(event.timestamp),
+        event.source,
+        event.type,
+        event.event or event.path or "",
+        event.actor_id or "",
+        campaign,
+        click_.network or click_.param if click_ else "",
+        "ok" if event.validity == "ok" else "REJECTED",
+    ]

@@ -1,0 +1,100 @@
+"""``martech plugins``: what the plugin host found, and what failed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from console.cli.context import AppContext, json_option, pass_app
+from console.cli.output import print_json
+from console.credentials import CredentialStore
+from console.host import PluginHost
+
+
+def plugin_listing(host: PluginHost, store: CredentialStore) -> dict[str, Any]:
+    """Every plugin with its connectors, capabilities, hooks and failures (no secret values)."""
+    connectors = host.connectors()
+    listing = []
+    for info in host.plugins():
+        owned = [reg.item for reg in connectors.values() if reg.plugin == info.name]
+        listing.append(
+            {
+                "name": info.name,
+                "module": info.module,
+                "distribution": info.distribution,
+                "version": info.version,
+                "loaded": info.loaded,
+                "hooks": info.hooks,
+                "connectors": [
+                    {
+                        "name": c.name,
+                        "display_name": c.display_name,
+                        "description": c.description,
+                        "docs_url": c.docs_url,
+                        "capabilities": host.capabilities(c.name),
+                        "credentials": [
+                            {
+                                "name": cred.name,
+                                "label": cred.label,
+                                "secret": cred.secret,
+                                "required": cred.required,
+                                "env": c.env_var(cred),
+                                "status": store.origin(c, cred),
+                            }
+                            for cred in c.credentials
+                        ],
+                    }
+                    for c in owned
+                ],
+                "failures": [
+                    {"phase": f.phase, "error": f.error} for f in host.failures_of(info.name)
+                ],
+            }
+        )
+    return {
+        "plugins": listing,
+        "failures": [
+            {"plugin": f.plugin, "phase": f.phase, "error": f.error} for f in host.failures
+        ],
+        "skipped": sorted(host.skipped),
+    }
+
+
+@click.command()
+@json_option
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of plugin failures.")
+@pass_app
+def plugins(app: AppContext, as_json: bool, verbose: bool) -> None:
+    """List plugins and their connectors; failures go to stderr (exit code stays 0)."""
+    listing = plugin_listing(app.host, CredentialStore())
+    if as_json:
+        print_json(listing)
+    else:
+        _print_listing(listing)
+    for failure in app.host.failures:
+        click.echo(
+            f"plugin {failure.plugin!r} failed in {failure.phase}: {failure.error}", err=True
+        )
+        if verbose:
+            click.echo(failure.detail, err=True)
+
+
+def _print_listing(listing: dict[str, Any]) -> None:
+    for plugin in listing["plugins"]:
+        where = plugin["distribution"] or plugin["module"]
+        state = "" if plugin["loaded"] else click.style("  NOT LOADED", fg="red")
+        click.echo(
+            f"{click.style(plugin['name'], bold=True)} {plugin['version'] or ''} ({where}){state}"
+        )
+        for connector in plugin["connectors"]:
+            caps = ", ".join(connector["capabilities"]) or "metadata only"
+            click.echo(f"  {connector['display_name']} [{connector['name']}]: {caps}")
+            for cred in connector["credentials"]:
+                click.echo(f"    credential {cred['name']}: {cred['status']} (env {cred['env']})")
+        if plugin["hooks"]:
+            click.echo(f"  hooks: {', '.join(plugin['hooks'])}")
+        for failure in plugin["failures"]:
+            click.echo(click.style(f"  FAILED in {failure['phase']}: {failure['error']}", fg="red"))
+    if listing["skipped"]:
+        click.echo(f"skipped by allow/block lists: {', '.join(listing['skipped'])}")

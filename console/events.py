@@ -1,0 +1,196 @@
+"""The normalized Event: one model every source maps into (Segment's spec as the lingua franca).
+
+Events are msgspec Structs: decoding a stored row or an NDJSON line into one is several times
+faster than building a dataclass from a dict (see ``bench/bench_event_model.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import msgspec
+
+from console.errors import PayloadError
+
+EventType = Literal["track", "page", "screen", "identify", "alias", "group"]
+EVENT_TYPES: frozenset[str] = frozenset({"track", "page", "screen", "identify", "alias", "group"})
+Validity = Literal["ok", "rejected"]
+
+UTM_FIELDS: tuple[str, ...] = ("source", "medium", "name", "content", "term", "id")
+"""Campaign fields, named as in Segment's ``context.campaign`` (``name`` is utm_campaign)."""
+
+
+class Campaign(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The campaign a visit carried: utm_source/medium/campaign/content/term/id."""
+
+    source: str | None = None
+    medium: str | None = None
+    name: str | None = None
+    content: str | None = None
+    term: str | None = None
+    id: str | None = None
+
+    def is_empty(self) -> bool:
+        """True when no campaign parameter is set."""
+        return not any(getattr(self, f) for f in UTM_FIELDS)
+
+
+class ClickId(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An ad-network click ID found on the event (``gclid=...`` -> network ``google``)."""
+
+    param: str
+    value: str
+    network: str | None = None
+    found_in: str | None = None
+    """Where it was found: ``page_url``, ``search``, ``properties``, ``user_properties``."""
+
+
+class Event(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One normalized event, from whichever vendor format it arrived in."""
+
+    source: str
+    """The connector that decoded it (``segment``, ``amplitude``, ...)."""
+    message_id: str
+    type: str
+    timestamp: datetime
+    """The corrected time: ``received_at - (sent_at - original_timestamp)`` when all known."""
+    event: str | None = None
+    anonymous_id: str | None = None
+    user_id: str | None = None
+    previous_id: str | None = None
+    group_id: str | None = None
+    original_timestamp: datetime | None = None
+    sent_at: datetime | None = None
+    received_at: datetime | None = None
+    page_url: str | None = None
+    path: str | None = None
+    referrer: str | None = None
+    title: str | None = None
+    search: str | None = None
+    campaign: Campaign = msgspec.field(default_factory=Campaign)
+    click_ids: list[ClickId] = msgspec.field(default_factory=list)
+    properties: dict[str, Any] = msgspec.field(default_factory=dict)
+    traits: dict[str, Any] = msgspec.field(default_factory=dict)
+    context: dict[str, Any] = msgspec.field(default_factory=dict)
+    raw: Any = None
+    validity: str = "ok"
+    errors: list[str] = msgspec.field(default_factory=list)
+
+    @property
+    def actor_id(self) -> str | None:
+        """The id a person would look this event up by: user id, else anonymous id."""
+        return self.user_id or self.anonymous_id
+
+    @property
+    def click_id(self) -> ClickId | None:
+        """The first click ID found, if any."""
+        return self.click_ids[0] if self.click_ids else None
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Event)
+
+
+def encode_event(event: Event) -> bytes:
+    """Serialize an Event to JSON bytes (the warehouse's and NDJSON's form)."""
+    return _encoder.encode(event)
+
+
+def decode_event(data: bytes | str) -> Event:
+    """Parse JSON produced by :func:`encode_event` back into an Event."""
+    return _decoder.decode(data)
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """A JSON-ready dict of the event (timestamps as ISO-8601 strings)."""
+    return msgspec.to_builtins(event)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def parse_time(value: Any, *, field: str) -> datetime | None:
+    """Read an ISO-8601 string or epoch number (s or ms) into an aware UTC datetime.
+
+    Raises PayloadError naming ``field`` when the value is present but unreadable.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise PayloadError(f"expected a timestamp, got {value!r}", field=field)
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 1e11 else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise PayloadError(f"timestamp {value!r} is out of range", field=field) from None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return parse_time(int(text), field=field)
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise PayloadError(
+                f"{value!r} is not an ISO-8601 timestamp",
+                field=field,
+                hint="send e.g. 2026-05-01T12:00:00.000Z",
+            ) from None
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    raise PayloadError(f"expected a timestamp, got {type(value).__name__}", field=field)
+
+
+def corrected_timestamp(
+    original: datetime | None, sent_at: datetime | None, received_at: datetime
+) -> datetime:
+    """Segment's clock-skew correction: ``received_at - (sent_at - original)``.
+
+    Falls back to ``original`` when the send time is unknown, else to ``received_at``.
+    """
+    if original is not None and sent_at is not None:
+        return received_at - (sent_at - original)
+    return original or received_at
+
+
+def stable_id(*parts: str | bytes) -> str:
+    """A deterministic id from content, for records that arrive without one."""
+    digest = hashlib.blake2b(digest_size=12)
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def rejected_event(
+    source: str,
+    raw: Any,
+    reason: str,
+    *,
+    received_at: datetime | None = None,
+    message_id: str | None = None,
+) -> Event:
+    """An event that could not be decoded: kept with its raw payload and the reason."""
+    received = received_at or utc_now()
+    if not message_id:
+        message_id = "rejected-" + stable_id(source, msgspec.json.encode(raw))
+    return Event(
+        source=source,
+        message_id=message_id,
+        type="rejected",
+        timestamp=received,
+        received_at=received,
+        raw=raw,
+        validity="rejected",
+        errors=[reason],
+    )
+
+
+def format_time(value: datetime | None) -> str:
+    """ISO-8601 UTC with milliseconds and ``Z``, or an empty string."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -1,0 +1,53 @@
+"""The plugin contract: every hook a martech-console plugin can implement.
+
+Hooks hand objects over through a ``register`` callback, so the host can stamp each
+registration with the plugin that made it and isolate a plugin that raises. Hooks are
+always called with keyword arguments, so they can grow new arguments without breaking
+existing plugins (pluggy passes only the arguments an implementation names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+import pluggy
+
+from console.contract import Connector, EventFormat
+
+PROJECT = "martech_console"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    """Register connector classes (subclasses of :class:`console.Connector`).
+
+    Call ``register(MyConnector)`` once per connector. The class carries metadata only:
+    name, display name, description, documentation link and declared credential fields.
+    Return value: ignored.
+    """
+
+
+@hookspec
+def register_event_formats(register: Callable[[EventFormat], None]) -> None:
+    """Register record formats that ``martech replay`` can load.
+
+    Call ``register(EventFormat(...))`` with the connector name the format belongs to. A
+    registered format makes that connector a *source*. Return value: ignored.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add CLI subcommands to the ``martech`` group (e.g. a remote tool's trigger).
+
+    Use ``@cli.command()`` as usual. A command whose name is already taken is not added,
+    and the clash is recorded as a failure of the plugin. Return value: ignored.
+    """
+
+
+HOOK_NAMES: tuple[str, ...] = ("register_connectors", "register_event_formats", "register_commands")
+"""Every hook the host calls, in the order it calls them."""

@@ -1,0 +1,261 @@
+"""PluginHost: finds plugins through entry points and keeps each one's failures to itself.
+
+pluggy alone does not isolate plugins: a raising implementation aborts the whole hook
+call, and ``load_setuptools_entrypoints`` stops at the first plugin that fails to import.
+So the host loads each entry point under its own guard and calls each implementation of a
+registration hook separately, recording failures (plugin, phase, error) instead of raising.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+from typing import Any
+
+import click
+import pluggy
+
+from console import hookspecs
+from console.contract import Connector, EventFormat, Registration
+
+ENTRY_POINT_GROUP = "martech_console"
+
+
+@dataclass(frozen=True, slots=True)
+class PluginFailure:
+    """A plugin that failed to load, or whose hook implementation raised."""
+
+    plugin: str
+    phase: str
+    """``load``, or the name of the hook that failed."""
+    error: str
+    detail: str = ""
+    """The traceback, for ``--verbose`` output; never shown by default."""
+
+
+@dataclass(slots=True)
+class PluginInfo:
+    """What the host knows about one plugin."""
+
+    name: str
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+    hooks: list[str] = field(default_factory=list)
+    loaded: bool = True
+
+
+def _guard_errors() -> tuple[type[BaseException], ...]:
+    return (Exception, SystemExit)
+
+
+class PluginHost:
+    """Discovers, loads and calls plugins; one per process, passed to whoever needs it."""
+
+    def __init__(
+        self,
+        *,
+        allow: Iterable[str] | None = None,
+        block: Iterable[str] = (),
+        group: str = ENTRY_POINT_GROUP,
+    ) -> None:
+        self.allow = set(allow) if allow is not None else None
+        self.block = set(block)
+        self.group = group
+        self.manager = pluggy.PluginManager(hookspecs.PROJECT)
+        self.manager.add_hookspecs(hookspecs)
+        self.failures: list[PluginFailure] = []
+        self.skipped: list[str] = []
+        self._plugins: dict[str, PluginInfo] = {}
+        self._collected: dict[str, list[Registration]] = {}
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def discover(self) -> PluginHost:
+        """Load every plugin of the entry-point group that the allow/block lists admit."""
+        for entry_point in entry_points(group=self.group):
+            if not self._admitted(entry_point.name):
+                self.skipped.append(entry_point.name)
+                continue
+            self._load_entry_point(entry_point)
+        return self
+
+    def _admitted(self, name: str) -> bool:
+        if name in self.block:
+            return False
+        return self.allow is None or name in self.allow
+
+    def _load_entry_point(self, entry_point: EntryPoint) -> None:
+        dist = entry_point.dist
+        distribution = dist.metadata["Name"] if dist is not None else None
+        version = dist.version if dist is not None else None
+        try:
+            module = entry_point.load()
+        except _guard_errors() as exc:
+            self._fail(entry_point.name, "load", exc)
+            self._plugins[entry_point.name] = PluginInfo(
+                entry_point.name, entry_point.value, distribution, version, loaded=False
+            )
+            return
+        self.add_plugin(module, name=entry_point.name, distribution=distribution, version=version)
+
+    def add_plugin(
+        self,
+        plugin: ModuleType | object,
+        *,
+        name: str,
+        distribution: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        """Register an already-imported plugin object (tests, or an app embedding the host)."""
+        if name in self._plugins:
+            self._fail(name, "load", ValueError(f"a plugin named {name!r} is already loaded"))
+            return
+        module_name = getattr(plugin, "__name__", type(plugin).__name__)
+        try:
+            self.manager.register(plugin, name=name)
+        except _guard_errors() as exc:
+            self._fail(name, "load", exc)
+            self._plugins[name] = PluginInfo(name, module_name, distribution, version, loaded=False)
+            return
+        hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])
+        self._plugins[name] = PluginInfo(name, module_name, distribution, version, hooks)
+        self._collected.clear()
+
+    def _fail(self, plugin: str, phase: str, exc: BaseException) -> None:
+        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        detail = "".join(traceback.format_exception(exc))
+        self.failures.append(PluginFailure(plugin, phase, message, detail))
+
+    # -- calling ---------------------------------------------------------------------------
+
+    def call_each(self, hook_name: str, build_kwargs: Callable[[str], dict[str, Any]]) -> None:
+        """Call every implementation of ``hook_name`` on its own, recording any that raise.
+
+        ``build_kwargs(plugin_name)`` makes the arguments for one plugin's call, so each
+        plugin gets its own stamped ``register`` callback.
+        """
+        caller = getattr(self.manager.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            kwargs = build_kwargs(impl.plugin_name)
+            try:
+                impl.function(*(kwargs[arg] for arg in impl.argnames))
+            except _guard_errors() as exc:
+                self._fail(impl.plugin_name, hook_name, exc)
+
+    def collect(
+        self, hook_name: str, check: Callable[[Any], None] | None = None
+    ) -> list[Registration]:
+        """Everything the plugins register through a ``register`` hook, stamped and checked.
+
+        ``check(item)`` raises to refuse an item; the refusal is recorded as the plugin's
+        failure and the item is dropped. Results are cached per host.
+        """
+        if hook_name in self._collected:
+            return self._collected[hook_name]
+        collected: list[Registration] = []
+
+        def build(plugin_name: str) -> dict[str, Any]:
+            info = self._plugins.get(plugin_name)
+
+            def register(item: Any) -> None:
+                if check is not None:
+                    try:
+                        check(item)
+                    except _guard_errors() as exc:
+                        self._fail(plugin_name, hook_name, exc)
+                        return
+                collected.append(
+                    Registration(
+                        plugin_name,
+                        info.distribution if info else None,
+                        info.version if info else None,
+                        item,
+                    )
+                )
+
+            return {"register": register}
+
+        self.call_each(hook_name, build)
+        self._collected[hook_name] = collected
+        return collected
+
+    def add_commands(self, cli: click.Group) -> None:
+        """Let plugins add CLI commands; a command whose name is taken is refused."""
+
+        def build(plugin_name: str) -> dict[str, Any]:
+            return {"cli": _PluginCommands(self, plugin_name, cli)}
+
+        self.call_each("register_commands", build)
+
+    # -- what plugins registered -----------------------------------------------------------
+
+    def connectors(self) -> dict[str, Registration]:
+        """Registered connector classes by connector name (first registration wins)."""
+        result: dict[str, Registration] = {}
+        for reg in self.collect("register_connectors", _check_connector):
+            name = reg.item.name
+            if name in result:
+                self._fail(
+                    reg.plugin,
+                    "register_connectors",
+                    ValueError(
+                        f"connector {name!r} is already registered by {result[name].plugin!r}"
+                    ),
+                )
+                continue
+            result[name] = reg
+        return result
+
+    def event_formats(self) -> list[Registration]:
+        """Registered replay formats, in sniffing order."""
+        regs = self.collect("register_event_formats", _check_format)
+        return sorted(regs, key=lambda reg: reg.item.priority)
+
+    def capabilities(self, connector: str) -> list[str]:
+        """What a connector can do, derived from what its plugins registered."""
+        caps = set()
+        if any(reg.item.connector == connector for reg in self.event_formats()):
+            caps.add("source")
+        return sorted(caps)
+
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin the host loaded or tried to load, by name."""
+        return [self._plugins[name] for name in sorted(self._plugins)]
+
+    def failures_of(self, plugin: str) -> list[PluginFailure]:
+        """The recorded failures of one plugin."""
+        return [failure for failure in self.failures if failure.plugin == plugin]
+
+
+class _PluginCommands(click.Group):
+    """Stands in for the ``martech`` group inside one plugin's ``register_commands``."""
+
+    def __init__(self, host: PluginHost, plugin: str, target: click.Group) -> None:
+        super().__init__(name=target.name)
+        self._host, self._plugin, self._target = host, plugin, target
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        if name in self._target.commands:
+            self._host._fail(
+                self._plugin,
+                "register_commands",
+                ValueError(f"command {name!r} already exists; choose another name"),
+            )
+            return
+        self._target.add_command(cmd, name)
+
+
+def _check_connector(item: Any) -> None:
+    if not (isinstance(item, type) and issubclass(item, Connector)):
+        raise TypeError(f"register_connectors expects a Connector subclass, got {item!r}")
+    item.check_metadata()
+
+
+def _check_format(item: Any) -> None:
+    if not isinstance(item, EventFormat):
+        raise TypeError(f"register_event_formats expects an EventFormat, got {item!r}")

@@ -1,0 +1,210 @@
+"""Replay: load an NDJSON file of events (normalized or any registered vendor format)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import msgspec
+
+from console.campaign import enrich
+from console.contract import EventFormat
+from console.errors import InputError, PayloadError
+from console.events import Event, rejected_event
+from console.host import PluginHost
+from console.taxonomy.clickids import ClickIdRegistry
+from console.warehouse import IngestResult, Warehouse
+
+BATCH_SIZE = 2000
+AUTO = "auto"
+NORMALIZED = "normalized"
+
+
+@dataclass(slots=True)
+class Malformed:
+    """A line that could not be read as JSON at all."""
+
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class ReplayReport:
+    """What a replay did: counts, plus the first problems found with their line numbers."""
+
+    path: str
+    lines: int = 0
+    result: IngestResult = field(default_factory=IngestResult)
+    malformed: list[Malformed] = field(default_factory=list)
+    malformed_count: int = 0
+    rejections: list[tuple[int, str]] = field(default_factory=list)
+    formats: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as plain data (for ``--json``)."""
+        return {
+            "path": self.path,
+            "lines": self.lines,
+            "stored": self.result.stored,
+            "duplicates": self.result.duplicates,
+            "rejected": self.result.rejected,
+            "malformed": self.malformed_count,
+            "formats": dict(self.formats),
+            "problems": [{"line": m.line, "reason": m.reason} for m in self.malformed]
+            + [{"line": line, "reason": reason} for line, reason in self.rejections],
+        }
+
+
+KEEP_PROBLEMS = 20
+
+
+class _Normalized:
+    name = NORMALIZED
+    connector = "console"
+
+    @staticmethod
+    def sniff(record: dict[str, Any]) -> bool:
+        return "message_id" in record and "source" in record
+
+    @staticmethod
+    def decode(record: dict[str, Any]) -> list[Event]:
+        try:
+            return [msgspec.convert(record, Event)]
+        except msgspec.ValidationError as exc:
+            raise PayloadError(str(exc)) from None
+
+
+class Replayer:
+    """Reads records, decodes each with its format, and ingests them in batches."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        host: PluginHost,
+        registry: ClickIdRegistry,
+        *,
+        format_name: str = AUTO,
+    ) -> None:
+        self.warehouse = warehouse
+        self.registry = registry
+        self.host = host
+        formats: list[Any] = [_Normalized, *(reg.item for reg in host.event_formats())]
+        self.plugin_of = {reg.item.name: reg.plugin for reg in host.event_formats()}
+        if format_name != AUTO:
+            formats = [f for f in formats if f.name == format_name]
+            if not formats:
+                known = ", ".join([AUTO, NORMALIZED, *self.plugin_of])
+                raise InputError(f"unknown format {format_name!r}", hint=f"choose one of: {known}")
+        self.formats = formats
+        self.forced = format_name != AUTO
+
+    def _format_for(self, record: dict[str, Any]) -> EventFormat | Any | None:
+        if self.forced:
+            return self.formats[0]
+        for fmt in self.formats:
+            if fmt.sniff(record):
+                return fmt
+        return None
+
+    def decode(self, record: Any) -> tuple[str, list[Event], str | None]:
+        """Decode one record into events; undecodable ones become rejected events."""
+        fmt = self._format_for(record) if isinstance(record, dict) else None
+        if fmt is None:
+            reason = (
+                "not a known event format"
+                if isinstance(record, dict)
+                else (f"expected a JSON object, got {type(record).__name__}")
+            )
+            return "unknown", [rejected_event("unknown", record, reason)], reason
+        try:
+            events = fmt.decode(record)
+        except PayloadError as exc:
+            reason = f"{fmt.name}: {exc}"
+            return fmt.name, [rejected_event(fmt.connector, record, reason)], reason
+        except Exception as exc:
+            plugin = self.plugin_of.get(fmt.name, "console")
+            self.host._fail(plugin, "decode", exc)
+            reason = f"{fmt.name} decoder failed: {type(exc).__name__}: {exc}"
+            return fmt.name, [rejected_event(fmt.connector, record, reason)], reason
+        for event in events:
+            if event.validity == "ok":
+                enrich(event, self.registry)
+        return fmt.name, events, None
+
+    def run(
+        self,
+        path: Path | str,
+        *,
+        progress: Callable[[int], None] | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> ReplayReport:
+        """Load every line of the file; bad lines are reported, good ones still load."""
+        report = ReplayReport(str(path))
+        batch: list[Event] = []
+        for number, raw_line, size in _lines(path):
+            if progress:
+                progress(size)
+            report.lines = number
+            if not raw_line.strip():
+                continue
+            try:
+                record = msgspec.json.decode(raw_line)
+            except msgspec.DecodeError as exc:
+                report.malformed_count += 1
+                if len(report.malformed) < KEEP_PROBLEMS:
+                    report.malformed.append(Malformed(number, _json_reason(exc, raw_line)))
+                continue
+            name, events, reason = self.decode(record)
+            report.formats[name] += 1
+            if reason and len(report.rejections) < KEEP_PROBLEMS:
+                report.rejections.append((number, reason))
+            batch.extend(events)
+            if len(batch) >= batch_size:
+                report.result.add(self.warehouse.ingest(batch))
+                batch = []
+        report.result.add(self.warehouse.ingest(batch))
+        return report
+
+
+def _json_reason(exc: msgspec.DecodeError, line: bytes) -> str:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return f"not UTF-8 text (byte {err.start})"
+    return f"invalid JSON ({exc})"
+
+
+def _lines(path: Path | str) -> Iterator[tuple[int, bytes, int]]:
+    """(line number, line bytes, bytes consumed) for a file, ``-`` (stdin) or a .gz file."""
+    stream: IO[bytes]
+    if str(path) == "-":
+        stream = sys.stdin.buffer
+    else:
+        path = Path(path)
+        if path.is_dir():
+            raise InputError(f"{path} is a directory", hint="replay takes an NDJSON file")
+        try:
+            stream = open(path, "rb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            raise InputError(f"{path} does not exist") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+        if path.suffix == ".gz":
+            stream = io.BufferedReader(gzip.GzipFile(fileobj=stream))  # type: ignore[arg-type]
+    try:
+        for number, line in enumerate(stream, start=1):
+            yield number, line, len(line)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+__all__ = ["Malformed", "ReplayReport", "Replayer"]

@@ -1,0 +1,299 @@
+"""Warehouse: the one SQLite file that holds every event the console has seen."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from console.errors import WarehouseError
+from console.events import Event
+from console.warehouse.keys import id_key, message_key
+from console.warehouse.rows import INSERT_SQL, event_row, row_event, to_ms
+from console.warehouse.schema import migrations
+
+CHUNK = 500
+"""Ids per ``IN (...)`` lookup."""
+MAX_IDENTITIES = 1000
+"""How many linked ids one person may have before the identity walk stops."""
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """What one ``ingest`` call did."""
+
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    """Of the stored events, how many were stored as rejected (with reasons)."""
+    events: list[Event] = field(default_factory=list)
+    """The events newly stored, in order (duplicates left out)."""
+
+    def add(self, other: IngestResult) -> None:
+        """Accumulate another result's counts (not its events)."""
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+
+
+@dataclass(slots=True)
+class EventQuery:
+    """Filters for reading events back; every filter is optional."""
+
+    user: str | None = None
+    """A user id or anonymous id: all events of that person across linked identities."""
+    source: str | None = None
+    type: str | None = None
+    event: str | None = None
+    campaign: str | None = None
+    click_id: str | None = None
+    """A click-ID value or network name (``google``, ``meta``, ...)."""
+    since: datetime | None = None
+    until: datetime | None = None
+    validity: str | None = None
+    limit: int = 100
+
+
+class Warehouse:
+    """A SQLite warehouse file in WAL mode, its schema kept current by migrations.
+
+    One instance per process, shared by the collector, the TUI and the CLI; its methods
+    are safe to call from several threads (they take turns on one connection).
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self.conn = _connect(self.path)
+        self.db = Database(self.conn)
+        try:
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise WarehouseError(
+                f"{self.path} is not a martech-console warehouse ({exc})",
+                hint="point --db at another file, or move this one away",
+            ) from None
+
+    def close(self) -> None:
+        """Close the file (pending transactions are already committed)."""
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def ingest(self, events: Sequence[Event]) -> IngestResult:
+        """Store events durably in one transaction; a message id already stored is skipped.
+
+        Returns only once the transaction is committed, so a caller may acknowledge the
+        events to their sender as soon as it returns.
+        """
+        result = IngestResult()
+        if not events:
+            return result
+        keys = [message_key(event.source, event.message_id) for event in events]
+        with self._lock:
+            stored_ids = self._existing(keys)
+            rows = []
+            for event, key in zip(events, keys, strict=True):
+                ident = (event.source, event.message_id)
+                holder = stored_ids.get(key)
+                if holder == ident:
+                    result.duplicates += 1
+                    continue
+                # A hash collision with a different id: store without a dedupe key.
+                row_key = key if holder is None else None
+                stored_ids[key] = holder or ident
+                rows.append(event_row(event, row_key))
+                result.events.append(event)
+                result.rejected += event.validity == "rejected"
+            result.stored = len(rows)
+            try:
+                with self.conn:
+                    self.conn.executemany(INSERT_SQL, rows)
+                    self._link_identities(result.events)
+            except sqlite3.DatabaseError as exc:
+                raise WarehouseError(f"could not write to {self.path}: {exc}") from None
+        return result
+
+    def _existing(self, keys: list[int]) -> dict[int, tuple[str, str]]:
+        found: dict[int, tuple[str, str]] = {}
+        unique = list(set(keys))
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for key, source, message_id in self.conn.execute(
+                "SELECT message_key, source, message_id FROM events "
+                f"WHERE message_key IN ({marks})",
+                chunk,
+            ):
+                found[key] = (source, message_id)
+        return found
+
+    def _link_identities(self, events: Sequence[Event]) -> None:
+        links = []
+        for event in events:
+            if event.validity != "ok" or not event.user_id:
+                continue
+            if event.type == "alias" and event.previous_id:
+                links.append((event.previous_id, event.user_id, "alias", event))
+            if event.anonymous_id:
+                via = "identify" if event.type == "identify" else "event"
+                links.append((event.anonymous_id, event.user_id, via, event))
+        if links:
+            self.conn.executemany(
+                """
+                INSERT INTO identities (linked_id, user_id, via, message_id, ts)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (linked_id, user_id) DO UPDATE SET
+                    via = excluded.via, message_id = excluded.message_id, ts = excluded.ts
+                WHERE excluded.ts < identities.ts
+                """,
+                [
+                    (linked, user, via, event.message_id, to_ms(event.timestamp))
+                    for linked, user, via, event in links
+                    if linked != user
+                ],
+            )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def identity_ids(self, ident: str) -> list[str]:
+        """Every id linked to ``ident`` (a user id or anonymous id), itself included."""
+        seen = {ident}
+        frontier = [ident]
+        with self._lock:
+            while frontier and len(seen) < MAX_IDENTITIES:
+                marks = ",".join("?" * len(frontier))
+                rows = self.conn.execute(
+                    f"SELECT linked_id, user_id FROM identities "
+                    f"WHERE linked_id IN ({marks}) OR user_id IN ({marks})",
+                    frontier + frontier,
+                ).fetchall()
+                frontier = [i for row in rows for i in row if i not in seen]
+                seen.update(frontier)
+        return sorted(seen)
+
+    def identity_links(self, ident: str) -> list[dict[str, Any]]:
+        """How each id linked to ``ident`` was linked: which event, when, by what kind."""
+        ids = self.identity_ids(ident)
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            cursor = self.conn.execute(
+                f"SELECT linked_id, user_id, via, message_id, ts FROM identities "
+                f"WHERE linked_id IN ({marks}) ORDER BY ts",
+                ids,
+            )
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def query(self, query: EventQuery) -> list[Event]:
+        """Events matching the query: the latest ``limit`` of them, oldest first."""
+        where, params = self._where(query)
+        sql = f"SELECT body FROM events {where} ORDER BY ts DESC, id DESC LIMIT ?"
+        with self._lock:
+            rows = self.conn.execute(sql, [*params, query.limit]).fetchall()
+        return [row_event(body) for (body,) in reversed(rows)]
+
+    def iter_events(self, query: EventQuery, batch: int = 1000) -> Iterator[Event]:
+        """Every matching event, oldest first, read in keyset-paginated batches."""
+        where, params = self._where(query)
+        joiner = "AND" if where else "WHERE"
+        last = (-(2**63), -(2**63))
+        while True:
+            with self._lock:
+                rows = self.conn.execute(
+                    f"SELECT ts, id, body FROM events {where} {joiner} (ts, id) > (?, ?) "
+                    f"ORDER BY ts, id LIMIT ?",
+                    [*params, *last, batch],
+                ).fetchall()
+            for _, _, body in rows:
+                yield row_event(body)
+            if len(rows) < batch:
+                return
+            last = (rows[-1][0], rows[-1][1])
+
+    def get(self, message_id: str, source: str | None = None) -> Event | None:
+        """One event by message id (and source, when ids could clash across vendors)."""
+        sql = "SELECT body FROM events WHERE message_id = ?"
+        params: list[Any] = [message_id]
+        if source:
+            sql, params = (
+                sql + " AND message_key = ?",
+                [message_id, message_key(source, message_id)],
+            )
+        with self._lock:
+            row = self.conn.execute(sql + " LIMIT 1", params).fetchone()
+        return row_event(row[0]) if row else None
+
+    def count(self) -> int:
+        """How many events are stored."""
+        with self._lock:
+            return self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    def _where(self, query: EventQuery) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if query.user:
+            ids = self.identity_ids(query.user)
+            keys = [id_key(i) for i in ids]
+            km, im = ",".join("?" * len(keys)), ",".join("?" * len(ids))
+            clauses.append(
+                f"(user_key IN ({km}) OR anon_key IN ({km})) "
+                f"AND (user_id IN ({im}) OR anonymous_id IN ({im}))"
+            )
+            params += keys + keys + ids + ids
+        for column, value in (
+            ("source", query.source),
+            ("type", query.type),
+            ("event", query.event),
+            ("utm_campaign", query.campaign),
+            ("validity", query.validity),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if query.click_id:
+            clauses.append("(click_id = ? OR click_network = ?)")
+            params += [query.click_id, query.click_id]
+        if query.since:
+            clauses.append("ts >= ?")
+            params.append(to_ms(query.since))
+        if query.until:
+            clauses.append("ts < ?")
+            params.append(to_ms(query.until))
+        return ("WHERE " + " AND ".join(clauses) if clauses else "", params)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    if path.is_dir():
+        raise WarehouseError(f"{path} is a directory", hint="--db takes a file path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.DatabaseError as exc:
+        raise WarehouseError(
+            f"{path} is not a martech-console warehouse ({exc})",
+            hint="point --db at another file, or move this one away",
+        ) from None
+    except OSError as exc:
+        raise WarehouseError(
+            f"cannot open {path}: {exc.strerror or exc}",
+            hint="check the path and that you may write there",
+        ) from None
+    return conn

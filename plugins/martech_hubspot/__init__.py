@@ -1,0 +1,28 @@
+"""HubSpot connector for martech-console."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from console import Connector, CredentialField, hookimpl
+
+
+class HubSpotConnector(Connector):
+    """HubSpot CRM contacts: a test-sync destination; Original/Latest Source read back."""
+
+    name = "hubspot"
+    display_name = "HubSpot"
+    description = "HubSpot CRM contacts: a test-sync destination; Original/Latest Source read back."
+    docs_url = "https://developers.hubspot.com/docs/api/crm/contacts"
+    credentials = (
+        CredentialField(
+            "private_app_token",
+            "Private app access token",
+            help="Settings > Integrations > Private apps; needs crm.objects.contacts scopes.",
+        ),
+    )
+
+
+@hookimpl
+def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    register(HubSpotConnector)

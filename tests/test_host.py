@@ -1,0 +1,94 @@
+"""The plugin host: discovery through entry points, isolation, stamping, allow/block lists."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+
+from console.host import PluginHost
+from tests.thirdparty import install_thirdparty
+
+BUILTINS = {"segment", "amplitude", "snowplow", "hubspot", "braze", "hightouch"}
+
+
+@pytest.fixture
+def thirdparty_path(tmp_path: Path) -> Iterator[Path]:
+    root = install_thirdparty(tmp_path / "site")
+    sys.path.insert(0, str(root))
+    try:
+        yield root
+    finally:
+        sys.path.remove(str(root))
+        for module in ("acme_cdp_plugin", "broken_on_import", "broken_in_hook", "misbehaving"):
+            sys.modules.pop(module, None)
+
+
+def test_builtins_are_found_through_the_entry_point_group(host: PluginHost) -> None:
+    assert {p.name for p in host.plugins()} >= BUILTINS
+    assert set(host.connectors()) >= BUILTINS
+    segment = host.connectors()["segment"]
+    assert (segment.plugin, segment.distribution) == ("segment", "martech-console")
+    assert segment.version
+    assert not host.failures
+
+
+def test_capabilities_are_derived_from_what_is_registered(host: PluginHost) -> None:
+    assert host.capabilities("segment") == ["source"]
+    assert host.capabilities("hubspot") == []
+
+
+def test_broken_plugins_are_recorded_and_the_rest_still_load(thirdparty_path: Path) -> None:
+    host = PluginHost().discover()
+    failures = {(f.plugin, f.phase): f.error for f in host.failures}
+    assert "acme-sdk is not installed" in failures[("broken_import", "load")]
+    connectors = host.connectors()
+    errors = [(f.plugin, f.phase, f.error) for f in host.failures]
+    assert any(p == "broken_hook" and "vendor metadata" in e for p, _, e in errors)
+    misbehaving = [
+        e for p, phase, e in errors if p == "misbehaving" and phase == "register_connectors"
+    ]
+    assert len(misbehaving) == 2
+    assert "must be 2-40 lowercase" in misbehaving[0]
+    assert "expects a Connector subclass" in misbehaving[1]
+    assert set(connectors) >= BUILTINS | {"acme_cdp", "fine_one"}
+    assert connectors["acme_cdp"].distribution == "thirdparty-plugins"
+    assert connectors["acme_cdp"].version == "1.0"
+    assert host.capabilities("acme_cdp") == ["source"]
+    loaded = {p.name: p.loaded for p in host.plugins()}
+    assert loaded["broken_import"] is False and loaded["acme"] is True
+
+
+def test_a_plugin_command_is_added_but_cannot_replace_a_builtin(thirdparty_path: Path) -> None:
+    host = PluginHost().discover()
+    cli = click.Group("martech")
+
+    @cli.command("plugins")
+    def builtin() -> None:
+        """The built-in."""
+
+    host.add_commands(cli)
+    assert "acme-hello" in cli.commands
+    assert cli.commands["plugins"] is builtin
+    assert any(f.plugin == "misbehaving" and "already exists" in f.error for f in host.failures)
+
+
+def test_allow_and_block_lists(thirdparty_path: Path) -> None:
+    allowed = PluginHost(allow={"segment", "acme"}).discover()
+    assert {p.name for p in allowed.plugins()} == {"segment", "acme"}
+    assert "broken_import" in allowed.skipped
+    blocked = PluginHost(block={"broken_import", "broken_hook", "misbehaving"}).discover()
+    blocked.connectors()
+    assert not blocked.failures
+
+
+def test_registering_the_same_name_twice_is_a_failure_not_a_crash() -> None:
+    host = PluginHost()
+    import martech_segment
+
+    host.add_plugin(martech_segment, name="segment")
+    host.add_plugin(martech_segment, name="segment")
+    assert [f.phase for f in host.failures] == ["load"]

@@ -1,0 +1,150 @@
+"""The warehouse: durable, idempotent ingest, identity links and queries."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from console.errors import WarehouseError
+from console.events import Event, rejected_event
+from console.warehouse import EventQuery, Warehouse
+from console.warehouse import store as store_module
+
+T0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+
+
+def ev(mid: str, minutes: int = 0, **fields: object) -> Event:
+    values: dict[str, object] = {"type": "track", "event": "Clicked", "anonymous_id": "anon-1"}
+    values.update(fields)
+    return Event(
+        source="segment", message_id=mid, timestamp=T0 + timedelta(minutes=minutes), **values
+    )  # type: ignore[arg-type]
+
+
+def test_the_same_message_id_is_stored_once(warehouse: Warehouse) -> None:
+    first = warehouse.ingest([ev("m1"), ev("m2"), ev("m1")])
+    assert (first.stored, first.duplicates) == (2, 1)
+    second = warehouse.ingest([ev("m2"), ev("m3")])
+    assert (second.stored, second.duplicates) == (1, 1)
+    assert [e.message_id for e in second.events] == ["m3"]
+    assert warehouse.count() == 3
+
+
+def test_same_message_id_from_different_sources_are_different_events(warehouse: Warehouse) -> None:
+    other = ev("m1")
+    other.source = "amplitude"
+    assert warehouse.ingest([ev("m1"), other]).stored == 2
+
+
+def test_a_dedupe_hash_collision_loses_nothing(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "message_key", lambda source, mid: 42)
+    result = warehouse.ingest([ev("m1"), ev("m2")])
+    assert result.stored == 2
+    assert warehouse.ingest([ev("m1")]).duplicates == 1
+    assert {e.message_id for e in warehouse.query(EventQuery())} == {"m1", "m2"}
+
+
+def test_events_survive_reopening_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    with Warehouse(path) as wh:
+        wh.ingest([ev("m1"), ev("m2")])
+    with Warehouse(path) as wh:
+        assert wh.count() == 2
+        assert wh.ingest([ev("m1")]).duplicates == 1
+        assert wh.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_rejected_events_are_stored_with_their_reasons(warehouse: Warehouse) -> None:
+    result = warehouse.ingest([rejected_event("segment", {"type": 5}, "type: not a string")])
+    assert (result.stored, result.rejected) == (1, 1)
+    [stored] = warehouse.query(EventQuery(validity="rejected"))
+    assert stored.errors == ["type: not a string"]
+    assert stored.raw == {"type": 5}
+
+
+def test_identify_and_alias_stitch_a_person_across_ids(warehouse: Warehouse) -> None:
+    warehouse.ingest(
+        [
+            ev("p1", 0, type="page", anonymous_id="anon-1"),
+            ev("p2", 5, type="page", anonymous_id="anon-2"),  # second device
+            ev("i1", 10, type="identify", anonymous_id="anon-1", user_id="u1"),
+            ev("i2", 20, type="identify", anonymous_id="anon-2", user_id="u1"),
+            ev("a1", 30, type="alias", anonymous_id=None, previous_id="old-user", user_id="u1"),
+            ev("o1", 40, type="page", anonymous_id="old-user"),
+            ev("x1", 50, type="page", anonymous_id="stranger"),
+        ]
+    )
+    assert warehouse.identity_ids("u1") == ["anon-1", "anon-2", "old-user", "u1"]
+    assert warehouse.identity_ids("anon-2") == ["anon-1", "anon-2", "old-user", "u1"]
+    history = warehouse.query(EventQuery(user="u1"))
+    assert [e.message_id for e in history] == ["p1", "p2", "i1", "i2", "a1", "o1"]
+    links = {
+        (link["linked_id"], link["via"], link["message_id"])
+        for link in warehouse.identity_links("u1")
+    }
+    assert links == {
+        ("anon-1", "identify", "i1"),
+        ("anon-2", "identify", "i2"),
+        ("old-user", "alias", "a1"),
+    }
+
+
+def test_an_identity_link_keeps_the_earliest_event(warehouse: Warehouse) -> None:
+    warehouse.ingest([ev("late", 60, type="identify", user_id="u1")])
+    warehouse.ingest([ev("early", 1, type="track", user_id="u1")])
+    [link] = warehouse.identity_links("u1")
+    assert (link["message_id"], link["via"]) == ("early", "event")
+
+
+def test_query_filters_and_returns_latest_in_time_order(warehouse: Warehouse) -> None:
+    warehouse.ingest(
+        [ev(f"m{i}", i, event="Order Completed" if i % 2 else "Viewed") for i in range(10)]
+    )
+    orders = warehouse.query(EventQuery(event="Order Completed", limit=3))
+    assert [e.message_id for e in orders] == ["m5", "m7", "m9"]
+    since = warehouse.query(EventQuery(since=T0 + timedelta(minutes=8)))
+    assert [e.message_id for e in since] == ["m8", "m9"]
+
+
+def test_iter_events_pages_through_everything_in_order(warehouse: Warehouse) -> None:
+    warehouse.ingest([ev(f"m{i:03}", i % 7) for i in range(250)])
+    seen = list(warehouse.iter_events(EventQuery(), batch=40))
+    assert len(seen) == 250
+    assert [e.timestamp for e in seen] == sorted(e.timestamp for e in seen)
+    assert len({e.message_id for e in seen}) == 250
+
+
+def test_get_finds_an_event_by_message_id(warehouse: Warehouse) -> None:
+    warehouse.ingest([ev("m1", properties={"x": 1})])
+    found = warehouse.get("m1", "segment")
+    assert found is not None and found.properties == {"x": 1}
+    assert warehouse.get("missing") is None
+
+
+def test_a_file_that_is_not_sqlite_gives_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(WarehouseError) as err:
+        Warehouse(bogus)
+    assert str(bogus) in str(err.value)
+    assert bogus.read_text().startswith("these are my notes")
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseError, match="is a directory"):
+        Warehouse(tmp_path)
+
+
+def test_ingest_uses_integer_keys_not_text_indexes(warehouse: Warehouse) -> None:
+    indexed = {
+        row[0]
+        for name in ("events_message_key", "events_user", "events_anon")
+        for row in warehouse.conn.execute(f"SELECT name FROM pragma_index_info('{name}')")
+    }
+    assert indexed == {"message_key", "user_key", "anon_key", "ts"}
+    assert isinstance(warehouse.conn, sqlite3.Connection)
