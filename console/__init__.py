@@ -5,6 +5,14 @@ Everything else in ``console`` is internal and may change.
 """
 
 from console.campaign import UTM_PARAMS, campaign_from_params, query_params, url_path
+from console.collector_contract import (
+    CollectorRequest,
+    CollectorResponse,
+    CollectorRoute,
+    IngestOutcome,
+    default_accept,
+    default_refuse,
+)
 from console.contract import Connector, CredentialField, EventFormat, Registration
 from console.errors import (
     AuthError,
@@ -36,12 +44,16 @@ __all__ = [
     "AuthError",
     "Campaign",
     "ClickId",
+    "CollectorRequest",
+    "CollectorResponse",
+    "CollectorRoute",
     "Connector",
     "ConnectorError",
     "ConsoleError",
     "CredentialField",
     "Event",
     "EventFormat",
+    "IngestOutcome",
     "InputError",
     "PayloadError",
     "RateLimitError",
@@ -50,6 +62,8 @@ __all__ = [
     "__version__",
     "campaign_from_params",
     "corrected_timestamp",
+    "default_accept",
+    "default_refuse",
     "hookimpl",
     "parse_time",
     "query_params",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import click
 import pluggy
 
+from console.collector_contract import CollectorRoute
 from console.contract import Connector, EventFormat
 
 PROJECT = "martech_console"
@@ -41,6 +42,16 @@ def register_event_formats(register: Callable[[EventFormat], None]) -> None:
 
 
 @hookspec
+def register_collector_routes(register: Callable[[CollectorRoute], None]) -> None:
+    """Register HTTP routes the local collector serves (``POST /v1/batch``, ...).
+
+    Call ``register(CollectorRoute(...))`` once per method and path. A registered route
+    makes its connector a *source*. Two plugins registering the same method and path is
+    a failure of the second. Return value: ignored.
+    """
+
+
+@hookspec
 def register_commands(cli: click.Group) -> None:
     """Add CLI subcommands to the ``martech`` group (e.g. a remote tool's trigger).
 
@@ -49,5 +60,10 @@ def register_commands(cli: click.Group) -> None:
     """
 
 
-HOOK_NAMES: tuple[str, ...] = ("register_connectors", "register_event_formats", "register_commands")
+HOOK_NAMES: tuple[str, ...] = (
+    "register_connectors",
+    "register_event_formats",
+    "register_collector_routes",
+    "register_commands",
+)
 """Every hook the host calls, in the order it calls them."""

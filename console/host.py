@@ -19,6 +19,7 @@ import click
 import pluggy
 
 from console import hookspecs
+from console.collector_contract import CollectorRoute
 from console.contract import Connector, EventFormat, Registration
 
 ENTRY_POINT_GROUP = "martech_console"
@@ -215,10 +216,26 @@ class PluginHost:
         regs = self.collect("register_event_formats", _check_format)
         return sorted(regs, key=lambda reg: reg.item.priority)
 
+    def collector_routes(self) -> list[Registration]:
+        """Registered collector routes; a method and path already taken is refused."""
+        routes: dict[tuple[str, str], Registration] = {}
+        for reg in self.collect("register_collector_routes", _check_route):
+            key = (reg.item.method.upper(), reg.item.path)
+            if key in routes:
+                self._fail(
+                    reg.plugin,
+                    "register_collector_routes",
+                    ValueError(f"{key[0]} {key[1]} is already served by {routes[key].plugin!r}"),
+                )
+                continue
+            routes[key] = reg
+        return list(routes.values())
+
     def capabilities(self, connector: str) -> list[str]:
         """What a connector can do, derived from what its plugins registered."""
         caps = set()
-        if any(reg.item.connector == connector for reg in self.event_formats()):
+        sources = [*self.event_formats(), *self.collector_routes()]
+        if any(reg.item.connector == connector for reg in sources):
             caps.add("source")
         return sorted(caps)
 
@@ -254,6 +271,13 @@ def _check_connector(item: Any) -> None:
     if not (isinstance(item, type) and issubclass(item, Connector)):
         raise TypeError(f"register_connectors expects a Connector subclass, got {item!r}")
     item.check_metadata()
+
+
+def _check_route(item: Any) -> None:
+    if not isinstance(item, CollectorRoute):
+        raise TypeError(f"register_collector_routes expects a CollectorRoute, got {item!r}")
+    if not item.path.startswith("/") or item.path.startswith("/api/"):
+        raise ValueError(f"route path {item.path!r} must start with / and not with /api/")
 
 
 def _check_format(item: Any) -> None:

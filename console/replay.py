@@ -155,7 +155,7 @@ class Replayer:
                 continue
             try:
                 record = msgspec.json.decode(raw_line)
-            except msgspec.DecodeError as exc:
+            except (msgspec.DecodeError, RecursionError) as exc:
                 report.malformed_count += 1
                 if len(report.malformed) < KEEP_PROBLEMS:
                     report.malformed.append(Malformed(number, _json_reason(exc, raw_line)))
@@ -172,7 +172,7 @@ class Replayer:
         return report
 
 
-def _json_reason(exc: msgspec.DecodeError, line: bytes) -> str:
+def _json_reason(exc: Exception, line: bytes) -> str:
     try:
         line.decode("utf-8")
     except UnicodeDecodeError as err:

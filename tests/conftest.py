@@ -12,6 +12,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+from console.collector import Collector
 from console.host import PluginHost
 from console.taxonomy.clickids import ClickIdRegistry, load_click_id_registry
 from console.warehouse import Warehouse
@@ -94,3 +95,16 @@ def run_martech(
         timeout=120,
         check=False,
     )
+
+
+@pytest.fixture
+def collector(
+    warehouse: Warehouse, host: PluginHost, click_ids: ClickIdRegistry
+) -> Iterator[Collector]:
+    """A real collector serving on a free loopback port, with reset allowed."""
+    running = Collector(warehouse, host, click_ids, port=0, allow_reset=True)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()

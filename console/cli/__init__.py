@@ -7,6 +7,7 @@ import sys
 import click
 
 from console import __version__
+from console.cli.collect_cmd import collect
 from console.cli.context import AppContext
 from console.cli.events_cmd import events
 from console.cli.plugins_cmd import plugins
@@ -38,7 +39,7 @@ def create_cli() -> click.Group:
         Segment, Amplitude, Snowplow and any connector plugin.
         """
 
-    for command in (plugins, replay, events):
+    for command in (plugins, replay, events, collect):
         cli.add_command(command)
     return cli
 

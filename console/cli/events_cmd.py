@@ -69,9 +69,16 @@ def events(
 ) -> None:
     """The latest events matching the filters, oldest first."""
     query = EventQuery(
-        user=user, source=source, type=type_, event=event, campaign=campaign,
-        click_id=click_id, since=since, limit=limit, validity="rejected" if rejected else None,
-    )  # fmt: skip
+        user=user,
+        source=source,
+        type=type_,
+        event=event,
+        campaign=campaign,
+        click_id=click_id,
+        since=since,
+        limit=limit,
+        validity="rejected" if rejected else None,
+    )
     with app.warehouse(db) as warehouse:
         found = warehouse.query(query)
     if as_json:

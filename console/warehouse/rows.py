@@ -9,11 +9,31 @@ from console.events import Event, decode_event, encode_event
 from console.warehouse.keys import id_key
 
 INSERT_COLUMNS: tuple[str, ...] = (
-    "message_key", "message_id", "source", "type", "event", "user_id", "anonymous_id",
-    "previous_id", "user_key", "anon_key", "ts", "received_at", "page_url", "referrer",
-    "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "utm_id",
-    "click_id", "click_network", "validity", "body",
-)  # fmt: skip
+    "message_key",
+    "message_id",
+    "source",
+    "type",
+    "event",
+    "user_id",
+    "anonymous_id",
+    "previous_id",
+    "user_key",
+    "anon_key",
+    "ts",
+    "received_at",
+    "page_url",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "utm_id",
+    "click_id",
+    "click_network",
+    "validity",
+    "body",
+)
 
 INSERT_SQL = (
     f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}) "

@@ -168,6 +168,12 @@ class Warehouse:
                 ],
             )
 
+    def clear(self) -> None:
+        """Delete every event and identity link (the collector's ``POST /api/reset``)."""
+        with self._lock, self.conn:
+            self.conn.execute("DELETE FROM events")
+            self.conn.execute("DELETE FROM identities")
+
     # -- reading ---------------------------------------------------------------------------
 
     def identity_ids(self, ident: str) -> list[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from console import Connector, CredentialField, EventFormat, hookimpl
+from console import CollectorRoute, Connector, CredentialField, EventFormat, hookimpl
 from martech_segment.decode import decode_record, looks_like_segment
+from martech_segment.routes import segment_routes
 
 
 class SegmentConnector(Connector):
@@ -41,3 +42,9 @@ def register_event_formats(register: Callable[[EventFormat], None]) -> None:
             priority=50,
         )
     )
+
+
+@hookimpl
+def register_collector_routes(register: Callable[[CollectorRoute], None]) -> None:
+    for route in segment_routes():
+        register(route)

@@ -24,8 +24,15 @@ from console import (
 )
 
 MAX_MESSAGE_ID = 100
-CAMPAIGN_KEYS = {"source": "source", "medium": "medium", "name": "name",
-                 "content": "content", "term": "term", "id": "id", "campaign": "name"}  # fmt: skip
+CAMPAIGN_KEYS = {
+    "source": "source",
+    "medium": "medium",
+    "name": "name",
+    "content": "content",
+    "term": "term",
+    "id": "id",
+    "campaign": "name",
+}
 
 
 def looks_like_segment(record: dict[str, Any]) -> bool:
@@ -66,7 +73,9 @@ def decode_message(
 ) -> Event:
     """Normalize one Segment message; raises PayloadError naming the offending field."""
     if not isinstance(message, dict):
-        raise PayloadError(f"must be an object, got {type(message).__name__}", field=path or "$")
+        raise PayloadError(
+            f"must be an object, got {type(message).__name__}", field=path.rstrip(".") or "$"
+        )
     kind = message.get("type")
     if not isinstance(kind, str) or kind.lower() not in EVENT_TYPES:
         raise PayloadError(

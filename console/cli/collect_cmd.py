@@ -1,0 +1,95 @@
+"""``martech collect``: run the local collector headless (CI, or beside a running app)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from console.cli.context import AppContext, db_option, pass_app
+from console.collector import DEFAULT_PORT, Collector, is_loopback
+from console.collector.stats import CollectorStats
+
+STATUS_EVERY = 1.0
+
+
+def status_line(stats: CollectorStats, pending: int) -> str:
+    """One line: rate, stored, duplicates, rejected, refused requests, queued."""
+    data = stats.as_dict()
+    return (
+        f"{stats.rate():8.1f} events/s | stored {data['stored']} | duplicates {data['duplicates']}"
+        f" | rejected {data['rejected']} | refused requests {data['refused_requests']}"
+        f" | queued {pending}"
+    )
+
+
+@click.command()
+@click.option(
+    "--host", "bind", default="127.0.0.1", show_default=True, help="Address to listen on."
+)
+@click.option(
+    "--port",
+    default=DEFAULT_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 picks a free one).",
+)
+@click.option("--allow-remote", is_flag=True, help="Allow listening on a non-loopback address.")
+@click.option("--allow-reset", is_flag=True, help="Enable POST /api/reset (clears the events).")
+@db_option
+@pass_app
+def collect(
+    app: AppContext, bind: str, port: int, allow_remote: bool, allow_reset: bool, db: Path | None
+) -> None:
+    """Receive events from real SDKs and webhooks, store them, and serve the query API.
+
+    Point an SDK at the printed address (Segment: /v1/batch, Amplitude: /2/httpapi,
+    Snowplow: /com.snowplowanalytics.snowplow/tp2). Stop with Ctrl+C; queued events are
+    committed before it exits.
+    """
+    if not is_loopback(bind):
+        if not allow_remote:
+            raise click.UsageError(
+                f"--host {bind} is not a loopback address; add --allow-remote to listen there"
+            )
+        click.echo(
+            f"WARNING: listening on {bind}: anyone who can reach this machine can send events "
+            "and read them through /api/events.",
+            err=True,
+        )
+    with app.warehouse(db) as warehouse:
+        collector = Collector(
+            warehouse, app.host, app.click_ids(), bind=bind, port=port, allow_reset=allow_reset
+        )
+        url = collector.listen()
+        click.echo(f"martech collector listening on {url}  (warehouse {warehouse.path})")
+        for route in collector.app.describe_routes():
+            click.echo(f"  {route['method']:4} {url}{route['path']}  ({route['connector']})")
+        click.echo(f"  query API: {url}/api/stats, {url}/api/events", err=False)
+        stop = threading.Event()
+        printer = threading.Thread(target=_print_status, args=(collector, stop), daemon=True)
+        printer.start()
+        # uvicorn re-raises SIGTERM after its graceful shutdown: exit through Python so the
+        # queued events are committed and the warehouse is closed.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+        try:
+            collector.serve_forever()
+        finally:
+            stop.set()
+            printer.join()
+            click.echo(f"\nstopped. {status_line(collector.pipeline.stats, 0)}", err=True)
+
+
+def _print_status(collector: Collector, stop: threading.Event) -> None:
+    tty = sys.stderr.isatty()
+    last = ""
+    while not stop.wait(STATUS_EVERY):
+        line = status_line(collector.pipeline.stats, collector.pipeline.pending)
+        if tty:
+            click.echo("\r" + line, nl=False, err=True)
+        elif line != last:
+            click.echo(line, err=True)
+        last = line

@@ -1,0 +1,166 @@
+"""The ingest pipeline: a bounded queue in front of one writer thread that group-commits.
+
+Requests hand their decoded events to ``submit`` and wait; the writer takes everything
+queued (up to a batch limit), commits it in one transaction, then answers every waiting
+request and publishes the stored events on the bus. Concurrent requests therefore share
+commits, and no request is answered before its events are durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter, deque
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from console.bus import EventBus
+from console.collector.stats import CollectorStats
+from console.collector_contract import IngestOutcome
+from console.errors import RateLimitError, WarehouseError
+from console.events import Event
+from console.warehouse import Warehouse
+
+MAX_PENDING_EVENTS = 50_000
+MAX_COMMIT_EVENTS = 5_000
+
+
+class Busy(RateLimitError):
+    """The queue is full: the sender should retry shortly."""
+
+
+@dataclass(slots=True)
+class _Job:
+    events: Sequence[Event]
+    future: Future[IngestOutcome]
+    reset: bool = False
+
+
+class IngestPipeline:
+    """Owns the warehouse's writes while running; start it, submit events, stop it."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        bus: EventBus | None = None,
+        *,
+        stats: CollectorStats | None = None,
+        max_pending: int = MAX_PENDING_EVENTS,
+        max_commit: int = MAX_COMMIT_EVENTS,
+    ) -> None:
+        self.warehouse = warehouse
+        self.bus = bus or EventBus()
+        self.stats = stats or CollectorStats()
+        self.max_pending = max_pending
+        self.max_commit = max_commit
+        self._jobs: deque[_Job] = deque()
+        self._pending = 0
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> IngestPipeline:
+        """Start the writer thread."""
+        if self._thread is None:
+            self._stopping = False
+            self._thread = threading.Thread(target=self._run, name="martech-ingest", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Commit what is queued, then stop the writer."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    @property
+    def pending(self) -> int:
+        """Events queued and not yet committed."""
+        return self._pending
+
+    def submit(self, events: Sequence[Event], *, reset: bool = False) -> Future[IngestOutcome]:
+        """Queue events for the next commit; raises Busy when the queue is full."""
+        future: Future[IngestOutcome] = Future()
+        with self._cond:
+            if self._stopping or self._thread is None:
+                raise Busy("the collector is shutting down", retry_after=1)
+            if self._pending and self._pending + len(events) > self.max_pending:
+                raise Busy(f"{self._pending} events are waiting to be stored", retry_after=1)
+            self._jobs.append(_Job(events, future, reset))
+            self._pending += len(events)
+            self._cond.notify()
+        return future
+
+    async def ingest(self, events: Sequence[Event]) -> IngestOutcome:
+        """Queue events and wait (without blocking the event loop) until they are committed."""
+        return await asyncio.wrap_future(self.submit(events))
+
+    def ingest_now(self, events: Sequence[Event]) -> IngestOutcome:
+        """Queue events and block until committed (for threads outside an event loop)."""
+        return self.submit(events).result()
+
+    def reset(self) -> None:
+        """Delete every stored event, in order with the writes around it."""
+        self.submit([], reset=True).result()
+
+    def _take(self) -> list[_Job] | None:
+        with self._cond:
+            while not self._jobs and not self._stopping:
+                self._cond.wait()
+            if not self._jobs:
+                return None
+            jobs = [self._jobs.popleft()]
+            size = len(jobs[0].events)
+            while self._jobs and not jobs[0].reset and not self._jobs[0].reset:
+                if size + len(self._jobs[0].events) > self.max_commit:
+                    break
+                job = self._jobs.popleft()
+                jobs.append(job)
+                size += len(job.events)
+            return jobs
+
+    def _run(self) -> None:
+        while (jobs := self._take()) is not None:
+            try:
+                if jobs[0].reset:
+                    self.warehouse.clear()
+                    self.stats.reset()
+                    jobs[0].future.set_result(IngestOutcome(0, 0, 0, 0))
+                else:
+                    self._commit(jobs)
+            except WarehouseError as exc:
+                for job in jobs:
+                    job.future.set_exception(exc)
+            except Exception as exc:  # keep the writer alive; the senders will retry
+                for job in jobs:
+                    job.future.set_exception(WarehouseError(f"ingest failed: {exc}"))
+            finally:
+                with self._cond:
+                    self._pending -= sum(len(job.events) for job in jobs)
+
+    def _commit(self, jobs: list[_Job]) -> None:
+        events = [event for job in jobs for event in job.events]
+        result = self.warehouse.ingest(events)
+        stored = {id(event) for event in result.events}
+        sources: Counter[str] = Counter()
+        rejected: Counter[str] = Counter()
+        for event in result.events:
+            sources[event.source] += 1
+            if event.validity == "rejected":
+                rejected[event.source] += 1
+        self.stats.committed(len(events), result.stored, result.duplicates, sources, rejected)
+        for job in jobs:
+            kept = [event for event in job.events if id(event) in stored]
+            job.future.set_result(
+                IngestOutcome(
+                    received=len(job.events),
+                    stored=len(kept),
+                    duplicates=len(job.events) - len(kept),
+                    rejected=sum(event.validity == "rejected" for event in kept),
+                )
+            )
+        self.bus.publish(result.events)

@@ -1,0 +1,104 @@
+"""The collector's query API for tests and CI (in the spirit of Snowplow Micro).
+
+``GET /api/stats``, ``GET /api/events?filters``, ``GET /api/events/{message_id}``,
+``GET /api/routes`` and ``POST /api/reset`` (only when started with ``--allow-reset``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from console.collector_contract import CollectorResponse
+from console.events import event_to_dict
+from console.warehouse import EventQuery
+
+if TYPE_CHECKING:
+    from console.collector.app import CollectorApp
+
+MAX_LIMIT = 10_000
+FILTERS = (
+    "source",
+    "type",
+    "event",
+    "user",
+    "campaign",
+    "click_id",
+    "since",
+    "until",
+    "validity",
+    "limit",
+)
+
+
+def _error(status: int, message: str, **extra: Any) -> CollectorResponse:
+    return CollectorResponse.json(status, {"code": status, "message": message, **extra})
+
+
+def parse_query(params: Mapping[str, str]) -> EventQuery | CollectorResponse:
+    """An EventQuery from query parameters, or a 400 naming the bad parameter."""
+    unknown = sorted(set(params) - set(FILTERS))
+    if unknown:
+        return _error(400, f"unknown filter {unknown[0]!r}", filters=list(FILTERS))
+    query = EventQuery()
+    for name in ("source", "type", "event", "user", "campaign", "click_id", "validity"):
+        if params.get(name):
+            setattr(query, name, params[name])
+    for name in ("since", "until"):
+        if params.get(name):
+            try:
+                value = datetime.fromisoformat(params[name])
+            except ValueError:
+                return _error(400, f"{name} must be an ISO-8601 time, got {params[name]!r}")
+            setattr(query, name, value if value.tzinfo else value.astimezone())
+    if params.get("limit"):
+        try:
+            query.limit = int(params["limit"])
+        except ValueError:
+            return _error(400, f"limit must be a whole number, got {params['limit']!r}")
+        if not 1 <= query.limit <= MAX_LIMIT:
+            return _error(400, f"limit must be between 1 and {MAX_LIMIT}")
+    return query
+
+
+async def handle_api(
+    app: CollectorApp, method: str, path: str, params: Mapping[str, str]
+) -> CollectorResponse:
+    """Answer one ``/api/...`` request."""
+    warehouse = app.pipeline.warehouse
+    if path == "/api/stats" and method == "GET":
+        stats = app.pipeline.stats.as_dict()
+        stats["total"] = await asyncio.to_thread(warehouse.count)
+        stats["pending"] = app.pipeline.pending
+        return CollectorResponse.json(200, stats)
+    if path == "/api/routes" and method == "GET":
+        return CollectorResponse.json(200, app.describe_routes())
+    if path == "/api/events" and method == "GET":
+        query = parse_query(params)
+        if isinstance(query, CollectorResponse):
+            return query
+        found = await asyncio.to_thread(warehouse.query, query)
+        return CollectorResponse.json(
+            200, {"count": len(found), "events": [event_to_dict(e) for e in found]}
+        )
+    if path.startswith("/api/events/") and method == "GET":
+        message_id = path.removeprefix("/api/events/")
+        event = await asyncio.to_thread(warehouse.get, message_id, params.get("source"))
+        if event is None:
+            return _error(404, f"no event with message id {message_id!r}")
+        return CollectorResponse.json(200, event_to_dict(event))
+    if path == "/api/reset" and method == "POST":
+        if not app.allow_reset:
+            return _error(403, "reset is disabled", hint="start the collector with --allow-reset")
+        await asyncio.to_thread(app.pipeline.reset)
+        return CollectorResponse.json(200, {"code": 200, "reset": True})
+    known = [
+        "GET /api/stats",
+        "GET /api/routes",
+        "GET /api/events",
+        "GET /api/events/{id}",
+        "POST /api/reset",
+    ]
+    return _error(404, f"no API endpoint {method} {path}", endpoints=known)

@@ -1,0 +1,147 @@
+"""Serving the collector with uvicorn: in a background thread (TUI, tests) or in the foreground.
+
+In a background thread uvicorn installs no signal handlers (it only does so on the main
+thread), so the TUI keeps its own Ctrl+C handling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import threading
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from console.bus import EventBus
+from console.collector.app import CollectorApp
+from console.collector.pipeline import IngestPipeline
+from console.errors import InputError
+from console.host import PluginHost
+from console.taxonomy.clickids import ClickIdRegistry
+from console.warehouse import Warehouse
+
+DEFAULT_PORT = 8787
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket; port 0 picks a free one. Raises InputError when taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise InputError(
+            f"cannot listen on {host}:{port}: {exc.strerror}",
+            hint="choose another --port (0 picks a free one)",
+        ) from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+@dataclass
+class Collector:
+    """The collector's parts wired together: pipeline, bus, ASGI app and server."""
+
+    warehouse: Warehouse
+    host: PluginHost
+    click_ids: ClickIdRegistry
+    bind: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    allow_reset: bool = False
+    bus: EventBus = field(default_factory=EventBus)
+    pipeline: IngestPipeline = field(init=False)
+    app: CollectorApp = field(init=False)
+    _server: uvicorn.Server | None = field(default=None, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _sock: socket.socket | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.pipeline = IngestPipeline(self.warehouse, self.bus)
+        self.app = CollectorApp(
+            self.host, self.pipeline, self.click_ids, allow_reset=self.allow_reset
+        )
+
+    @property
+    def url(self) -> str:
+        """The base URL senders should use."""
+        host = f"[{self.bind}]" if ":" in self.bind else self.bind
+        return f"http://{host}:{self.port}"
+
+    def listen(self) -> str:
+        """Bind the listening socket now (so the port is known); returns the URL."""
+        if self._sock is None:
+            self._sock = bind_socket(self.bind, self.port)
+            self.port = self._sock.getsockname()[1]
+        return self.url
+
+    def _prepare(self) -> uvicorn.Server:
+        self.listen()
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+            server_header=False,
+        )
+        self._server = uvicorn.Server(config)
+        self.pipeline.start()
+        return self._server
+
+    def start(self) -> str:
+        """Serve in a background thread; returns once it accepts connections."""
+        server = self._prepare()
+        sock = self._sock
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(server.serve(sockets=[sock])),  # type: ignore[list-item]
+            name="martech-collector",
+            daemon=True,
+        )
+        self._thread.start()
+        while not server.started:
+            if not self._thread.is_alive():
+                raise InputError(f"the collector could not start on {self.url}")
+            threading.Event().wait(0.01)
+        return self.url
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until SIGINT/SIGTERM, then commit what is queued."""
+        server = self._prepare()
+        try:
+            server.run(sockets=[self._sock])  # type: ignore[list-item]
+        finally:
+            self.pipeline.stop()
+
+    def stop(self) -> None:
+        """Stop accepting requests, answer those in flight, commit what is queued."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.pipeline.stop()
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def __enter__(self) -> Collector:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

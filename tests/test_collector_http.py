@@ -1,0 +1,260 @@
+"""The collector over real loopback HTTP: vendor answers, limits, bad input, the query API."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from typing import Any
+
+import httpx
+import pytest
+
+from console.collector import Collector
+from console.warehouse import EventQuery
+
+
+def message(i: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "page",
+        "messageId": f"msg-{i}",
+        "anonymousId": "anon-1",
+        "originalTimestamp": "2026-06-01T10:00:00.000Z",
+        "context": {
+            "page": {"url": f"https://acme.io/p{i}?utm_source=google&utm_medium=cpc&gclid=G{i}"}
+        },
+        **extra,
+    }
+
+
+def post_batch(collector: Collector, batch: list[Any], **kwargs: Any) -> httpx.Response:
+    body = {"batch": batch, "sentAt": "2026-06-01T10:00:01.000Z", "writeKey": "wk_secret"}
+    return httpx.post(f"{collector.url}/v1/batch", json=body, **kwargs)
+
+
+def test_a_batch_is_stored_with_campaign_and_click_ids(collector: Collector) -> None:
+    response = post_batch(collector, [message(1), message(2)], auth=("wk_secret", ""))
+    assert (response.status_code, response.json()) == (200, {"code": 200, "success": True})
+    stored = collector.warehouse.get("msg-1", "segment")
+    assert stored is not None
+    assert stored.campaign.source == "google" and stored.click_ids[0].value == "G1"
+    assert "wk_secret" not in json.dumps(stored.raw)
+
+
+def test_top_level_batch_context_is_merged_into_each_message(collector: Collector) -> None:
+    body = {"batch": [message(1)], "context": {"library": {"name": "analytics-node"}}}
+    assert httpx.post(f"{collector.url}/v1/batch", json=body).status_code == 200
+    stored = collector.warehouse.get("msg-1")
+    assert stored is not None
+    assert stored.context["library"] == {"name": "analytics-node"}
+    assert stored.context["page"]["url"].startswith("https://acme.io/p1")
+
+
+def test_single_message_endpoints_take_their_type_from_the_path(collector: Collector) -> None:
+    track = {
+        "messageId": "t-1",
+        "userId": "u1",
+        "event": "Order Completed",
+        "properties": {"revenue": 5},
+    }
+    assert httpx.post(f"{collector.url}/v1/track", json=track).status_code == 200
+    stored = collector.warehouse.get("t-1")
+    assert stored is not None and (stored.type, stored.event) == ("track", "Order Completed")
+
+
+def test_retries_of_the_same_batch_are_stored_once(collector: Collector) -> None:
+    for _ in range(3):
+        assert post_batch(collector, [message(1), message(2)]).status_code == 200
+    assert collector.warehouse.count() == 2
+    stats = httpx.get(f"{collector.url}/api/stats").json()
+    assert (stats["stored"], stats["duplicates"], stats["total"]) == (2, 4, 2)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        {"Content-Encoding": "gzip", "Content-Type": "application/x-www-form-urlencoded"},
+        {"Content-Type": "text/plain"},  # gzip magic with no header
+    ],
+)
+def test_gzip_bodies_are_accepted_whatever_the_content_type(
+    collector: Collector, headers: dict
+) -> None:
+    body = gzip.compress(json.dumps({"batch": [message(7)]}).encode())
+    response = httpx.post(f"{collector.url}/v1/batch", content=body, headers=headers)
+    assert response.status_code == 200
+    assert collector.warehouse.get("msg-7") is not None
+
+
+def test_bad_messages_are_stored_as_rejected_and_the_rest_accepted(collector: Collector) -> None:
+    batch = [
+        message(1),
+        {"type": "track", "messageId": "no-ids", "event": "X"},
+        "not an object",
+        message(3, properties={"blob": "x" * 40_000}),
+    ]
+    response = post_batch(collector, batch)
+    assert response.status_code == 200
+    rejected = collector.warehouse.query(EventQuery(validity="rejected"))
+    reasons = {e.message_id: e.errors[0] for e in rejected}
+    assert "batch[1].userId: every message needs userId or anonymousId" in reasons["no-ids"]
+    assert "Segment's limit is 32 KB" in reasons["msg-3"]
+    assert any("batch[2]: must be an object" in r for r in reasons.values())
+    assert collector.warehouse.get("msg-1") is not None
+
+
+def _problem(response: httpx.Response) -> str:
+    return response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "says"),
+    [
+        (b"{not json", {}, 400, "Invalid JSON"),
+        (b"", {}, 400, "body is empty"),
+        (b'{"batch": {"a": 1}}', {}, 400, "'batch' list"),
+        (b'["a list"]', {}, 400, "expected a JSON object"),
+        (b'{"batch": []}\xff\xfe', {}, 400, "Invalid JSON"),
+        (b"[" * 5000 + b"]" * 5000, {}, 400, "Invalid JSON"),
+        (b"this is not gzip", {"Content-Encoding": "gzip"}, 400, "not valid gzip"),
+        (b'{"batch":[]}', {"Content-Encoding": "br"}, 400, "unsupported Content-Encoding"),
+        (
+            json.dumps({"batch": [message(i) for i in range(2501)]}).encode()[:499_000],
+            {},
+            400,
+            "Invalid JSON",
+        ),
+    ],
+    ids=[
+        "malformed",
+        "empty",
+        "batch-not-list",
+        "not-object",
+        "not-utf8",
+        "deeply-nested",
+        "fake-gzip",
+        "unknown-encoding",
+        "truncated",
+    ],
+)
+def test_unreadable_requests_get_400_naming_the_problem(
+    collector: Collector, body: bytes, headers: dict, status: int, says: str
+) -> None:
+    response = httpx.post(f"{collector.url}/v1/batch", content=body, headers=headers)
+    assert response.status_code == status
+    assert response.json()["code"] == status
+    assert says in _problem(response)
+    assert post_batch(collector, [message(1)]).status_code == 200  # still serving
+
+
+def test_too_many_events_in_one_batch(collector: Collector) -> None:
+    small = [
+        {"type": "track", "userId": "u", "event": "E", "messageId": str(i)} for i in range(2501)
+    ]
+    response = post_batch(collector, small)
+    assert response.status_code == 400 and "Segment's limit is 2500" in _problem(response)
+    assert collector.warehouse.count() == 0
+
+
+def test_oversize_requests_get_413_and_gzip_bombs_are_refused(collector: Collector) -> None:
+    big = {"batch": [message(i, properties={"pad": "x" * 20_000}) for i in range(30)]}
+    response = httpx.post(f"{collector.url}/v1/batch", json=big)
+    assert response.status_code == 413 and "larger than 500000 bytes" in _problem(response)
+    bomb = gzip.compress(b'{"batch": [' + b" " * 200_000_000 + b"]}")
+    assert len(bomb) < 500_000
+    response = httpx.post(
+        f"{collector.url}/v1/batch", content=bomb, headers={"Content-Encoding": "gzip"}
+    )
+    assert response.status_code == 413 and "decompressed body is larger" in _problem(response)
+    single = httpx.post(
+        f"{collector.url}/v1/track", json={"userId": "u", "event": "E", "p": "x" * 40_000}
+    )
+    assert single.status_code == 413
+    assert post_batch(collector, [message(1)]).status_code == 200
+
+
+def test_unknown_path_and_wrong_method(collector: Collector) -> None:
+    missing = httpx.post(f"{collector.url}/v2/batch", json={})
+    assert missing.status_code == 404 and "POST /v1/batch" in missing.json()["routes"]
+    wrong = httpx.get(f"{collector.url}/v1/batch")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+
+
+def test_browser_sdks_get_cors_answers(collector: Collector) -> None:
+    origin = {"Origin": "https://www.acme.io"}
+    preflight = httpx.options(
+        f"{collector.url}/v1/batch",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "https://www.acme.io"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    response = post_batch(collector, [message(1)], headers=origin)
+    assert response.headers["access-control-allow-origin"] == "https://www.acme.io"
+
+
+def test_query_api_filters_and_looks_up_by_id(collector: Collector) -> None:
+    order = {"type": "track", "messageId": "o1", "userId": "u9", "event": "Order Completed"}
+    post_batch(collector, [message(1), message(2, anonymousId="anon-2"), order])
+    api = f"{collector.url}/api/events"
+    assert httpx.get(api, params={"user": "anon-2"}).json()["count"] == 1
+    assert httpx.get(api, params={"type": "track"}).json()["events"][0]["message_id"] == "o1"
+    assert httpx.get(api, params={"click_id": "google"}).json()["count"] == 2
+    assert httpx.get(api, params={"event": "Order Completed", "limit": 1}).json()["count"] == 1
+    one = httpx.get(f"{api}/msg-2").json()
+    assert one["anonymous_id"] == "anon-2" and one["click_ids"][0]["value"] == "G2"
+    assert httpx.get(f"{api}/nope").status_code == 404
+    bad = httpx.get(api, params={"colour": "red"})
+    assert bad.status_code == 400 and "unknown filter 'colour'" in bad.json()["message"]
+    assert httpx.get(api, params={"limit": "lots"}).status_code == 400
+    routes = httpx.get(f"{collector.url}/api/routes").json()
+    batch_route = next(r for r in routes if r["path"] == "/v1/batch")
+    assert (batch_route["method"], batch_route["connector"]) == ("POST", "segment")
+
+
+def test_reset_clears_events_only_when_allowed(collector: Collector) -> None:
+    post_batch(collector, [message(1)])
+    assert httpx.post(f"{collector.url}/api/reset").json()["reset"] is True
+    assert httpx.get(f"{collector.url}/api/stats").json()["total"] == 0
+    collector.app.allow_reset = False
+    post_batch(collector, [message(2)])
+    refused = httpx.post(f"{collector.url}/api/reset")
+    assert refused.status_code == 403 and "--allow-reset" in refused.json()["hint"]
+    assert collector.warehouse.count() == 1
+
+
+def test_a_full_queue_answers_503_with_retry_after_and_loses_nothing(collector: Collector) -> None:
+    gate = threading.Event()
+    real_ingest = collector.warehouse.ingest
+
+    def slow_ingest(events: Any) -> Any:
+        gate.wait(10)
+        return real_ingest(events)
+
+    collector.warehouse.ingest = slow_ingest  # type: ignore[method-assign]
+    collector.pipeline.max_pending = 3
+    results: list[httpx.Response] = []
+    senders = [
+        threading.Thread(
+            target=lambda i=i: results.append(post_batch(collector, [message(i), message(i + 100)]))
+        )
+        for i in range(4)
+    ]
+    for sender in senders:
+        sender.start()
+    deadline = threading.Event()
+    while len([r for r in results if r.status_code == 503]) < 2 and not deadline.wait(0.02):
+        pass
+    gate.set()
+    for sender in senders:
+        sender.join(10)
+    busy = [r for r in results if r.status_code == 503]
+    ok = [r for r in results if r.status_code == 200]
+    assert busy and ok
+    assert all(r.headers["retry-after"] == "1" for r in busy)
+    assert collector.warehouse.count() == 2 * len(ok)
