@@ -47,6 +47,34 @@ class ClickId(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Where it was found: ``page_url``, ``search``, ``properties``, ``user_properties``."""
 
 
+class Finding(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A taxonomy rule's verdict on one event or link: what is wrong, where, and what to do."""
+
+    code: str
+    """Stable code, e.g. ``utm.uppercase`` (documented in the taxonomy guide)."""
+    severity: str
+    """``error``, ``warning`` or ``info``."""
+    message: str
+    field: str | None = None
+    value: str | None = None
+    hint: str | None = None
+    rule: str | None = None
+    """The plugin or built-in rule set that produced it."""
+
+
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+
+
+def verdict_of(findings: list[Finding]) -> str:
+    """``bad`` when any error, ``warn`` when any warning, else ``good``."""
+    severities = {finding.severity for finding in findings}
+    if "error" in severities:
+        return "bad"
+    if "warning" in severities:
+        return "warn"
+    return "good"
+
+
 class Event(msgspec.Struct, kw_only=True, omit_defaults=True):
     """One normalized event, from whichever vendor format it arrived in."""
 
@@ -77,11 +105,20 @@ class Event(msgspec.Struct, kw_only=True, omit_defaults=True):
     raw: Any = None
     validity: str = "ok"
     errors: list[str] = msgspec.field(default_factory=list)
+    findings: list[Finding] | None = None
+    """Taxonomy findings; None until the event has been validated."""
 
     @property
     def actor_id(self) -> str | None:
         """The id a person would look this event up by: user id, else anonymous id."""
         return self.user_id or self.anonymous_id
+
+    @property
+    def verdict(self) -> str | None:
+        """``good``/``warn``/``bad`` once validated, ``rejected`` if undecodable, else None."""
+        if self.validity == "rejected":
+            return "rejected"
+        return None if self.findings is None else verdict_of(self.findings)
 
     @property
     def click_id(self) -> ClickId | None:

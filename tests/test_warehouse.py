@@ -148,3 +148,27 @@ def test_ingest_uses_integer_keys_not_text_indexes(warehouse: Warehouse) -> None
     }
     assert indexed == {"message_key", "user_key", "anon_key", "ts"}
     assert isinstance(warehouse.conn, sqlite3.Connection)
+
+
+def test_findings_are_stored_with_the_event_and_its_verdict(warehouse: Warehouse) -> None:
+    from console.events import Campaign, Finding
+
+    flagged = ev("f1", campaign=Campaign(name="spring"))
+    flagged.findings = [
+        Finding(code="utm.uppercase", severity="warning", message="m", field="utm_source"),
+        Finding(code="click_id.source_mismatch", severity="error", message="m", field="gclid"),
+    ]
+    clean = ev("f2")
+    clean.findings = []
+    warehouse.ingest([ev("f0"), flagged, clean])
+    verdicts = dict(warehouse.conn.execute("SELECT message_id, verdict FROM events"))
+    assert verdicts == {"f0": None, "f1": "bad", "f2": "good"}
+    rows = warehouse.conn.execute(
+        "SELECT e.message_id, f.code, f.campaign FROM findings f JOIN events e ON e.id = f.event_id"
+    ).fetchall()
+    assert sorted(rows) == [
+        ("f1", "click_id.source_mismatch", "spring"),
+        ("f1", "utm.uppercase", "spring"),
+    ]
+    stored = warehouse.get("f1")
+    assert stored is not None and stored.verdict == "bad" and len(stored.findings or []) == 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -24,6 +24,10 @@ from console.warehouse import Warehouse
 
 MAX_PENDING_EVENTS = 50_000
 MAX_COMMIT_EVENTS = 5_000
+
+
+Annotator = Callable[[Sequence[Event]], None]
+"""Called on each batch in the writer thread before the commit (e.g. taxonomy validation)."""
 
 
 class Busy(RateLimitError):
@@ -48,8 +52,11 @@ class IngestPipeline:
         stats: CollectorStats | None = None,
         max_pending: int = MAX_PENDING_EVENTS,
         max_commit: int = MAX_COMMIT_EVENTS,
+        annotate: Annotator | None = None,
     ) -> None:
         self.warehouse = warehouse
+        self.annotate = annotate
+        self.annotate_errors: list[str] = []
         self.bus = bus or EventBus()
         self.stats = stats or CollectorStats()
         self.max_pending = max_pending
@@ -144,6 +151,12 @@ class IngestPipeline:
 
     def _commit(self, jobs: list[_Job]) -> None:
         events = [event for job in jobs for event in job.events]
+        if self.annotate is not None:
+            try:
+                self.annotate(events)
+            except Exception as exc:  # validation must never cost an event
+                self.annotate_errors.append(f"{type(exc).__name__}: {exc}")
+                del self.annotate_errors[:-20]
         result = self.warehouse.ingest(events)
         stored = {id(event) for event in result.events}
         sources: Counter[str] = Counter()

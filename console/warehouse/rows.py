@@ -32,6 +32,7 @@ INSERT_COLUMNS: tuple[str, ...] = (
     "click_id",
     "click_network",
     "validity",
+    "verdict",
     "body",
 )
 
@@ -80,6 +81,7 @@ def event_row(event: Event, key: int | None) -> tuple[Any, ...]:
         click.value if click else None,
         click.network if click else None,
         event.validity,
+        event.verdict,
         encode_event(event).decode(),
     )
 

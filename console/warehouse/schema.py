@@ -69,3 +69,21 @@ def m002_identities(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX identities_user ON identities(user_id)")
+
+
+@migrations()
+def m003_findings(db: Database) -> None:
+    db.execute("ALTER TABLE events ADD COLUMN verdict TEXT")
+    db.execute(
+        """
+        CREATE TABLE findings (
+            event_id INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            field TEXT,
+            campaign TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX findings_code ON findings(code, ts)")

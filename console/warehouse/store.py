@@ -122,7 +122,11 @@ class Warehouse:
             result.stored = len(rows)
             try:
                 with self.conn:
+                    (last_id,) = self.conn.execute(
+                        "SELECT coalesce(max(id), 0) FROM events"
+                    ).fetchone()
                     self.conn.executemany(INSERT_SQL, rows)
+                    self._store_findings(result.events, first_id=last_id + 1)
                     self._link_identities(result.events)
             except sqlite3.DatabaseError as exc:
                 raise WarehouseError(f"could not write to {self.path}: {exc}") from None
@@ -141,6 +145,21 @@ class Warehouse:
             ):
                 found[key] = (source, message_id)
         return found
+
+    def _store_findings(self, events: Sequence[Event], first_id: int) -> None:
+        # Rows were appended in order by the only writer, so their ids are consecutive.
+        rows = [
+            (first_id + offset, to_ms(e.timestamp), f.code, f.severity, f.field, e.campaign.name)
+            for offset, e in enumerate(events)
+            if e.findings
+            for f in e.findings
+        ]
+        if rows:
+            self.conn.executemany(
+                "INSERT INTO findings (event_id, ts, code, severity, field, campaign) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
 
     def _link_identities(self, events: Sequence[Event]) -> None:
         links = []
@@ -173,6 +192,7 @@ class Warehouse:
         with self._lock, self.conn:
             self.conn.execute("DELETE FROM events")
             self.conn.execute("DELETE FROM identities")
+            self.conn.execute("DELETE FROM findings")
 
     # -- reading ---------------------------------------------------------------------------
 
