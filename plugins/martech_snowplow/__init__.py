@@ -1,10 +1,12 @@
-"""Snowplow connector for martech-console."""
+"""Snowplow connector for martech-console: the tracker protocol, over HTTP and from files."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from console import Connector, hookimpl
+from console import CollectorRoute, Connector, EventFormat, hookimpl
+from martech_snowplow.decode import decode_record, looks_like_snowplow
+from martech_snowplow.routes import ROUTES
 
 
 class SnowplowConnector(Connector):
@@ -19,3 +21,24 @@ class SnowplowConnector(Connector):
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     register(SnowplowConnector)
+
+
+@hookimpl
+def register_collector_routes(register: Callable[[CollectorRoute], None]) -> None:
+    for route in ROUTES:
+        register(route)
+
+
+@hookimpl
+def register_event_formats(register: Callable[[EventFormat], None]) -> None:
+    register(
+        EventFormat(
+            name="snowplow",
+            connector="snowplow",
+            description="One tracker-protocol event per line (e, eid, tv, p, url, ...), "
+            "or a payload_data envelope {schema, data: [...]}",
+            sniff=looks_like_snowplow,
+            decode=decode_record,
+            priority=60,
+        )
+    )
