@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from console import Connector, CredentialField, hookimpl
+from console import CollectorRoute, Connector, CredentialField, EventFormat, hookimpl
+from martech_amplitude.decode import decode_record, looks_like_amplitude
+from martech_amplitude.routes import amplitude_routes
 
 
 class AmplitudeConnector(Connector):
@@ -32,3 +34,23 @@ class AmplitudeConnector(Connector):
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     register(AmplitudeConnector)
+
+
+@hookimpl
+def register_event_formats(register: Callable[[EventFormat], None]) -> None:
+    register(
+        EventFormat(
+            name="amplitude",
+            connector="amplitude",
+            description="One Amplitude event per line (HTTP API events or Export API rows)",
+            sniff=looks_like_amplitude,
+            decode=decode_record,
+            priority=60,
+        )
+    )
+
+
+@hookimpl
+def register_collector_routes(register: Callable[[CollectorRoute], None]) -> None:
+    for route in amplitude_routes():
+        register(route)
