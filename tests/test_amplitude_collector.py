@@ -7,14 +7,11 @@ Request bodies are built with the amplitude-analytics SDK's own code (its contex
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from amplitude import Amplitude, BaseEvent, Config, Identify, IdentifyEvent
+from amplitude import BaseEvent, Config, Identify, IdentifyEvent
 from amplitude.plugin import ContextPlugin
 from amplitude.worker import Workers
 from martech_amplitude.decode import decode_record, looks_like_amplitude
@@ -361,78 +358,3 @@ def test_the_plugin_registers_both_routes_and_the_replay_format(host: PluginHost
     assert routes[("POST", "/batch")].max_body == 20 * 1024 * 1024
     assert "amplitude" in [r.item.name for r in host.event_formats()]
     assert "source" in host.capabilities("amplitude")
-
-
-class _RouteServer(ThreadingHTTPServer):
-    """A bare HTTP server answering with the Amplitude routes (no warehouse)."""
-
-    daemon_threads = True
-    bodies: list[dict[str, Any]]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _RouteServer
-
-    def do_POST(self) -> None:
-        data = self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.server.bodies.append(json.loads(data))
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        req = CollectorRequest("POST", self.path, headers, {}, data, datetime.now(UTC))
-        response, _ = answer(ROUTES[self.path], req)
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def route_server() -> Iterator[_RouteServer]:
-    server = _RouteServer(("127.0.0.1", 0), _Handler)
-    server.bodies = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def test_the_real_sdk_drops_only_the_listed_event_and_resends_the_rest(
-    route_server: _RouteServer,
-) -> None:
-    results: dict[str, int] = {}
-    done = threading.Event()
-
-    def callback(event: BaseEvent, code: int, message: str | None = None) -> None:
-        results[event.event_type] = code
-        if len(results) == 2:
-            done.set()
-
-    client = Amplitude(
-        "test-api-key",
-        Config(
-            server_url=f"http://127.0.0.1:{route_server.server_port}/2/httpapi",
-            flush_interval_millis=200,
-            flush_queue_size=10,
-            flush_max_retries=3,
-            callback=callback,
-        ),
-    )
-    try:
-        client.track(BaseEvent("Signed Up", user_id="user-20391"))
-        client.track(BaseEvent("Too Short", device_id="abc"))
-        for future in client.flush():  # one future per destination plugin (or None)
-            if future is not None:
-                future.result(timeout=10)
-        assert done.wait(timeout=10), results
-    finally:
-        client.shutdown()
-
-    assert results == {"Too Short": 400, "Signed Up": 200}
-    first, second = route_server.bodies[:2]
-    assert [e["event_type"] for e in first["events"]] == ["Signed Up", "Too Short"]
-    assert [e["event_type"] for e in second["events"]] == ["Signed Up"]
-    assert second["events"][0]["insert_id"] == first["events"][0]["insert_id"]
