@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from rudderstack.analytics import Client as RudderClient
 from segment.analytics import Client
 
 from console.collector import Collector
@@ -80,6 +81,13 @@ def test_segment_sdk_journey_arrives_once(collector: Collector) -> None:
 
 def test_segment_sdk_gzip_uploads(collector: Collector) -> None:
     send_journey(segment_client(collector.url, gzip=True))
+    assert_journey_arrived_once(collector.url)
+
+
+def test_rudderstack_sdk_gzip_basic_auth_batches_work_too(collector: Collector) -> None:
+    client = RudderClient("rudder_wk_1", host=collector.url, upload_interval=0.05, max_retries=3)
+    assert client.gzip  # RudderStack gzips by default and sends the key only as Basic auth
+    send_journey(client)  # type: ignore[arg-type]
     assert_journey_arrived_once(collector.url)
 
 
