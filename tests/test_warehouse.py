@@ -172,3 +172,15 @@ def test_findings_are_stored_with_the_event_and_its_verdict(warehouse: Warehouse
     ]
     stored = warehouse.get("f1")
     assert stored is not None and stored.verdict == "bad" and len(stored.findings or []) == 2
+
+
+def test_page_before_walks_back_through_history_with_a_keyset_cursor(warehouse: Warehouse) -> None:
+    warehouse.ingest([ev(f"m{i:02}", i) for i in range(25)])
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        page, cursor = warehouse.page_before(EventQuery(limit=10), cursor)
+        seen += [e.message_id for e in page]
+        if cursor is None:
+            break
+    assert seen == [f"m{i:02}" for i in reversed(range(25))]

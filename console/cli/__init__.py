@@ -12,6 +12,8 @@ from console.cli.context import AppContext
 from console.cli.events_cmd import events
 from console.cli.plugins_cmd import plugins
 from console.cli.replay_cmd import replay
+from console.cli.tui_cmd import demo, run_console, tui
+from console.collector import DEFAULT_PORT
 from console.errors import ConsoleError
 from console.host import PluginHost
 from console.settings import Settings
@@ -30,16 +32,24 @@ class ConsoleGroup(click.Group):
 def create_cli() -> click.Group:
     """Build the ``martech`` command group with the built-in commands."""
 
-    @click.group(cls=ConsoleGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.group(
+        cls=ConsoleGroup,
+        invoke_without_command=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
     @click.version_option(__version__, "-V", "--version", prog_name="martech")
-    def cli() -> None:
+    @click.pass_context
+    def cli(ctx: click.Context) -> None:
         """martech-console: debug marketing tracking from the terminal.
 
         Live event streams, click-ID/UTM checks and first/last-touch debugging for
-        Segment, Amplitude, Snowplow and any connector plugin.
+        Segment, Amplitude, Snowplow and any connector plugin. With no command, opens the
+        console with the collector on http://127.0.0.1:8787.
         """
+        if ctx.invoked_subcommand is None:
+            run_console(ctx.obj, None, DEFAULT_PORT, True)
 
-    for command in (plugins, replay, events, collect):
+    for command in (plugins, replay, events, collect, tui, demo):
         cli.add_command(command)
     return cli
 

@@ -9,56 +9,7 @@ import click
 from console.cli.context import AppContext, json_option, pass_app
 from console.cli.output import print_json
 from console.credentials import CredentialStore
-from console.host import PluginHost
-
-
-def plugin_listing(host: PluginHost, store: CredentialStore) -> dict[str, Any]:
-    """Every plugin with its connectors, capabilities, hooks and failures (no secret values)."""
-    connectors = host.connectors()
-    listing = []
-    for info in host.plugins():
-        owned = [reg.item for reg in connectors.values() if reg.plugin == info.name]
-        listing.append(
-            {
-                "name": info.name,
-                "module": info.module,
-                "distribution": info.distribution,
-                "version": info.version,
-                "loaded": info.loaded,
-                "hooks": info.hooks,
-                "connectors": [
-                    {
-                        "name": c.name,
-                        "display_name": c.display_name,
-                        "description": c.description,
-                        "docs_url": c.docs_url,
-                        "capabilities": host.capabilities(c.name),
-                        "credentials": [
-                            {
-                                "name": cred.name,
-                                "label": cred.label,
-                                "secret": cred.secret,
-                                "required": cred.required,
-                                "env": c.env_var(cred),
-                                "status": store.origin(c, cred),
-                            }
-                            for cred in c.credentials
-                        ],
-                    }
-                    for c in owned
-                ],
-                "failures": [
-                    {"phase": f.phase, "error": f.error} for f in host.failures_of(info.name)
-                ],
-            }
-        )
-    return {
-        "plugins": listing,
-        "failures": [
-            {"plugin": f.plugin, "phase": f.phase, "error": f.error} for f in host.failures
-        ],
-        "skipped": sorted(host.skipped),
-    }
+from console.plugin_listing import plugin_listing
 
 
 @click.command()

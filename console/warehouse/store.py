@@ -251,6 +251,26 @@ class Warehouse:
                 return
             last = (rows[-1][0], rows[-1][1])
 
+    def page_before(
+        self, query: EventQuery, before: tuple[int, int] | None = None
+    ) -> tuple[list[Event], tuple[int, int] | None]:
+        """One page of events, newest first, older than the ``before`` keyset cursor.
+
+        Returns the events and the cursor for the next (older) page, None at the end. Keyset
+        pagination on the ``(ts, id)`` index: every page costs the same, however deep.
+        """
+        where, params = self._where(query)
+        if before is not None:
+            where = f"{where} {'AND' if where else 'WHERE'} (ts, id) < (?, ?)"
+            params = [*params, *before]
+        with self._lock:
+            rows = self.conn.execute(
+                f"SELECT ts, id, body FROM events {where} ORDER BY ts DESC, id DESC LIMIT ?",
+                [*params, query.limit],
+            ).fetchall()
+        cursor = (rows[-1][0], rows[-1][1]) if len(rows) == query.limit else None
+        return [row_event(body) for _, _, body in rows], cursor
+
     def get(self, message_id: str, source: str | None = None) -> Event | None:
         """One event by message id (and source, when ids could clash across vendors)."""
         sql = "SELECT body FROM events WHERE message_id = ?"

@@ -1,0 +1,92 @@
+"""``martech tui`` (also plain ``martech``) and ``martech demo``: the full-screen console."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from console.cli.context import AppContext, db_option, pass_app
+from console.collector import DEFAULT_PORT, Collector
+from console.demo import SAMPLE_EVENTS, DemoFeeder
+from console.errors import InputError
+
+
+def run_console(
+    app: AppContext,
+    db: Path | None,
+    port: int,
+    collector_on: bool,
+    demo: Path | None = None,
+    rate: float = 40.0,
+) -> None:
+    """Open the warehouse, start the collector in-process, run the TUI, shut down cleanly."""
+    from console.tui import ConsoleApp  # Textual is imported only when the TUI runs
+
+    with app.warehouse(db) as warehouse:
+        collector = None
+        if collector_on:
+            collector = Collector(warehouse, app.host, app.click_ids(), port=port)
+            collector.start()
+        feeder = DemoFeeder(collector.url, demo, rate).start() if demo and collector else None
+        try:
+            ConsoleApp(host=app.host, warehouse=warehouse, collector=collector).run()
+        finally:
+            if feeder is not None:
+                feeder.stop()
+            if collector is not None:
+                collector.stop()
+
+
+@click.command()
+@db_option
+@click.option(
+    "--port",
+    default=DEFAULT_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Collector port on 127.0.0.1 (0 picks a free one).",
+)
+@click.option("--no-collector", is_flag=True, help="Browse the warehouse without receiving events.")
+@pass_app
+def tui(app: AppContext, db: Path | None, port: int, no_collector: bool) -> None:
+    """Open the console (what plain ``martech`` does) with the collector on loopback."""
+    run_console(app, db, port, not no_collector)
+
+
+@click.command()
+@click.option(
+    "--port",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Collector port (0 picks a free one).",
+)
+@click.option(
+    "--rate",
+    default=40.0,
+    show_default=True,
+    type=click.FloatRange(1, 100_000),
+    help="Events per second to replay.",
+)
+@click.option(
+    "--file",
+    "events_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=SAMPLE_EVENTS,
+    show_default="sample_data/events.ndjson",
+    help="Segment-format NDJSON to replay.",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Warehouse for the demo (default: a fresh temporary file).",
+)
+@pass_app
+def demo(app: AppContext, port: int, rate: float, events_file: Path, db: Path | None) -> None:
+    """Start the console on a fresh warehouse and replay the sample events live over HTTP."""
+    if not events_file.exists():
+        raise InputError(f"{events_file} does not exist", hint="pass --file with Segment NDJSON")
+    with tempfile.TemporaryDirectory(prefix="martech-demo-") as folder:
+        run_console(app, db or Path(folder) / "demo.db", port, True, demo=events_file, rate=rate)

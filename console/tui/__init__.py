@@ -1,0 +1,5 @@
+"""The Textual console. The only package that imports Textual."""
+
+from console.tui.app import ConsoleApp
+
+__all__ = ["ConsoleApp"]

@@ -1,0 +1,178 @@
+"""ConsoleApp: the thin shell that wires the services to the screens."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from console.collector import Collector
+from console.credentials import CredentialStore
+from console.host import PluginHost
+from console.plugin_listing import plugin_listing
+from console.tui.feed import LiveFeed
+from console.tui.screens.help import HelpScreen
+from console.tui.screens.history import HistoryScreen
+from console.tui.screens.inspector import InspectorScreen
+from console.tui.screens.plugins import PluginsScreen
+from console.tui.screens.stream import StreamScreen
+from console.tui.widgets.event_log import EventLog
+from console.tui.widgets.status_bar import StatusBar
+from console.warehouse import EventQuery, Warehouse
+
+SEED_EVENTS = 200
+FRAME = 0.1
+
+
+class ConsoleApp(App[None]):
+    """The console. Services are built by the caller and handed in; tests build fresh ones."""
+
+    TITLE = "martech-console"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("1", "show('stream')", "Stream"),
+        Binding("2", "show('history')", "History"),
+        Binding("3", "show('plugins')", "Plugins"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        host: PluginHost,
+        warehouse: Warehouse,
+        collector: Collector | None = None,
+        credentials: CredentialStore | None = None,
+        stream_capacity: int = 50_000,
+    ) -> None:
+        super().__init__()
+        self.host = host
+        self.warehouse = warehouse
+        self.collector = collector
+        self.credentials = credentials or CredentialStore()
+        self.stream_capacity = stream_capacity
+        self.feed = LiveFeed(collector.bus if collector else None, limit=stream_capacity)
+        self.stored_at_start = 0
+
+    # -- screens ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.stored_at_start = self.warehouse.count()
+        self.stream = StreamScreen(self.stream_capacity)
+        self.install_screen(self.stream, "stream")
+        self.install_screen(HistoryScreen(self.warehouse), "history")
+        self.install_screen(PluginsScreen(plugin_listing(self.host, self.credentials)), "plugins")
+        self.push_screen("stream")
+        self.stream.add_events(self.warehouse.query(EventQuery(limit=SEED_EVENTS)))
+        self.set_interval(FRAME, self.pump)
+        self.set_interval(1.0, self.refresh_status)
+        self.refresh_status()
+
+    def status_bar(self, screen: Screen[object]) -> StatusBar | None:
+        """The status bar shown on a screen, if it has one."""
+        bars = screen.query(StatusBar)
+        return bars.first() if bars else None
+
+    def pump(self) -> None:
+        """Move what the bus delivered since the last frame into the stream (one update)."""
+        batch = self.feed.drain()
+        if batch:
+            self.stream.add_events(batch)
+
+    def refresh_status(self) -> None:
+        """Update the events/s figure and sparkline of the current screen."""
+        bar = self.status_bar(self.screen)
+        if bar is None:
+            return
+        stats = self.collector.pipeline.stats if self.collector else None
+        rate = stats.rate() if stats else 0.0
+        stored = self.stored_at_start + (stats.stored if stats else 0)
+        bar.update_figures(rate, stored)
+
+    @property
+    def collector_url(self) -> str | None:
+        """Where SDKs should send events, when the collector runs."""
+        return self.collector.url if self.collector else None
+
+    def make_status_bar(self) -> StatusBar:
+        """A status bar for a screen's compose."""
+        return StatusBar(self.collector_url, _short_path(self.warehouse.path))
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_show(self, name: str) -> None:
+        """Switch to a named screen."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if self.screen.name != name:
+            self.switch_screen(name)
+        self.refresh_status()
+
+    def action_help(self) -> None:
+        """Show every key."""
+        screens = {"stream": StreamScreen, "history": HistoryScreen}
+        groups = {"Everywhere": self.BINDINGS, "Event list": EventLog.BINDINGS}
+        groups |= {f"{name.title()} screen": cls.BINDINGS for name, cls in screens.items()}
+        groups["Inspector"] = InspectorScreen.BINDINGS
+        self.push_screen(HelpScreen(groups))
+
+    def action_show_user(self, actor: str) -> None:
+        """History of one person across all linked ids."""
+        self.action_show("history")
+        history = self.get_screen("history")
+        assert isinstance(history, HistoryScreen)
+        history.show_filter(f"user:{actor}")
+
+    def on_event_log_selected(self, message: EventLog.Selected) -> None:
+        actor = message.event.user_id or message.event.anonymous_id
+        links = self.warehouse.identity_links(actor) if actor else []
+        self.push_screen(InspectorScreen(message.event, links))
+
+    async def action_quit(self) -> None:
+        """Stop the collector (committing what is queued), then leave."""
+        self.feed.close()
+        if self.collector is not None:
+            await asyncio.to_thread(self.collector.stop)
+        self.exit()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Live stream", "Events as they arrive", lambda: self.action_show("stream")
+        )
+        yield SystemCommand(
+            "History", "Every stored event, newest first", lambda: self.action_show("history")
+        )
+        yield SystemCommand(
+            "Plugins",
+            "Connectors, routes, credentials, failures",
+            lambda: self.action_show("plugins"),
+        )
+        yield SystemCommand(
+            "Pause or resume the stream", "Hold new events back", self.stream.action_toggle_pause
+        )
+        yield SystemCommand(
+            "Clear the stream view", "The warehouse keeps everything", self.stream.action_clear
+        )
+        yield SystemCommand(
+            "Filter the stream", "source:… type:… user:… campaign:… click:…", self._filter_stream
+        )
+        yield SystemCommand("Keys", "Every key binding", self.action_help)
+        yield SystemCommand("Quit", "Stop the collector and leave", self.action_quit)
+        yield from super().get_system_commands(screen)
+
+    def _filter_stream(self) -> None:
+        self.action_show("stream")
+        self.stream.action_focus_filter()
+
+
+def _short_path(path: Path) -> str:
+    home = Path.home()
+    try:
+        return "~/" + str(path.resolve().relative_to(home))
+    except ValueError:
+        return str(path)

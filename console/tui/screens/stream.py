@@ -1,0 +1,147 @@
+"""The live stream: events as they are committed, filterable as you type, tailing by default."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from console.events import Event
+from console.stream_filter import StreamFilter
+from console.tui.widgets.event_log import EventLog
+from console.tui.widgets.stream_header import StreamHeader
+
+FILTER_HELP = (
+    "filter: source:segment type:page event:… user:… campaign:… click:google verdict:bad text"
+)
+FILTER_DELAY = 0.15
+
+
+class StreamScreen(Screen[None]):
+    """Events arrive through the app's feed (the event bus), newest at the bottom."""
+
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("space", "toggle_pause", "Pause"),
+        Binding("ctrl+l", "clear", "Clear view"),
+        Binding("end", "tail", "Tail", show=False),
+        Binding("escape", "leave_filter", "Back to list", show=False),
+    ]
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        super().__init__(name="stream")
+        self.capacity = capacity
+        self.paused = False
+        self.backlog: list[Event] = []
+        self._filter_timer: Timer | None = None
+        self._early: list[Event] = []
+        self._filter_text = ""
+        self._ready = False
+
+    def compose(self) -> ComposeResult:
+        yield self.app.make_status_bar()  # type: ignore[attr-defined]
+        yield Input(placeholder=FILTER_HELP, id="stream-filter")
+        yield StreamHeader()
+        yield EventLog(self.capacity, id="stream-log")
+        yield Static(id="stream-state")
+        yield Footer()
+
+    @property
+    def log_widget(self) -> EventLog:
+        """The event list."""
+        return self.query_one(EventLog)
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.log_widget.focus()
+        self.add_events(self._early)
+        self._early = []
+
+    def add_events(self, events: Sequence[Event]) -> None:
+        """Take a coalesced batch from the feed (held back while paused)."""
+        if not self._ready:
+            self._early.extend(events)
+            del self._early[: -self.capacity]
+            return
+        if self.paused:
+            self.backlog.extend(events)
+            del self.backlog[: -self.capacity]
+        else:
+            self.log_widget.add(events)
+        self._show_state()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        """Type a filter; the list keeps updating underneath."""
+        self.query_one("#stream-filter", Input).focus()
+
+    def action_leave_filter(self) -> None:
+        """Back from the filter to the list."""
+        self.log_widget.focus()
+
+    def action_toggle_pause(self) -> None:
+        """Hold new events back (they are still stored), or let them in again."""
+        self.paused = not self.paused
+        if not self.paused and self.backlog:
+            self.log_widget.add(self.backlog)
+            self.backlog = []
+        self._show_state()
+
+    def action_clear(self) -> None:
+        """Empty the view; the warehouse keeps everything."""
+        self.log_widget.clear()
+        self.backlog = []
+        self._show_state()
+
+    def action_tail(self) -> None:
+        """Jump to the newest event and follow."""
+        self.log_widget.action_tail()
+
+    def set_filter_text(self, text: str) -> None:
+        """Apply a filter as if typed (used by jumps from other screens)."""
+        self.query_one("#stream-filter", Input).value = text
+        self._apply_filter(text)
+
+    # -- events ----------------------------------------------------------------------------
+
+    def on_input_changed(self, message: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        text = message.value
+        self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self._apply_filter(text))
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        self._apply_filter(message.value)
+        self.log_widget.focus()
+
+    def _apply_filter(self, text: str) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if text == self._filter_text:
+            return
+        self._filter_text = text
+        self.log_widget.set_filter(StreamFilter.parse(text))
+        self._show_state()
+
+    def on_event_log_tail_changed(self, message: EventLog.TailChanged) -> None:
+        self._show_state()
+
+    def _show_state(self) -> None:
+        log = self.log_widget
+        parts = []
+        if self.paused:
+            parts.append(f"[b yellow]PAUSED[/] ({len(self.backlog):,} waiting; space resumes)")
+        elif log.tailing:
+            parts.append("[green]tailing[/]")
+        else:
+            parts.append(f"[b]{log.unseen:,} new[/] below (end to follow)")
+        parts.append(f"{len(log.ring):,} shown of {log.ring.held:,} held")
+        if log.ring.filter:
+            parts.append("[cyan]filtered[/]")
+        self.query_one("#stream-state", Static).update("  ·  ".join(parts))

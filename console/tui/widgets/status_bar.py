@@ -1,0 +1,56 @@
+"""The console's top bar: where events come in, where they are kept, and how fast."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Sparkline, Static
+
+HISTORY = 60
+
+
+class StatusBar(Horizontal):
+    """Collector address, warehouse path, events/s and a throughput sparkline."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; }
+    StatusBar > #status-text { width: 1fr; }
+    StatusBar > Sparkline { width: 24; margin: 0 1; }
+    """
+
+    def __init__(self, collector_url: str | None, warehouse_path: str) -> None:
+        super().__init__()
+        self.collector_url = collector_url
+        self.warehouse_path = warehouse_path
+        self.rates: deque[float] = deque([0.0] * HISTORY, maxlen=HISTORY)
+        self.rate = 0.0
+        self.stored = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._text(), id="status-text")
+        yield Sparkline(list(self.rates), summary_function=max)
+
+    def update_figures(self, rate: float, stored: int) -> None:
+        """Show the newest events/s and stored count, and push the rate to the sparkline."""
+        self.rate, self.stored = rate, stored
+        self.rates.append(rate)
+        self.query_one("#status-text", Static).update(self._text())
+        self.query_one(Sparkline).data = list(self.rates)
+
+    def _text(self) -> Text:
+        text = Text()
+        if self.collector_url:
+            text.append("● ", "green")
+            text.append(self.collector_url, "bold")
+        else:
+            text.append("○ no collector", "dim")
+        text.append("  ▸ ", "dim")
+        text.append(self.warehouse_path, "italic")
+        text.append("  ▸ ", "dim")
+        text.append(f"{self.rate:,.1f} ev/s", "bold cyan")
+        text.append("  ▸ ", "dim")
+        text.append(f"{self.stored:,} stored", "cyan")
+        return text

@@ -1,0 +1,154 @@
+"""The console driven by keys (Pilot): live events, filters, pause and tail, inspector, plugins."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import httpx
+
+from console.collector import Collector
+from console.host import PluginHost
+from console.taxonomy import load_click_id_registry
+from console.tui import ConsoleApp
+from console.tui.screens.inspector import InspectorScreen
+from console.tui.screens.plugins import PluginsScreen
+from console.tui.widgets.event_log import EventLog
+from console.warehouse import Warehouse
+from tests.thirdparty import install_thirdparty
+from tests.tui.conftest import fixed_events, static_text
+
+
+def segment_batch(start: int, count: int, **extra: object) -> dict[str, object]:
+    return {
+        "batch": [
+            {
+                "type": "page",
+                "messageId": f"live-{i}",
+                "anonymousId": f"visitor-{i}",
+                "context": {
+                    "page": {"url": f"https://acme.io/?utm_source=google&utm_medium=cpc&gclid=G{i}"}
+                },
+                **extra,
+            }
+            for i in range(start, start + count)
+        ]
+    }
+
+
+async def settle(pilot: object, seconds: float = 0.3) -> None:
+    await pilot.pause(seconds)  # type: ignore[attr-defined]
+
+
+async def test_events_from_a_real_collector_appear_live(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    collector = Collector(tui_warehouse, builtin_host, load_click_id_registry(), port=0)
+    collector.start()
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse, collector=collector)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            log = app.stream.log_widget
+            assert len(log.ring) == 12  # seeded from the warehouse
+            response = await asyncio.to_thread(
+                httpx.post, f"{collector.url}/v1/batch", json=segment_batch(0, 5)
+            )
+            assert response.status_code == 200
+            for _ in range(20):
+                await settle(pilot, 0.1)
+                if len(log.ring) == 17:
+                    break
+            ids = [log.ring[i].message_id for i in range(len(log.ring))]
+            assert ids[-5:] == [f"live-{i}" for i in range(5)]
+            assert log.selected is not None and log.selected.message_id == "live-4"  # tailing
+            assert log.ring[16].click_id is not None and log.ring[16].click_id.network == "google"
+    finally:
+        collector.stop()
+
+
+async def test_filter_as_you_type_and_it_holds_for_new_events(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("slash", *"click:linkedin")
+        await settle(pilot)
+        log = app.stream.log_widget
+        assert len(log.ring) == 4
+        assert all(log.ring[i].campaign.source == "linkedin" for i in range(len(log.ring)))
+        app.stream.add_events(fixed_events(6, start=100))  # 100 and 102... every third is paid
+        assert {log.ring[i].message_id for i in range(len(log.ring))} >= {"msg-0102", "msg-0105"}
+        assert "msg-0101" not in {log.ring[i].message_id for i in range(len(log.ring))}
+        await pilot.press("escape")
+        assert app.focused is log
+
+
+async def test_pause_holds_events_back_and_scrolling_up_stops_tailing(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(120, 30)) as pilot:
+        log = app.stream.log_widget
+        await pilot.press("space")
+        app.stream.add_events(fixed_events(3, start=200))
+        await settle(pilot, 0.1)
+        assert len(log.ring) == 12 and len(app.stream.backlog) == 3
+        assert "PAUSED" in static_text([app.stream.query_one("#stream-state")])
+        await pilot.press("space")
+        assert len(log.ring) == 15 and log.selected.message_id == "msg-0202"
+        await pilot.press("up", "up")
+        assert log.tailing is False and log.selected.message_id == "msg-0200"
+        app.stream.add_events(fixed_events(2, start=300))
+        await settle(pilot, 0.1)
+        assert log.unseen == 2 and log.selected.message_id == "msg-0200"
+        assert "2 new" in static_text([app.stream.query_one("#stream-state")])
+        await pilot.press("end")
+        assert log.tailing and log.selected.message_id == "msg-0301"
+
+
+async def test_inspector_shows_fields_campaign_and_raw_payload(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("home", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InspectorScreen)
+        assert screen.event.message_id == "msg-0000"
+        text = static_text(screen.query("Static"))
+        assert "msg-0000" in text and "linkedin" in text and "li_fat_id" in text
+        assert '"messageId": "msg-0000"' in screen.raw_json()
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.screen.name == "history"
+        history_log = app.screen.query_one(EventLog)
+        for _ in range(30):
+            if len(history_log.ring):
+                break
+            await settle(pilot, 0.1)
+        ids = {history_log.ring[i].anonymous_id for i in range(len(history_log.ring))}
+        assert ids == {"anon-0"}
+
+
+async def test_plugins_screen_shows_a_broken_plugins_failure(
+    tmp_path: Path, tui_warehouse: Warehouse
+) -> None:
+    site = install_thirdparty(tmp_path / "site")
+    sys.path.insert(0, str(site))
+    try:
+        host = PluginHost().discover()
+        app = ConsoleApp(host=host, warehouse=tui_warehouse)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            assert isinstance(app.screen, PluginsScreen)
+            text = static_text(app.screen.query(".plugin"))
+            assert "acme-sdk is not installed" in text
+            assert "vendor metadata could not be read" in text
+            assert "Acme CDP" in text
+    finally:
+        sys.path.remove(str(site))
+        for module in ("acme_cdp_plugin", "broken_on_import", "broken_in_hook", "misbehaving"):
+            sys.modules.pop(module, None)

@@ -1,0 +1,64 @@
+"""SVG snapshots of each screen at fixed sizes, with fixed events (review changes by eye)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from console.host import PluginHost
+from console.tui import ConsoleApp
+from console.warehouse import Warehouse
+
+Compare = Callable[..., bool]
+
+
+def make_app(warehouse: Warehouse, host: PluginHost) -> ConsoleApp:
+    return ConsoleApp(host=host, warehouse=warehouse)
+
+
+def test_stream_screen(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    assert snap_compare(make_app(snapshot_warehouse, builtin_host), terminal_size=(130, 24))
+
+
+def test_stream_screen_at_80_by_24(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    assert snap_compare(make_app(snapshot_warehouse, builtin_host), terminal_size=(80, 24))
+
+
+def test_stream_filtered_and_scrolled_up(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = make_app(snapshot_warehouse, builtin_host)
+    assert snap_compare(
+        app, press=["slash", *"page", "enter", "up", "up", "_"], terminal_size=(130, 24)
+    )
+
+
+def test_inspector_screen(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = make_app(snapshot_warehouse, builtin_host)
+    assert snap_compare(app, press=["up", "up", "up", "enter", "_"], terminal_size=(110, 40))
+
+
+def test_history_screen(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = make_app(snapshot_warehouse, builtin_host)
+    assert snap_compare(app, press=["2", "_", "_"], terminal_size=(130, 24))
+
+
+def test_plugins_screen(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = make_app(snapshot_warehouse, builtin_host)
+    assert snap_compare(app, press=["3", "_"], terminal_size=(110, 40))
+
+
+def test_help_screen(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = make_app(snapshot_warehouse, builtin_host)
+    assert snap_compare(app, press=["question_mark", "_"], terminal_size=(110, 40))
