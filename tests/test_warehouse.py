@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,7 +41,7 @@ def test_same_message_id_from_different_sources_are_different_events(warehouse: 
 def test_a_dedupe_hash_collision_loses_nothing(
     warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "message_key", lambda source, mid: 42)
+    monkeypatch.setattr(store_module, "dedupe_key", lambda event: 42)
     result = warehouse.ingest([ev("m1"), ev("m2")])
     assert result.stored == 2
     assert warehouse.ingest([ev("m1")]).duplicates == 1
@@ -140,14 +139,63 @@ def test_a_directory_is_refused(tmp_path: Path) -> None:
         Warehouse(tmp_path)
 
 
-def test_ingest_uses_integer_keys_not_text_indexes(warehouse: Warehouse) -> None:
-    indexed = {
-        row[0]
-        for name in ("events_message_key", "events_user", "events_anon")
-        for row in warehouse.conn.execute(f"SELECT name FROM pragma_index_info('{name}')")
+def test_ingest_indexes_only_integer_keys(warehouse: Warehouse) -> None:
+    indexes = {
+        name: [
+            row[0]
+            for row in warehouse.conn.execute(f"SELECT name FROM pragma_index_info('{name}')")
+        ]
+        for (name,) in warehouse.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
+            "AND sql IS NOT NULL"
+        )
     }
-    assert indexed == {"message_key", "user_key", "anon_key", "ts"}
-    assert isinstance(warehouse.conn, sqlite3.Connection)
+    assert indexes == {
+        "events_message_key": ["message_key"],
+        "events_actor": ["actor_key", "ts"],
+        "events_ts": ["ts"],
+    }
+
+
+def test_dedupe_keys_follow_client_time_so_inserts_append(warehouse: Warehouse) -> None:
+    warehouse.ingest([ev(f"k{i}", i * 90) for i in range(5)])
+    keys = [k for (k,) in warehouse.conn.execute("SELECT message_key FROM events ORDER BY id")]
+    assert keys == sorted(keys)
+
+
+def test_the_raw_payload_reads_back_whole_and_in_order(warehouse: Warehouse) -> None:
+    raw = {"type": "track", "properties": {"a": 1}, "event": "X", "context": {"ip": "1.2.3.4"}}
+    event = ev("r1", properties=raw["properties"], context=raw["context"], raw=raw)
+    warehouse.ingest([event])
+    body = warehouse.conn.execute("SELECT body FROM events").fetchone()[0]
+    assert body.count('"ip"') == 1  # stored once
+    stored = warehouse.get("r1")
+    assert stored is not None
+    assert stored.raw == raw and list(stored.raw) == list(raw)
+
+
+def test_an_older_warehouse_is_migrated_in_place(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from console.events import encode_event
+    from console.warehouse.schema import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m004_time_local_keys")
+    event = ev("old-1", 0, type="identify", user_id="u1", anonymous_id="a1")
+    db.execute(
+        "INSERT INTO events (message_key, message_id, source, type, user_id, anonymous_id, "
+        "user_key, anon_key, ts, received_at, validity, body) "
+        "VALUES (7, 'old-1', 'segment', 'identify', 'u1', 'a1', 1, 2, 0, 0, 'ok', ?)",
+        [encode_event(event).decode()],
+    )
+    db.execute("INSERT INTO identities VALUES ('a1', 'u1', 'identify', 'old-1', 0)")
+    db.conn.commit()
+    db.close()
+    with Warehouse(path) as migrated:
+        assert [e.message_id for e in migrated.query(EventQuery(user="u1"))] == ["old-1"]
+        assert migrated.ingest([event]).duplicates == 1
 
 
 def test_findings_are_stored_with_the_event_and_its_verdict(warehouse: Warehouse) -> None:

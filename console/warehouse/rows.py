@@ -1,12 +1,20 @@
-"""Event <-> warehouse row conversion."""
+"""Event <-> warehouse row conversion.
+
+The body column holds the whole Event as JSON, but the parts of the raw vendor payload
+that the Event already carries unchanged (Segment's ``properties``, ``context``,
+``traits``; Amplitude's ``event_properties``...) are stored once: the raw payload keeps a
+``$shared`` note of where they were, and reading the row puts them back in place.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from console.events import Event, decode_event, encode_event
-from console.warehouse.keys import id_key
+import msgspec
+
+from console.events import Event
+from console.warehouse.keys import id_key, message_key
 
 INSERT_COLUMNS: tuple[str, ...] = (
     "message_key",
@@ -17,8 +25,7 @@ INSERT_COLUMNS: tuple[str, ...] = (
     "user_id",
     "anonymous_id",
     "previous_id",
-    "user_key",
-    "anon_key",
+    "actor_key",
     "ts",
     "received_at",
     "page_url",
@@ -40,6 +47,11 @@ INSERT_SQL = (
     f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)})"
 )
+SHARED = "$shared"
+SHARED_FIELDS = ("properties", "context", "traits")
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Event)
 
 
 def to_ms(value: datetime) -> int:
@@ -52,11 +64,63 @@ def from_ms(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1000, UTC)
 
 
+def actor_of(event: Event) -> str | None:
+    """The id an event is indexed under: its anonymous id, else its user id.
+
+    One index serves both: an event carrying both ids also links them in ``identities``,
+    so a person's events are found through the ids linked to them.
+    """
+    return event.anonymous_id or event.user_id
+
+
+def dedupe_key(event: Event) -> int:
+    """The event's dedupe key (see ``keys.message_key``)."""
+    if event.validity == "rejected":
+        return message_key(event.source, event.message_id)
+    stamp = event.original_timestamp or event.timestamp
+    return message_key(event.source, event.message_id, to_ms(stamp))
+
+
+def encode_body(event: Event) -> str:
+    """The Event as JSON, with raw-payload parts it already carries stored once."""
+    raw = event.raw
+    if isinstance(raw, dict) and raw:
+        shared: dict[str, list[Any]] = {}
+        for name in SHARED_FIELDS:
+            value = getattr(event, name)
+            if not value:
+                continue
+            for position, (key, item) in enumerate(raw.items()):
+                if item is value:
+                    shared[name] = [key, position]
+                    break
+        if shared:
+            taken = {key for key, _ in shared.values()}
+            slim = {k: v for k, v in raw.items() if k not in taken}
+            slim[SHARED] = shared
+            event = msgspec.structs.replace(event, raw=slim)
+    return _encoder.encode(event).decode()
+
+
+def row_event(body: str | bytes) -> Event:
+    """The Event stored in a row's body, with its raw payload whole again."""
+    event = _decoder.decode(body)
+    raw = event.raw
+    if isinstance(raw, dict) and SHARED in raw:
+        shared = raw.pop(SHARED)
+        items = list(raw.items())
+        for name, (key, position) in sorted(shared.items(), key=lambda kv: kv[1][1]):
+            items.insert(position, (key, getattr(event, name)))
+        event.raw = dict(items)
+    return event
+
+
 def event_row(event: Event, key: int | None) -> tuple[Any, ...]:
     """The row of an event, in INSERT_COLUMNS order."""
     campaign = event.campaign
     click = event.click_ids[0] if event.click_ids else None
     received = event.received_at or event.timestamp
+    actor = actor_of(event)
     return (
         key,
         event.message_id,
@@ -66,8 +130,7 @@ def event_row(event: Event, key: int | None) -> tuple[Any, ...]:
         event.user_id,
         event.anonymous_id,
         event.previous_id,
-        id_key(event.user_id) if event.user_id else None,
-        id_key(event.anonymous_id) if event.anonymous_id else None,
+        id_key(actor) if actor else None,
         to_ms(event.timestamp),
         to_ms(received),
         event.page_url,
@@ -82,10 +145,5 @@ def event_row(event: Event, key: int | None) -> tuple[Any, ...]:
         click.network if click else None,
         event.validity,
         event.verdict,
-        encode_event(event).decode(),
+        encode_body(event),
     )
-
-
-def row_event(body: str | bytes) -> Event:
-    """The Event stored in a row's body."""
-    return decode_event(body)

@@ -14,8 +14,8 @@ from sqlite_utils import Database
 
 from console.errors import WarehouseError
 from console.events import Event
-from console.warehouse.keys import id_key, message_key
-from console.warehouse.rows import INSERT_SQL, event_row, row_event, to_ms
+from console.warehouse.keys import id_key
+from console.warehouse.rows import INSERT_SQL, dedupe_key, event_row, row_event, to_ms
 from console.warehouse.schema import migrations
 
 CHUNK = 500
@@ -103,7 +103,7 @@ class Warehouse:
         result = IngestResult()
         if not events:
             return result
-        keys = [message_key(event.source, event.message_id) for event in events]
+        keys = [dedupe_key(event) for event in events]
         with self._lock:
             stored_ids = self._existing(keys)
             rows = []
@@ -272,16 +272,18 @@ class Warehouse:
         return [row_event(body) for _, _, body in rows], cursor
 
     def get(self, message_id: str, source: str | None = None) -> Event | None:
-        """One event by message id (and source, when ids could clash across vendors)."""
+        """One event by message id (and source, when ids could clash across vendors).
+
+        The newest match wins. There is no index on the text id (it would cost a random
+        page per insert), so this scans from the newest row back: instant for what just
+        arrived, seconds for an old event in a warehouse of millions.
+        """
         sql = "SELECT body FROM events WHERE message_id = ?"
         params: list[Any] = [message_id]
         if source:
-            sql, params = (
-                sql + " AND message_key = ?",
-                [message_id, message_key(source, message_id)],
-            )
+            sql, params = sql + " AND source = ?", [message_id, source]
         with self._lock:
-            row = self.conn.execute(sql + " LIMIT 1", params).fetchone()
+            row = self.conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
         return row_event(row[0]) if row else None
 
     def count(self) -> int:
@@ -296,11 +298,8 @@ class Warehouse:
             ids = self.identity_ids(query.user)
             keys = [id_key(i) for i in ids]
             km, im = ",".join("?" * len(keys)), ",".join("?" * len(ids))
-            clauses.append(
-                f"(user_key IN ({km}) OR anon_key IN ({km})) "
-                f"AND (user_id IN ({im}) OR anonymous_id IN ({im}))"
-            )
-            params += keys + keys + ids + ids
+            clauses.append(f"actor_key IN ({km}) AND coalesce(anonymous_id, user_id) IN ({im})")
+            params += keys + ids
         for column, value in (
             ("source", query.source),
             ("type", query.type),
