@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.pilot import Pilot
+
 from console.host import PluginHost
 from console.tui import ConsoleApp
 from console.warehouse import Warehouse
@@ -31,9 +33,13 @@ def test_stream_filtered_and_scrolled_up(
     snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:
     app = make_app(snapshot_warehouse, builtin_host)
-    assert snap_compare(
-        app, press=["slash", *"page", "enter", "up", "up", "_"], terminal_size=(130, 24)
-    )
+
+    async def filter_and_scroll(pilot: Pilot[None]) -> None:
+        app.stream.set_filter_text("type:page linkedin")
+        await pilot.pause()
+        await pilot.press("up", "up")
+
+    assert snap_compare(app, run_before=filter_and_scroll, terminal_size=(130, 24))
 
 
 def test_inspector_screen(
