@@ -1,0 +1,1 @@
+"""Benchmarks for martech-console (run from the project root: ``python -m bench.<name>``)."""
