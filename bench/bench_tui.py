@@ -32,6 +32,7 @@ from console.collector import Collector
 from console.host import PluginHost
 from console.taxonomy.clickids import load_click_id_registry
 from console.tui import ConsoleApp
+from console.tui.widgets.event_log import EventLog
 from console.warehouse import Warehouse
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -70,16 +71,47 @@ def paced_sender(url: str, bodies: list[bytes], rate: float, stop: Any) -> None:
             time.sleep(delay)
 
 
+class KeyProbe:
+    """Times each key press from sending to the moved cursor being drawn on screen."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+        self.pressed = 0.0
+        self.handled = 0.0
+        self.drawn = 0.0
+        original_action = log.action_cursor
+        original_render = log.render_line
+
+        def action_cursor(delta: int) -> None:
+            original_action(delta)
+            self.handled = self.handled or time.perf_counter()
+
+        def render_line(y: int) -> Any:
+            strip = original_render(y)
+            if self.handled and not self.drawn and log.scroll_offset.y + y == log.cursor:
+                self.drawn = time.perf_counter()
+            return strip
+
+        log.action_cursor = action_cursor  # type: ignore[method-assign]
+        log.render_line = render_line  # type: ignore[method-assign]
+
+
 async def key_latency(app: ConsoleApp, pilot: Any, presses: int) -> list[float]:
-    """Seconds per key press until handled and refreshed."""
+    """Seconds from each key press to its effect being drawn."""
+    probe = KeyProbe(app.stream.log_widget)
     samples = []
     for i in range(presses):
-        key = "up" if i % 2 else "down"
-        began = time.perf_counter()
-        await pilot.press(key)
-        await pilot.pause(0)
-        samples.append(time.perf_counter() - began)
-        await asyncio.sleep(0.02)
+        probe.handled = probe.drawn = 0.0
+        probe.pressed = time.perf_counter()
+        await pilot.press("up" if i % 2 == 0 else "down")
+        for _ in range(200):
+            if probe.drawn:
+                break
+            if probe.handled and time.perf_counter() - probe.handled > 0.05:
+                break  # nothing new to draw (the cursor did not move)
+            await asyncio.sleep(0.001)
+        samples.append((probe.drawn or probe.handled or time.perf_counter()) - probe.pressed)
+        await asyncio.sleep(0.05)
     return samples
 
 
