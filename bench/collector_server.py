@@ -19,7 +19,7 @@ from console.collector.server import bind_socket
 from console.collector_contract import CollectorResponse
 from console.host import PluginHost
 from console.settings import Settings
-from console.taxonomy.clickids import load_click_id_registry
+from console.taxonomy import Validator, load_taxonomy
 from console.warehouse import Warehouse
 
 OK = CollectorResponse.json(200, {"code": 200, "success": True})
@@ -47,8 +47,10 @@ def serve_full(db: Path) -> None:
     """The collector exactly as ``martech collect`` runs it (with live validation if wired)."""
     settings = Settings.load()
     host = PluginHost(allow=settings.load_plugins, block=settings.block_plugins).discover()
+    taxonomy = load_taxonomy(settings.taxonomy_path)
     with Warehouse(db) as warehouse:
-        collector = Collector(warehouse, host, load_click_id_registry(), port=0)
+        validator = Validator(taxonomy, host, warehouse)
+        collector = Collector(warehouse, host, taxonomy.click_ids, port=0, validator=validator)
         print(collector.listen(), flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         collector.serve_forever()

@@ -36,6 +36,7 @@ from console.events import (
     utc_now,
 )
 from console.hookspecs import hookimpl
+from console.taxonomy.validator import ValidationRule
 
 __version__ = "0.1.0"
 
@@ -61,6 +62,7 @@ __all__ = [
     "RateLimitError",
     "Registration",
     "RemoteError",
+    "ValidationRule",
     "__version__",
     "campaign_from_params",
     "corrected_timestamp",

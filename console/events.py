@@ -107,6 +107,8 @@ class Event(msgspec.Struct, kw_only=True, omit_defaults=True):
     errors: list[str] = msgspec.field(default_factory=list)
     findings: list[Finding] | None = None
     """Taxonomy findings; None until the event has been validated."""
+    channel: str | None = None
+    """The GA4 default channel group the validator predicts (``Paid Search``, ``Direct``...)."""
 
     @property
     def actor_id(self) -> str | None:

@@ -15,6 +15,7 @@ import pluggy
 
 from console.collector_contract import CollectorRoute
 from console.contract import Connector, EventFormat
+from console.taxonomy.validator import ValidationRule
 
 PROJECT = "martech_console"
 
@@ -52,6 +53,19 @@ def register_collector_routes(register: Callable[[CollectorRoute], None]) -> Non
 
 
 @hookspec
+def register_validation_rules(register: Callable[[ValidationRule], None]) -> None:
+    """Register extra taxonomy rules, run on every event after the built-in ones.
+
+    Call ``register(ValidationRule(name, check, event_types=...))``. ``check(event,
+    taxonomy)`` returns a list of :class:`console.Finding` (empty when the event is fine),
+    with codes in the plugin's own namespace (``acme.consent_missing``). It runs in the
+    collector's writer thread, so keep it fast and free of I/O. A rule that raises is
+    recorded as a failure of its plugin (phase ``validate``, once per batch) and never
+    stops validation. Return value: ignored.
+    """
+
+
+@hookspec
 def register_commands(cli: click.Group) -> None:
     """Add CLI subcommands to the ``martech`` group (e.g. a remote tool's trigger).
 
@@ -64,6 +78,7 @@ HOOK_NAMES: tuple[str, ...] = (
     "register_connectors",
     "register_event_formats",
     "register_collector_routes",
+    "register_validation_rules",
     "register_commands",
 )
 """Every hook the host calls, in the order it calls them."""

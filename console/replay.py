@@ -6,7 +6,7 @@ import gzip
 import io
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -45,6 +45,8 @@ class ReplayReport:
     malformed_count: int = 0
     rejections: list[tuple[int, str]] = field(default_factory=list)
     formats: Counter[str] = field(default_factory=Counter)
+    verdicts: Counter[str] = field(default_factory=Counter)
+    """Stored events by taxonomy verdict (good/warn/bad/rejected), when validated."""
 
     def as_dict(self) -> dict[str, Any]:
         """The report as plain data (for ``--json``)."""
@@ -56,6 +58,7 @@ class ReplayReport:
             "rejected": self.result.rejected,
             "malformed": self.malformed_count,
             "formats": dict(self.formats),
+            "verdicts": dict(self.verdicts),
             "problems": [{"line": m.line, "reason": m.reason} for m in self.malformed]
             + [{"line": line, "reason": reason} for line, reason in self.rejections],
         }
@@ -85,15 +88,18 @@ class Replayer:
 
     def __init__(
         self,
-        warehouse: Warehouse,
+        warehouse: Warehouse | None,
         host: PluginHost,
         registry: ClickIdRegistry,
         *,
         format_name: str = AUTO,
+        validator: Callable[[Sequence[Event]], None] | None = None,
     ) -> None:
         self.warehouse = warehouse
         self.registry = registry
         self.host = host
+        self.validator = validator
+        """Called on each batch before it is stored (taxonomy validation)."""
         formats: list[Any] = [_Normalized, *(reg.item for reg in host.event_formats())]
         self.plugin_of = {reg.item.name: reg.plugin for reg in host.event_formats()}
         if format_name != AUTO:
@@ -145,7 +151,30 @@ class Replayer:
         batch_size: int = BATCH_SIZE,
     ) -> ReplayReport:
         """Load every line of the file; bad lines are reported, good ones still load."""
+        if self.warehouse is None:
+            raise InputError("replay needs a warehouse to load the events into")
         report = ReplayReport(str(path))
+        for batch in self.batches(path, report, progress=progress, batch_size=batch_size):
+            if self.validator is not None:
+                self.validator(batch)
+            stored = self.warehouse.ingest(batch)
+            report.result.add(stored)
+            if self.validator is not None:
+                report.verdicts.update(event.verdict or "good" for event in stored.events)
+        return report
+
+    def batches(
+        self,
+        path: Path | str,
+        report: ReplayReport,
+        *,
+        progress: Callable[[int], None] | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> Iterator[list[Event]]:
+        """Decode the file's lines into batches of events, without storing them.
+
+        Malformed lines and rejected records are counted in ``report`` as ``run`` does.
+        """
         batch: list[Event] = []
         for number, raw_line, size in _lines(path):
             if progress:
@@ -166,10 +195,10 @@ class Replayer:
                 report.rejections.append((number, reason))
             batch.extend(events)
             if len(batch) >= batch_size:
-                report.result.add(self.warehouse.ingest(batch))
+                yield batch
                 batch = []
-        report.result.add(self.warehouse.ingest(batch))
-        return report
+        if batch:
+            yield batch
 
 
 def _json_reason(exc: Exception, line: bytes) -> str:

@@ -10,9 +10,11 @@ from console import __version__
 from console.cli.collect_cmd import collect
 from console.cli.context import AppContext
 from console.cli.events_cmd import events
+from console.cli.links_cmd import links
 from console.cli.plugins_cmd import plugins
 from console.cli.replay_cmd import replay
 from console.cli.tui_cmd import demo, run_console, tui
+from console.cli.validate_cmd import validate
 from console.collector import DEFAULT_PORT
 from console.errors import ConsoleError
 from console.host import PluginHost
@@ -49,7 +51,7 @@ def create_cli() -> click.Group:
         if ctx.invoked_subcommand is None:
             run_console(ctx.obj, None, DEFAULT_PORT, True)
 
-    for command in (plugins, replay, events, collect, tui, demo):
+    for command in (plugins, replay, events, collect, tui, demo, validate, links):
         cli.add_command(command)
     return cli
 

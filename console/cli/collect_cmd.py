@@ -10,8 +10,10 @@ from pathlib import Path
 import click
 
 from console.cli.context import AppContext, db_option, pass_app
+from console.cli.taxonomy_opts import load_for, taxonomy_option
 from console.collector import DEFAULT_PORT, Collector, is_loopback
 from console.collector.stats import CollectorStats
+from console.taxonomy import Validator
 
 STATUS_EVERY = 1.0
 
@@ -40,9 +42,16 @@ def status_line(stats: CollectorStats, pending: int) -> str:
 @click.option("--allow-remote", is_flag=True, help="Allow listening on a non-loopback address.")
 @click.option("--allow-reset", is_flag=True, help="Enable POST /api/reset (clears the events).")
 @db_option
+@taxonomy_option
 @pass_app
 def collect(
-    app: AppContext, bind: str, port: int, allow_remote: bool, allow_reset: bool, db: Path | None
+    app: AppContext,
+    bind: str,
+    port: int,
+    allow_remote: bool,
+    allow_reset: bool,
+    db: Path | None,
+    taxonomy_path: Path | None,
 ) -> None:
     """Receive events from real SDKs and webhooks, store them, and serve the query API.
 
@@ -60,9 +69,16 @@ def collect(
             "and read them through /api/events.",
             err=True,
         )
+    taxonomy = load_for(app, taxonomy_path)
     with app.warehouse(db) as warehouse:
         collector = Collector(
-            warehouse, app.host, app.click_ids(), bind=bind, port=port, allow_reset=allow_reset
+            warehouse,
+            app.host,
+            taxonomy.click_ids,
+            bind=bind,
+            port=port,
+            allow_reset=allow_reset,
+            validator=Validator(taxonomy, app.host, warehouse),
         )
         url = collector.listen()
         click.echo(f"martech collector listening on {url}  (warehouse {warehouse.path})")

@@ -9,7 +9,9 @@ import click
 
 from console.cli.context import AppContext, db_option, json_option, pass_app
 from console.cli.output import print_json
+from console.cli.taxonomy_opts import load_for, taxonomy_option
 from console.replay import AUTO, Replayer, ReplayReport
+from console.taxonomy import Validator
 
 
 @click.command()
@@ -22,17 +24,32 @@ from console.replay import AUTO, Replayer, ReplayReport
     show_default=True,
     help="Record format: auto (sniff each line), normalized, or a plugin's (e.g. segment).",
 )
+@taxonomy_option
 @json_option
 @pass_app
-def replay(app: AppContext, file: Path, db: Path | None, format_name: str, as_json: bool) -> None:
+def replay(
+    app: AppContext,
+    file: Path,
+    db: Path | None,
+    format_name: str,
+    taxonomy_path: Path | None,
+    as_json: bool,
+) -> None:
     """Load FILE (NDJSON, .gz ok, - for stdin) into the warehouse, idempotently.
 
     Each line is one event in the normalized format or a vendor's (sniffed per line).
     Malformed lines are reported with their line numbers and the rest still loads;
     the exit code is 1 when any line was malformed.
     """
+    taxonomy = load_for(app, taxonomy_path)
     with app.warehouse(db) as warehouse:
-        replayer = Replayer(warehouse, app.host, app.click_ids(), format_name=format_name)
+        replayer = Replayer(
+            warehouse,
+            app.host,
+            taxonomy.click_ids,
+            format_name=format_name,
+            validator=Validator(taxonomy, app.host, warehouse),
+        )
         show_progress = sys.stderr.isatty() and str(file) != "-" and file.suffix != ".gz"
         if show_progress:
             with click.progressbar(
@@ -58,6 +75,9 @@ def _print_report(report: ReplayReport) -> None:
         f"{result.rejected} rejected, {report.malformed_count} malformed"
         + (f" ({formats})" if formats else "")
     )
+    if report.verdicts:
+        counts = ", ".join(f"{report.verdicts[v]} {v}" for v in ("good", "warn", "bad"))
+        click.echo(f"taxonomy: {counts} (martech validate --db DB shows why)")
 
 
 def _print_problems(report: ReplayReport) -> None:

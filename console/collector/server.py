@@ -16,7 +16,7 @@ import uvicorn
 
 from console.bus import EventBus
 from console.collector.app import CollectorApp
-from console.collector.pipeline import IngestPipeline
+from console.collector.pipeline import Annotator, IngestPipeline
 from console.errors import InputError
 from console.host import PluginHost
 from console.taxonomy.clickids import ClickIdRegistry
@@ -64,6 +64,8 @@ class Collector:
     port: int = DEFAULT_PORT
     allow_reset: bool = False
     bus: EventBus = field(default_factory=EventBus)
+    validator: Annotator | None = None
+    """Called on each batch before its commit (a taxonomy Validator): findings, verdicts."""
     pipeline: IngestPipeline = field(init=False)
     app: CollectorApp = field(init=False)
     _server: uvicorn.Server | None = field(default=None, init=False, repr=False)
@@ -71,7 +73,7 @@ class Collector:
     _sock: socket.socket | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.pipeline = IngestPipeline(self.warehouse, self.bus)
+        self.pipeline = IngestPipeline(self.warehouse, self.bus, annotate=self.validator)
         self.app = CollectorApp(
             self.host, self.pipeline, self.click_ids, allow_reset=self.allow_reset
         )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from console.errors import InputError
 
 DEFAULT_TAXONOMY = Path(__file__).with_name("default.toml")
 
@@ -19,6 +16,11 @@ class ClickIdRule:
     network: str
     sources: tuple[str, ...] = ()
     medium_class: str = "paid"
+    """The kind of medium the click implies: ``paid``, ``email``, ``affiliate``, or ``any``
+    when the network adds it to unpaid links too (Meta adds fbclid to organic posts)."""
+    ga4_source: str | None = None
+    ga4_medium: str | None = None
+    """What GA4 files an untagged click as (auto-tagged gclid: ``google`` / ``cpc``)."""
 
 
 @dataclass(slots=True)
@@ -42,25 +44,10 @@ class ClickIdRegistry:
 
 
 def load_click_id_registry(path: Path | None = None) -> ClickIdRegistry:
-    """Read the ``[[click_ids]]`` tables of a taxonomy file (the default one if no path)."""
-    path = path or DEFAULT_TAXONOMY
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"taxonomy file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: {exc}", hint="fix the TOML syntax") from None
-    rules = []
-    for index, entry in enumerate(data.get("click_ids", [])):
-        where = f"{path}: click_ids[{index}]"
-        if not isinstance(entry, dict) or not entry.get("param") or not entry.get("network"):
-            raise InputError(f"{where} needs both 'param' and 'network'")
-        rules.append(
-            ClickIdRule(
-                param=str(entry["param"]),
-                network=str(entry["network"]),
-                sources=tuple(str(s).lower() for s in entry.get("sources", ())),
-                medium_class=str(entry.get("medium_class", "paid")),
-            )
-        )
-    return ClickIdRegistry(rules)
+    """The click-ID registry of a taxonomy file (the default one if no path).
+
+    Raises :class:`console.taxonomy.TaxonomyError` (an InputError) naming file and line.
+    """
+    from console.taxonomy.loader import load_taxonomy
+
+    return load_taxonomy(path).click_ids
