@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from console.cli.context import AppContext, db_option, pass_app
+from console.cli.taxonomy_opts import load_for
 from console.collector import DEFAULT_PORT, Collector
 from console.demo import SAMPLE_EVENTS, DemoFeeder
 from console.errors import InputError
+from console.taxonomy import Validator
 
 
 def run_console(
@@ -24,14 +26,20 @@ def run_console(
     """Open the warehouse, start the collector in-process, run the TUI, shut down cleanly."""
     from console.tui import ConsoleApp  # Textual is imported only when the TUI runs
 
+    taxonomy = load_for(app, None)
     with app.warehouse(db) as warehouse:
+        validator = Validator(taxonomy, app.host, warehouse)
         collector = None
         if collector_on:
-            collector = Collector(warehouse, app.host, app.click_ids(), port=port)
+            collector = Collector(
+                warehouse, app.host, taxonomy.click_ids, port=port, validator=validator
+            )
             collector.start()
         feeder = DemoFeeder(collector.url, demo, rate).start() if demo and collector else None
         try:
-            ConsoleApp(host=app.host, warehouse=warehouse, collector=collector).run()
+            ConsoleApp(
+                host=app.host, warehouse=warehouse, collector=collector, validator=validator
+            ).run()
         finally:
             if feeder is not None:
                 feeder.stop()

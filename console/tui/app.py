@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -14,17 +16,27 @@ from console.collector import Collector
 from console.credentials import CredentialStore
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
+from console.taxonomy import Validator, load_taxonomy
 from console.tui.feed import LiveFeed
 from console.tui.screens.help import HelpScreen
 from console.tui.screens.history import HistoryScreen
 from console.tui.screens.inspector import InspectorScreen
+from console.tui.screens.links import LinksScreen
 from console.tui.screens.plugins import PluginsScreen
 from console.tui.screens.stream import StreamScreen
+from console.tui.screens.validation import ValidationScreen
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.status_bar import StatusBar
 from console.warehouse import EventQuery, Warehouse
 
 SEED_EVENTS = 200
+SCREEN_TITLES = {
+    "stream": ("Live stream", "Events as they arrive"),
+    "history": ("History", "Every stored event, newest first"),
+    "validation": ("Validation", "Findings by code and campaign, down to the events"),
+    "links": ("Links", "Check campaign URLs before launch"),
+    "plugins": ("Plugins", "Connectors, routes, credentials, failures"),
+}
 FRAME = 0.1
 
 
@@ -36,7 +48,9 @@ class ConsoleApp(App[None]):
     BINDINGS = [
         Binding("1", "show('stream')", "Stream"),
         Binding("2", "show('history')", "History"),
-        Binding("3", "show('plugins')", "Plugins"),
+        Binding("3", "show('validation')", "Validation"),
+        Binding("4", "show('links')", "Links"),
+        Binding("9", "show('plugins')", "Plugins"),
         Binding("question_mark,f1", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
@@ -48,6 +62,7 @@ class ConsoleApp(App[None]):
         warehouse: Warehouse,
         collector: Collector | None = None,
         credentials: CredentialStore | None = None,
+        validator: Validator | None = None,
         stream_capacity: int = 50_000,
     ) -> None:
         super().__init__()
@@ -55,17 +70,20 @@ class ConsoleApp(App[None]):
         self.warehouse = warehouse
         self.collector = collector
         self.credentials = credentials or CredentialStore()
+        self.validator = validator or Validator(load_taxonomy(), host, warehouse)
         self.stream_capacity = stream_capacity
         self.feed = LiveFeed(collector.bus if collector else None, limit=stream_capacity)
-        self.stored_at_start = 0
+        self.stored_at_start = warehouse.count()
+        self.rates: deque[float] = deque([0.0] * 60, maxlen=60)
 
     # -- screens ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.stored_at_start = self.warehouse.count()
         self.stream = StreamScreen(self.stream_capacity)
         self.install_screen(self.stream, "stream")
         self.install_screen(HistoryScreen(self.warehouse), "history")
+        self.install_screen(ValidationScreen(self.warehouse), "validation")
+        self.install_screen(LinksScreen(self.validator), "links")
         self.install_screen(PluginsScreen(plugin_listing(self.host, self.credentials)), "plugins")
         self.push_screen("stream")
         self.stream.add_events(self.warehouse.query(EventQuery(limit=SEED_EVENTS)))
@@ -86,13 +104,16 @@ class ConsoleApp(App[None]):
 
     def refresh_status(self) -> None:
         """Update the events/s figure and sparkline of the current screen."""
-        bar = self.status_bar(self.screen)
-        if bar is None:
-            return
         stats = self.collector.pipeline.stats if self.collector else None
-        rate = stats.rate() if stats else 0.0
-        stored = self.stored_at_start + (stats.stored if stats else 0)
-        bar.update_figures(rate, stored)
+        self.rates.append(stats.rate() if stats else 0.0)
+        bar = self.status_bar(self.screen)
+        if bar is not None:
+            bar.update_figures(self.rates, self.stored())
+
+    def stored(self) -> int:
+        """Events in the warehouse: those at start plus what the collector stored since."""
+        stats = self.collector.pipeline.stats if self.collector else None
+        return self.stored_at_start + (stats.stored if stats else 0)
 
     @property
     def collector_url(self) -> str | None:
@@ -101,7 +122,9 @@ class ConsoleApp(App[None]):
 
     def make_status_bar(self) -> StatusBar:
         """A status bar for a screen's compose."""
-        return StatusBar(self.collector_url, _short_path(self.warehouse.path))
+        return StatusBar(
+            self.collector_url, _short_path(self.warehouse.path), self.rates, self.stored()
+        )
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -115,7 +138,12 @@ class ConsoleApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key."""
-        screens = {"stream": StreamScreen, "history": HistoryScreen}
+        screens = {
+            "stream": StreamScreen,
+            "history": HistoryScreen,
+            "validation": ValidationScreen,
+            "links": LinksScreen,
+        }
         groups = {"Everywhere": self.BINDINGS, "Event list": EventLog.BINDINGS}
         groups |= {f"{name.title()} screen": cls.BINDINGS for name, cls in screens.items()}
         groups["Inspector"] = InspectorScreen.BINDINGS
@@ -141,25 +169,17 @@ class ConsoleApp(App[None]):
         self.exit()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for name, (title, help_text) in SCREEN_TITLES.items():
+            yield SystemCommand(title, help_text, partial(self.action_show, name))
+        stream = self.stream
         yield SystemCommand(
-            "Live stream", "Events as they arrive", lambda: self.action_show("stream")
+            "Pause or resume the stream", "Hold new events back", stream.action_toggle_pause
         )
         yield SystemCommand(
-            "History", "Every stored event, newest first", lambda: self.action_show("history")
+            "Clear the stream view", "The warehouse keeps everything", stream.action_clear
         )
         yield SystemCommand(
-            "Plugins",
-            "Connectors, routes, credentials, failures",
-            lambda: self.action_show("plugins"),
-        )
-        yield SystemCommand(
-            "Pause or resume the stream", "Hold new events back", self.stream.action_toggle_pause
-        )
-        yield SystemCommand(
-            "Clear the stream view", "The warehouse keeps everything", self.stream.action_clear
-        )
-        yield SystemCommand(
-            "Filter the stream", "source:… type:… user:… campaign:… click:…", self._filter_stream
+            "Filter the stream", "source:… type:… user:… click:…", self._filter_stream
         )
         yield SystemCommand("Keys", "Every key binding", self.action_help)
         yield SystemCommand("Quit", "Stop the collector and leave", self.action_quit)

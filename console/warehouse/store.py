@@ -286,6 +286,11 @@ class Warehouse:
             row = self.conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
         return row_event(row[0]) if row else None
 
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a read-only query under the warehouse's lock (for the query modules)."""
+        with self._lock:
+            return self.conn.execute(sql, list(params)).fetchall()
+
     def count(self) -> int:
         """How many events are stored."""
         with self._lock:

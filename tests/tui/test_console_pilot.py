@@ -14,6 +14,7 @@ from console.taxonomy import load_click_id_registry
 from console.tui import ConsoleApp
 from console.tui.screens.inspector import InspectorScreen
 from console.tui.screens.plugins import PluginsScreen
+from console.tui.screens.validation import ValidationScreen
 from console.tui.widgets.event_log import EventLog
 from console.warehouse import Warehouse
 from tests.thirdparty import install_thirdparty
@@ -141,7 +142,7 @@ async def test_plugins_screen_shows_a_broken_plugins_failure(
         host = PluginHost().discover()
         app = ConsoleApp(host=host, warehouse=tui_warehouse)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("3")
+            await pilot.press("9")
             await settle(pilot)
             assert isinstance(app.screen, PluginsScreen)
             text = static_text(app.screen.query(".plugin"))
@@ -152,3 +153,28 @@ async def test_plugins_screen_shows_a_broken_plugins_failure(
         sys.path.remove(str(site))
         for module in ("acme_cdp_plugin", "broken_on_import", "broken_in_hook", "misbehaving"):
             sys.modules.pop(module, None)
+
+
+async def test_validation_screen_groups_findings_and_drills_down(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, ValidationScreen)
+        for _ in range(30):
+            await settle(pilot, 0.1)
+            if screen.codes and len(screen.query_one("#offenders", EventLog).ring):
+                break
+        assert [(c.code, c.count) for c in screen.codes] == [("utm.uppercase", 2)]
+        offenders = screen.query_one("#offenders", EventLog)
+        assert {offenders.ring[i].message_id for i in range(len(offenders.ring))} == {
+            "msg-0003",
+            "msg-0009",
+        }
+        offenders.focus()
+        await pilot.press("home", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, InspectorScreen)
+        assert app.screen.event.findings and app.screen.event.findings[0].code == "utm.uppercase"

@@ -60,7 +60,45 @@ def test_plugins_screen(
     snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:
     app = make_app(snapshot_warehouse, builtin_host)
-    assert snap_compare(app, press=["3", "_"], terminal_size=(110, 40))
+    assert snap_compare(app, press=["9", "_"], terminal_size=(110, 40))
+
+
+def test_validation_screen(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = make_app(snapshot_warehouse, builtin_host)
+
+    async def open_and_wait(pilot: Pilot[None]) -> None:
+        await pilot.press("3")
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if app.screen.query("#offenders") and len(app.screen.query_one("#offenders").ring):
+                break
+
+    assert snap_compare(app, run_before=open_and_wait, terminal_size=(130, 30))
+
+
+def test_links_screen(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = make_app(snapshot_warehouse, builtin_host)
+
+    async def check_pasted_links(pilot: Pilot[None]) -> None:
+        await pilot.press("4")
+        area = app.screen.query_one("#link-urls")
+        area.text = (
+            "https://www.acme.io/?utm_source=linkedin&utm_medium=paid_social&utm_campaign=q3\n"
+            "https://www.acme.io/pricing?utm_source=Facebook&utm_medium=cpc&gclid=abc\n"
+            "https://www.acme.io/plain"
+        )
+        await pilot.press("ctrl+r")
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if app.screen.results:
+                break
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, run_before=check_pasted_links, terminal_size=(120, 36))
 
 
 def test_help_screen(

@@ -21,22 +21,28 @@ class StatusBar(Horizontal):
     StatusBar > Sparkline { width: 24; margin: 0 1; }
     """
 
-    def __init__(self, collector_url: str | None, warehouse_path: str) -> None:
+    def __init__(
+        self,
+        collector_url: str | None,
+        warehouse_path: str,
+        rates: deque[float] | None = None,
+        stored: int = 0,
+    ) -> None:
         super().__init__()
         self.collector_url = collector_url
         self.warehouse_path = warehouse_path
-        self.rates: deque[float] = deque([0.0] * HISTORY, maxlen=HISTORY)
-        self.rate = 0.0
-        self.stored = 0
+        self.rates: deque[float] = deque(rates or [0.0] * HISTORY, maxlen=HISTORY)
+        self.rate = self.rates[-1]
+        self.stored = stored
 
     def compose(self) -> ComposeResult:
         yield Static(self._text(), id="status-text")
         yield Sparkline(list(self.rates), summary_function=max)
 
-    def update_figures(self, rate: float, stored: int) -> None:
-        """Show the newest events/s and stored count, and push the rate to the sparkline."""
-        self.rate, self.stored = rate, stored
-        self.rates.append(rate)
+    def update_figures(self, rates: deque[float], stored: int) -> None:
+        """Show the newest events/s, the stored count and the recent rates."""
+        self.rates = deque(rates, maxlen=HISTORY)
+        self.rate, self.stored = self.rates[-1], stored
         self.query_one("#status-text", Static).update(self._text())
         self.query_one(Sparkline).data = list(self.rates)
 
