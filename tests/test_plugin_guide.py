@@ -1,0 +1,83 @@
+"""The plugin guide's complete example works as written: installed, discovered, serving."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from console.collector import Collector
+from console.events import Event
+from console.host import PluginHost
+from console.taxonomy import Validator, load_taxonomy
+from console.warehouse import EventQuery, Warehouse
+
+GUIDE = Path(__file__).resolve().parent.parent / "plugins" / "README.md"
+
+
+def guide_example() -> str:
+    text = GUIDE.read_text()
+    section = text[text.index("## A complete plugin") :]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def acme_installed(tmp_path: Path) -> Iterator[None]:
+    package = tmp_path / "acme_cdp"
+    package.mkdir()
+    (package / "__init__.py").write_text(guide_example())
+    info = tmp_path / "acme_cdp-1.2.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-cdp\nVersion: 1.2.0\n")
+    (info / "entry_points.txt").write_text("[martech_console]\nacme_cdp = acme_cdp\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("acme_cdp", None)
+
+
+def test_the_guides_plugin_serves_its_route_and_its_rule_fires(
+    acme_installed: None, warehouse: Warehouse
+) -> None:
+    host = PluginHost().discover()
+    assert host.connectors()["acme_cdp"].version == "1.2.0"
+    assert host.capabilities("acme_cdp") == ["source"]
+    taxonomy = load_taxonomy()
+    collector = Collector(
+        warehouse,
+        host,
+        taxonomy.click_ids,
+        port=0,
+        validator=Validator(taxonomy, host, warehouse),
+    )
+    with collector:
+        body = {
+            "events": [
+                {
+                    "id": "a1",
+                    "name": "Signed Up",
+                    "user": "u1",
+                    "at": "2026-06-01T10:00:00Z",
+                    "url": "https://acme.io/?utm_source=google&utm_medium=cpc&gclid=G1",
+                },
+                {"id": "a2", "name": "Broken"},
+            ]
+        }
+        response = httpx.post(f"{collector.url}/acme/v1/events", json=body)
+        assert response.status_code == 200
+        bad = httpx.post(f"{collector.url}/acme/v1/events", content=b"{nope")
+        assert bad.status_code == 400 and "invalid JSON" in bad.json()["message"]
+    stored = warehouse.get("a1")
+    assert stored is not None and stored.click_ids[0].network == "google"
+    [rejected] = warehouse.query(EventQuery(validity="rejected"))
+    assert rejected.errors[0].startswith("events[1]:")
+    page = Event(source="acme_cdp", message_id="p1", type="page", timestamp=stored.timestamp)
+    codes = [f.code for f in Validator(taxonomy, host).validate(page)]
+    assert "acme.consent_missing" in codes
+    assert not host.failures
