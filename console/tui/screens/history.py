@@ -10,12 +10,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from console.events import Event
 from console.stream_filter import StreamFilter
 from console.tui.widgets.event_log import EventLog
+from console.tui.widgets.filter_input import FilterInput
 from console.tui.widgets.stream_header import StreamHeader
 from console.warehouse import Warehouse
 
@@ -41,14 +41,13 @@ class HistoryScreen(Screen[None]):
         self.exhausted = False
         self.loading = False
         self._generation = 0
-        self._filter_timer: Timer | None = None
         self._pending_filter: str | None = None
-        self._filter_text = ""
         self._ready = False
 
     def compose(self) -> ComposeResult:
         yield self.app.make_status_bar()  # type: ignore[attr-defined]
-        yield Input(
+        yield FilterInput(
+            delay=0.3,
             placeholder="filter history: user:ID (all linked ids) source:… type:… text",
             id="history-filter",
         )
@@ -76,8 +75,7 @@ class HistoryScreen(Screen[None]):
             self._pending_filter = text
             return
         self._pending_filter = None
-        self.query_one("#history-filter", Input).value = text
-        self._apply(text)
+        self.query_one(FilterInput).apply(text)
 
     def action_reload(self) -> None:
         """Start again from the newest event."""
@@ -90,31 +88,17 @@ class HistoryScreen(Screen[None]):
 
     def action_focus_filter(self) -> None:
         """Type a filter."""
-        self.query_one("#history-filter", Input).focus()
+        self.query_one(FilterInput).focus()
 
     def action_leave_filter(self) -> None:
         """Back to the list."""
         self.log_widget.focus()
 
-    def on_input_changed(self, message: Input.Changed) -> None:
-        if message.value == self._filter_text:
-            return
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        text = message.value
-        self._filter_timer = self.set_timer(0.3, lambda: self._apply(text))
-
-    def on_input_submitted(self, message: Input.Submitted) -> None:
-        self._apply(message.value)
-        self.log_widget.focus()
-
-    def _apply(self, text: str) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._filter_timer = None
-        self._filter_text = text
-        self.filter = StreamFilter.parse(text)
+    def on_filter_input_applied(self, message: FilterInput.Applied) -> None:
+        self.filter = StreamFilter.parse(message.text)
         self.action_reload()
+        if message.submitted:
+            self.log_widget.focus()
 
     def on_event_log_near_end(self, message: EventLog.NearEnd) -> None:
         self._load_more()

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from console.events import Event
 from console.stream_filter import StreamFilter
 from console.tui.widgets.event_log import EventLog
+from console.tui.widgets.filter_input import FilterInput
 from console.tui.widgets.stream_header import StreamHeader
 
 FILTER_HELP = (
@@ -37,14 +37,12 @@ class StreamScreen(Screen[None]):
         self.capacity = capacity
         self.paused = False
         self.backlog: list[Event] = []
-        self._filter_timer: Timer | None = None
         self._early: list[Event] = []
-        self._filter_text = ""
         self._ready = False
 
     def compose(self) -> ComposeResult:
         yield self.app.make_status_bar()  # type: ignore[attr-defined]
-        yield Input(placeholder=FILTER_HELP, id="stream-filter")
+        yield FilterInput(delay=FILTER_DELAY, placeholder=FILTER_HELP, id="stream-filter")
         yield StreamHeader()
         yield EventLog(self.capacity, id="stream-log")
         yield Static(id="stream-state")
@@ -78,7 +76,7 @@ class StreamScreen(Screen[None]):
 
     def action_focus_filter(self) -> None:
         """Type a filter; the list keeps updating underneath."""
-        self.query_one("#stream-filter", Input).focus()
+        self.query_one(FilterInput).focus()
 
     def action_leave_filter(self) -> None:
         """Back from the filter to the list."""
@@ -104,30 +102,15 @@ class StreamScreen(Screen[None]):
 
     def set_filter_text(self, text: str) -> None:
         """Apply a filter as if typed (used by jumps from other screens)."""
-        self.query_one("#stream-filter", Input).value = text
-        self._apply_filter(text)
+        self.query_one(FilterInput).apply(text)
 
     # -- events ----------------------------------------------------------------------------
 
-    def on_input_changed(self, message: Input.Changed) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        text = message.value
-        self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self._apply_filter(text))
-
-    def on_input_submitted(self, message: Input.Submitted) -> None:
-        self._apply_filter(message.value)
-        self.log_widget.focus()
-
-    def _apply_filter(self, text: str) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._filter_timer = None
-        if text == self._filter_text:
-            return
-        self._filter_text = text
-        self.log_widget.set_filter(StreamFilter.parse(text))
+    def on_filter_input_applied(self, message: FilterInput.Applied) -> None:
+        self.log_widget.set_filter(StreamFilter.parse(message.text))
         self._show_state()
+        if message.submitted:
+            self.log_widget.focus()
 
     def on_event_log_tail_changed(self, message: EventLog.TailChanged) -> None:
         self._show_state()
