@@ -14,6 +14,7 @@ the generator; each measurement runs on a fresh copy of the cached file.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import hashlib
 import json
@@ -34,11 +35,10 @@ from typing import Any, Protocol
 import msgspec
 
 import console.events
-import console.warehouse.keys
 import console.warehouse.rows
 from bench import eventgen
 from bench.eventgen import EventStream, people
-from console.events import Event
+from console.events import Campaign, Event
 from console.warehouse import Warehouse
 from console.warehouse import store as store_module
 from console.warehouse.rows import to_ms
@@ -159,11 +159,11 @@ class NoIdentityLinks(OursStore):
 class PatchedBody(OursStore):
     """The warehouse storing a different ``body``: ``encode(event) -> bytes | str``."""
 
-    encode: Callable[[Event], bytes | str] = staticmethod(console.events.encode_event)
+    encode: Callable[[Event], bytes | str] = staticmethod(console.warehouse.rows.encode_body)
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        self._original = original = store_module.event_row
+        self._original_row = original = store_module.event_row
         encode = self.encode
 
         def patched_row(event: Event, key: int | None) -> tuple[Any, ...]:
@@ -172,22 +172,42 @@ class PatchedBody(OursStore):
         store_module.event_row = patched_row
 
     def close(self) -> None:
-        store_module.event_row = self._original
+        store_module.event_row = self._original_row
         super().close()
 
 
 class BodyWithoutRaw(PatchedBody):
-    """The body as the normalized Event without ``raw`` (for Segment, raw repeats the rest)."""
+    """The body without ``raw`` (what the Event does not already carry of the payload)."""
 
     encode = staticmethod(
         lambda e: console.events.encode_event(msgspec.structs.replace(e, raw=None))
     )
 
 
+class BodyWithoutColumnCopies(PatchedBody):
+    """The body without what the row's own columns hold (page URL, referrer, campaign, first
+    click id, received time): rows of ~1.75 KB instead of ~2.2 KB, two per 4 KiB page."""
+
+    encode = staticmethod(
+        lambda e: console.warehouse.rows.encode_body(
+            msgspec.structs.replace(
+                e,
+                page_url=None,
+                referrer=None,
+                campaign=Campaign(),
+                click_ids=e.click_ids[1:],
+                received_at=None,
+            )
+        )
+    )
+
+
 class ZlibBody(PatchedBody):
     """The body compressed with zlib level 1 (stored as a BLOB)."""
 
-    encode = staticmethod(lambda e: zlib.compress(console.events.encode_event(e), 1))
+    encode = staticmethod(
+        lambda e: zlib.compress(console.warehouse.rows.encode_body(e).encode(), 1)
+    )
 
 
 class SyncNormal(OursStore):
@@ -216,11 +236,11 @@ class MsOrderedKey(OursStore):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        self._original = store_module.dedupe_key
+        self._original_key = store_module.dedupe_key
         store_module.dedupe_key = ms_dedupe_key
 
     def close(self) -> None:
-        store_module.dedupe_key = self._original
+        store_module.dedupe_key = self._original_key
         super().close()
 
 
@@ -229,6 +249,14 @@ def ms_dedupe_key(event: Event) -> int:
     stamp = event.original_timestamp or event.timestamp
     digest = hashlib.blake2b(f"{event.source}\0{event.message_id}".encode(), digest_size=8)
     return (to_ms(stamp) << 22) | (int.from_bytes(digest.digest(), "big") >> 42)
+
+
+class SlimRowsMsKey(BodyWithoutColumnCopies, MsOrderedKey):
+    """Body minus column copies and the ms-ordered dedupe key, together."""
+
+
+class SlimRowsMsKeyNoUpsert(SlimRowsMsKey, NoIdentityLinks):
+    """The two above, and no identity upsert (an upper bound for caching known links)."""
 
 
 def dropping(*indexes: str) -> Callable[[Path], None]:
@@ -246,6 +274,7 @@ def dropping(*indexes: str) -> Callable[[Path], None]:
 
 
 REFERENCE = "ours (unchanged)"
+NAIVE_REFERENCE = "naive (baseline)"
 """Re-timed next to the variants, so each is compared with a run under the same load."""
 
 
@@ -261,9 +290,12 @@ VARIANTS: dict[str, Variant] = {
     REFERENCE: Variant(OursStore),
     "no identity upsert": Variant(NoIdentityLinks),
     "body without raw": Variant(BodyWithoutRaw),
+    "body minus column copies": Variant(BodyWithoutColumnCopies),
     "zlib-1 body": Variant(ZlibBody),
     "ms-ordered dedupe key": Variant(MsOrderedKey),
     "no events_actor index": Variant(OursStore, dropping("events_actor")),
+    "slim body + ms key": Variant(SlimRowsMsKey),
+    "slim+ms key+no upsert": Variant(SlimRowsMsKeyNoUpsert),
     "no events_ts index": Variant(OursStore, dropping("events_ts")),
     "synchronous=NORMAL": Variant(SyncNormal),
     "cache_size=64MiB": Variant(BigCache),
@@ -285,6 +317,8 @@ class Measurement:
     """Bytes passed to write(2) (WAL frames plus checkpoint copies), from /proc/self/io."""
     growth_bytes_per_row: float
     """Growth of the database (``PRAGMA page_count``, WAL included) per row."""
+    cpu_us_per_event: float
+    """This process's CPU time (user + system) per event: less sensitive to other load."""
     loadavg_before: float
 
 
@@ -411,11 +445,12 @@ def measure(
     gc.collect()
     load = os.getloadavg()[0]
     io_before = proc_io()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     stored = 0
     for chunk in batches:
         stored += store.ingest(chunk)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     io_after = proc_io()
     growth = page_bytes(store.conn) - size_before
     store.close()
@@ -430,6 +465,7 @@ def measure(
         events_per_s=round(len(events) / seconds, 1),
         written_bytes_per_row=round(written / len(events)) if written is not None else None,
         growth_bytes_per_row=round(growth / len(events)),
+        cpu_us_per_event=round(cpu / len(events) * 1e6, 1),
         loadavg_before=round(load, 2),
     )
 
@@ -445,7 +481,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     log(f"generating {args.events:,} measured events")
     events = EventStream(args.seed, "measure", start=args.prefill, pool=pool).events(args.events)
     sizes = [len(msgspec.json.encode(e.raw)) for e in events]
-    bodies = [len(console.events.encode_event(e)) for e in events]
+    bodies = [len(str(console.warehouse.rows.event_row(e, None)[-1])) for e in events]
     scenarios = ["empty"] + ([f"prefilled {args.prefill:,}"] if args.prefill else [])
     measurements: list[Measurement] = []
     for scenario in scenarios:
@@ -460,6 +496,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for scenario in scenarios:
             for batch in args.batches:
                 for _ in range(args.repeat):
+                    source = prefills.get("naive") if scenario != "empty" else None
+                    m = timed("naive", source, events, batch, scenario)
+                    diagnosis.append(dataclasses.replace(m, store=NAIVE_REFERENCE))
                     for name, variant in VARIANTS.items():
                         if args.variants and name != REFERENCE and name not in args.variants:
                             continue
@@ -485,7 +524,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "measurements": [asdict(m) for m in measurements],
         "summary": summary,
         "diagnosis": [asdict(m) for m in diagnosis],
-        "diagnosis_summary": summarize_diagnosis(diagnosis, summary) if diagnosis else [],
+        "diagnosis_summary": summarize_diagnosis(diagnosis) if diagnosis else [],
     }
 
 
@@ -498,7 +537,7 @@ def timed(
     variant: Variant | None = None,
 ) -> Measurement:
     """One measurement on a fresh file: empty, or a copy of the prefilled ``source``."""
-    work = RESULTS / "work.db"
+    work = RESULTS / f"work-{os.getpid()}.db"
     if source is None:
         remove_db(work)
         if variant and variant.prepare:
@@ -541,6 +580,9 @@ def summarize(measurements: list[Measurement]) -> list[dict[str, Any]]:
             row[f"{name}_growth_bytes_per_row"] = round(
                 statistics.median(m.growth_bytes_per_row for m in ms)
             )
+            row[f"{name}_cpu_us_per_event"] = round(
+                statistics.median(m.cpu_us_per_event for m in ms), 1
+            )
         row["ratio"] = round(row["ours_events_per_s"] / row["naive_events_per_s"], 2)
         rows.append(row)
     return rows
@@ -550,27 +592,29 @@ def table(summary: list[dict[str, Any]]) -> str:
     """The summary as an aligned text table."""
     header = (
         f"{'scenario':<20}{'batch':>6}{'ours ev/s':>11}{'naive ev/s':>12}{'ours/naive':>12}"
-        f"{'written B/row':>18}{'growth B/row':>16}"
+        f"{'written B/row':>18}{'growth B/row':>16}{'CPU us/ev':>14}"
     )
     lines = [header, "-" * len(header)]
     for r in summary:
+        cpu = f"{r['ours_cpu_us_per_event']:.0f}/{r['naive_cpu_us_per_event']:.0f}"
         written = (
             f"{r['ours_written_bytes_per_row'] or 0:,}/{r['naive_written_bytes_per_row'] or 0:,}"
         )
         growth = f"{r['ours_growth_bytes_per_row']:,}/{r['naive_growth_bytes_per_row']:,}"
         lines.append(
             f"{r['scenario']:<20}{r['batch']:>6}{r['ours_events_per_s']:>11,}"
-            f"{r['naive_events_per_s']:>12,}{r['ratio']:>11.2f}x{written:>18}{growth:>16}"
+            f"{r['naive_events_per_s']:>12,}{r['ratio']:>11.2f}x{written:>18}{growth:>16}{cpu:>14}"
         )
-    lines.append("(bytes columns: ours/naive; written = write(2) bytes incl. WAL and checkpoints)")
+    lines.append(
+        "(last three columns: ours/naive; written = write(2) bytes incl. WAL and checkpoints;"
+        " CPU = this process's user+system time)"
+    )
     return "\n".join(lines)
 
 
-def summarize_diagnosis(
-    diagnosis: list[Measurement], summary: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Median events/s of each variant, against the unchanged warehouse timed alongside it."""
-    naive = {(r["scenario"], r["batch"]): r["naive_events_per_s"] for r in summary}
+def summarize_diagnosis(diagnosis: list[Measurement]) -> list[dict[str, Any]]:
+    """Median events/s of each variant, against the unchanged warehouse and the naive
+    baseline re-timed alongside it."""
     groups: dict[tuple[str, int, str], list[Measurement]] = {}
     for m in diagnosis:
         groups.setdefault((m.scenario, m.batch, m.store), []).append(m)
@@ -585,9 +629,10 @@ def summarize_diagnosis(
                 "variant": name,
                 "events_per_s": round(rate),
                 "vs_ours": round(rate / medians[(scenario, batch, REFERENCE)], 2),
-                "vs_naive": round(rate / naive[(scenario, batch)], 2),
+                "vs_naive": round(rate / medians[(scenario, batch, NAIVE_REFERENCE)], 2),
                 "written_bytes_per_row": ms[0].written_bytes_per_row,
                 "growth_bytes_per_row": ms[0].growth_bytes_per_row,
+                "cpu_us_per_event": round(statistics.median(m.cpu_us_per_event for m in ms), 1),
             }
         )
     return rows
@@ -597,7 +642,7 @@ def diagnosis_table(rows: list[dict[str, Any]]) -> str:
     """The diagnosis summary as an aligned text table."""
     header = (
         f"{'scenario':<20}{'batch':>6}  {'variant':<24}{'ev/s':>9}{'vs ours':>9}{'vs naive':>10}"
-        f"{'written B/row':>15}{'growth B/row':>14}"
+        f"{'written B/row':>15}{'growth B/row':>14}{'CPU us/ev':>11}"
     )
     lines = [header, "-" * len(header)]
     for r in rows:
@@ -605,6 +650,7 @@ def diagnosis_table(rows: list[dict[str, Any]]) -> str:
             f"{r['scenario']:<20}{r['batch']:>6}  {r['variant']:<24}{r['events_per_s']:>9,}"
             f"{r['vs_ours']:>8.2f}x{r['vs_naive']:>9.2f}x"
             f"{r['written_bytes_per_row'] or 0:>15,}{r['growth_bytes_per_row']:>14,}"
+            f"{r['cpu_us_per_event']:>11.0f}"
         )
     return "\n".join(lines)
 
@@ -641,13 +687,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="also time the warehouse with one design choice changed at a time",
     )
-    parser.add_argument("--output", type=Path, default=RESULTS / "ingest.json")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="default: bench/results/ingest.json (--quick: ingest-quick.json)",
+    )
     args = parser.parse_args(argv)
     unknown = set(args.variants or ()) - set(VARIANTS)
     if unknown:
         parser.error(f"unknown --variants: {', '.join(sorted(unknown))}")
     if args.quick:
         args.prefill, args.events = min(args.prefill, 100_000), min(args.events, 5_000)
+    if args.output is None:
+        args.output = RESULTS / ("ingest-quick.json" if args.quick else "ingest.json")
     return args
 
 

@@ -7,12 +7,14 @@ import sys
 import click
 
 from console import __version__
+from console.cli.attribution_cmd import attribution
 from console.cli.collect_cmd import collect
 from console.cli.context import AppContext
 from console.cli.events_cmd import events
 from console.cli.links_cmd import links
 from console.cli.plugins_cmd import plugins
 from console.cli.replay_cmd import replay
+from console.cli.touch_cmd import touch
 from console.cli.tui_cmd import demo, run_console, tui
 from console.cli.validate_cmd import validate
 from console.collector import DEFAULT_PORT
@@ -51,7 +53,8 @@ def create_cli() -> click.Group:
         if ctx.invoked_subcommand is None:
             run_console(ctx.obj, None, DEFAULT_PORT, True)
 
-    for command in (plugins, replay, events, collect, tui, demo, validate, links):
+    builtin = (plugins, replay, events, collect, tui, demo, validate, links, touch, attribution)
+    for command in builtin:
         cli.add_command(command)
     return cli
 

@@ -1,0 +1,105 @@
+"""``martech touch``: explain a user's first/last-touch state, event by event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from console.cli.context import AppContext, db_option, json_option, pass_app
+from console.cli.output import print_json
+from console.cli.touch_opts import build_engine, model_options, open_existing
+from console.cli.touch_text import print_report, print_scan
+from console.touch import scan_people
+
+
+@click.command()
+@click.argument("user_id", required=False)
+@click.option("--all", "everyone", is_flag=True, help="Every person in the warehouse.")
+@click.option(
+    "--findings-only",
+    is_flag=True,
+    help="With --all: only people whose reported state disagrees with the computed one.",
+)
+@click.option("--limit", type=click.IntRange(1, None), help="With --all: at most N people.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="With --all: scan in N processes (worth it on big warehouses and idle cores).",
+)
+@db_option
+@model_options
+@click.option(
+    "--conversion",
+    "conversions",
+    multiple=True,
+    metavar="EVENT",
+    help="A conversion event name (default: Order Completed, Signed Up, ...); repeatable.",
+)
+@click.option(
+    "--window",
+    type=click.IntRange(1, 3650),
+    metavar="DAYS",
+    help="Attribution lookback for the conversions' credit (default: no limit).",
+)
+@json_option
+@pass_app
+def touch(
+    app: AppContext,
+    user_id: str | None,
+    everyone: bool,
+    findings_only: bool,
+    limit: int | None,
+    workers: int,
+    db: Path | None,
+    taxonomy_path: Path | None,
+    last_touch: str,
+    session_timeout: int | None,
+    excluded: tuple[str, ...],
+    conversions: tuple[str, ...],
+    window: int | None,
+    as_json: bool,
+) -> None:
+    """Replay USER_ID's events across all their identities and show, for each, the state
+    before and after, the rule that fired, and where the tracking's reported first/last
+    touch diverged. USER_ID is a user id, anonymous id or device id.
+
+    With --all, every person is debugged; --findings-only lists those whose reported state
+    disagrees with the computed one, most affected first. The model, the options and every
+    finding code are explained in docs/touch.md.
+    """
+    if everyone and user_id:
+        raise click.UsageError("give a USER_ID or --all, not both")
+    if not everyone and not user_id:
+        raise click.UsageError("give a USER_ID, or --all for every person")
+    if not everyone and (findings_only or limit or workers > 1):
+        raise click.UsageError("--findings-only, --limit and --workers go with --all")
+    engine = build_engine(
+        app,
+        taxonomy_path,
+        last_touch,
+        session_timeout,
+        excluded,
+        conversions=conversions,
+        window=window,
+    )
+    with open_existing(app, db) as warehouse:
+        if everyone:
+            result = scan_people(
+                warehouse, engine, findings_only=findings_only, limit=limit, workers=workers
+            )
+        else:
+            assert user_id is not None
+            report = engine.debug_person(warehouse, user_id)
+    if everyone:
+        if as_json:
+            print_json(result.to_dict())
+        else:
+            print_scan(result, findings_only)
+        return
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        print_report(report)

@@ -1,0 +1,81 @@
+"""Options shared by ``martech touch`` and ``martech attribution``: the touch model's knobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from console.cli.context import AppContext
+from console.cli.taxonomy_opts import load_for, taxonomy_option
+from console.errors import InputError
+from console.touch import LAST_TOUCH_MODES, TouchEngine
+from console.warehouse import Warehouse
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def model_options(func: F) -> F:
+    """``--taxonomy``, ``--last-touch``, ``--session-timeout``, ``--exclude-referrer``."""
+    options = [
+        taxonomy_option,
+        click.option(
+            "--last-touch",
+            type=click.Choice(LAST_TOUCH_MODES),
+            default="new_channel",
+            show_default=True,
+            help="When a touch replaces the last touch (docs/touch.md).",
+        ),
+        click.option(
+            "--session-timeout",
+            type=click.IntRange(1, 24 * 60),
+            metavar="MIN",
+            help="Minutes of inactivity that end a session (default: the taxonomy's, 30).",
+        ),
+        click.option(
+            "--exclude-referrer",
+            "excluded",
+            multiple=True,
+            metavar="DOMAIN",
+            help="A referring domain that is never a touch (payment pages...); repeatable.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_engine(
+    app: AppContext,
+    taxonomy_path: Path | None,
+    last_touch: str,
+    session_timeout: int | None,
+    excluded: tuple[str, ...],
+    *,
+    conversions: tuple[str, ...] | None = None,
+    window: int | None = None,
+) -> TouchEngine:
+    """The engine the options describe (a bad taxonomy file exits 2)."""
+    taxonomy = load_for(app, taxonomy_path)
+    return TouchEngine(
+        taxonomy,
+        last_touch=last_touch,
+        session_timeout=timedelta(minutes=session_timeout) if session_timeout else None,
+        excluded_referrers=excluded,
+        conversions=conversions or None,
+        window=timedelta(days=window) if window else None,
+    )
+
+
+def open_existing(app: AppContext, db: Path | None) -> Warehouse:
+    """The warehouse, which must already exist (reading never creates an empty one)."""
+    path = db or app.settings.db_path
+    if not Path(path).exists():
+        raise InputError(
+            f"no warehouse at {path}",
+            hint="load events with `martech replay FILE` or point --db at a warehouse",
+        )
+    return app.warehouse(db)

@@ -1,0 +1,283 @@
+"""Reported state: what the tracking itself claimed the first/last touch was.
+
+Read off each event, from every place tracking keeps it:
+
+- ``properties`` / ``traits``: the first/last properties the taxonomy file names
+  (``[state.first]`` / ``[state.last]``, default ``utm_first_*`` / ``utm_last_*``), and the
+  click IDs carried alongside (a ``gclid`` property on a conversion);
+- ``amplitude``: Amplitude's attribution user properties, ``$setOnce.initial_utm_*`` (first
+  touch; ``EMPTY`` means unknown) and ``$set.utm_*`` (current touch, with click IDs;
+  ``$unset`` clears it), or the flattened user properties of an export;
+- destinations: state a connector reads back (HubSpot's Original/Latest Source, Braze
+  custom attributes) through a :class:`ReadBackRegistry`. This module makes no network
+  call: a connector registers a reader, the engine calls it once per person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from console.taxonomy.model import StateFields, Taxonomy
+from console.touch.model import FIELDS, ReportedState, TouchValues
+
+EMPTY_VALUES = frozenset({"", "EMPTY", "-", "(none)", "null", "undefined"})
+"""Values that mean "unknown" in reported state (Amplitude writes ``EMPTY``)."""
+AMPLITUDE = "amplitude"
+_AMP_CURRENT = tuple(f"utm_{f}" for f in FIELDS)
+_AMP_INITIAL = tuple(f"initial_utm_{f}" for f in FIELDS)
+_NOTHING: tuple[ReportedState, ...] = ()
+_MEMO_LIMIT = 50_000
+_EVERYTHING = (tuple(range(len(FIELDS))), tuple(range(len(FIELDS))))
+HUBSPOT_CHANNELS: dict[str, str | None] = {
+    "PAID_SEARCH": "Paid Search",
+    "ORGANIC_SEARCH": "Organic Search",
+    "PAID_SOCIAL": "Paid Social",
+    "SOCIAL_MEDIA": "Organic Social",
+    "EMAIL_MARKETING": "Email",
+    "REFERRALS": "Referral",
+    "AI_REFERRALS": "Referral",
+    "DIRECT_TRAFFIC": "Direct",
+    "OTHER_CAMPAIGNS": None,
+    "OFFLINE": None,
+}
+"""HubSpot's Original/Latest Source values -> the GA4 channel they correspond to (None:
+HubSpot's own bucket with no GA4 equivalent, never compared)."""
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return None if text in EMPTY_VALUES else text
+
+
+def _values(container: Mapping[str, Any], names: tuple[str | None, ...]) -> TouchValues:
+    got = [_text(container.get(name)) if name else None for name in names]
+    return TouchValues(source=got[0], medium=got[1], campaign=got[2], content=got[3], term=got[4])
+
+
+class StateReader:
+    """Reads every reported state off events, for one taxonomy's state property names."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.state = taxonomy.state
+        self.first_names = _names(taxonomy.state.first)
+        self.last_names = _names(taxonomy.state.last)
+        self.first_set = frozenset(n for n in self.first_names if n)
+        self.last_set = frozenset(n for n in self.last_names if n)
+        self.names = self.first_set | self.last_set
+        params = taxonomy.click_ids.params
+        self.click_names = frozenset(params) | frozenset(p.lower() for p in params)
+        self.keys = self.names | self.click_names
+        self.compared: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
+            "properties": (_indices(self.first_names), _indices(self.last_names)),
+            "traits": (_indices(self.first_names), _indices(self.last_names)),
+        }
+        """Origin -> the field positions its first and last state carry (the others are
+        not compared)."""
+        self._seen: dict[tuple[Any, ...], TouchValues] = {}
+        self._states: dict[tuple[Any, ...], ReportedState] = {}
+        """Memos: equal reported values give one (immutable) object, so the comparison can
+        recognize a repeat by identity."""
+
+    def fields_of(self, origin: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Which of :data:`FIELDS` an origin's first and last state are compared on."""
+        return self.compared.get(origin, _EVERYTHING)
+
+    def read(self, event: Any) -> tuple[ReportedState, ...] | list[ReportedState]:
+        """Every state the event reports (usually none)."""
+        props, traits = event.properties, event.traits
+        if not props and not traits:
+            return _NOTHING
+        out: list[ReportedState] = []
+        keys = self.keys
+        if props and not keys.isdisjoint(props):
+            self._taxonomy_state(props, "properties", out)
+        if traits:
+            if not keys.isdisjoint(traits):
+                self._taxonomy_state(traits, "traits", out)
+            if "$set" in traits or "$setOnce" in traits or "$unset" in traits:
+                _amplitude(traits, self.click_names, out)
+            elif event.source == AMPLITUDE and "initial_utm_source" in traits:
+                _amplitude_export(traits, out)
+        return out or _NOTHING
+
+    def _taxonomy_state(self, values: Mapping[str, Any], origin: str, out: list) -> None:
+        get = values.get
+        raw = (origin, tuple(map(get, self.first_names)), tuple(map(get, self.last_names)))
+        clicks = None
+        if not self.click_names.isdisjoint(values):
+            clicks = {k: str(values[k]) for k in self.click_names.intersection(values) if values[k]}
+        if not clicks:
+            try:
+                found = self._states.get(raw)
+            except TypeError:  # an unhashable value (a list): no memo
+                found = None
+                raw = None  # type: ignore[assignment]
+            if found is not None:
+                out.append(found)
+                return
+        first = last = None
+        if not self.first_set.isdisjoint(values):
+            first = self._memo(values, self.first_names)
+        if not self.last_set.isdisjoint(values):
+            last = self._memo(values, self.last_names)
+        if first is None and last is None and not clicks:
+            return
+        state = ReportedState(origin=origin, first=first, last=last, click_ids=clicks or None)
+        if not clicks and raw is not None:
+            if len(self._states) > _MEMO_LIMIT:
+                self._states.clear()
+            self._states[raw] = state
+        out.append(state)
+
+    def _memo(self, values: Mapping[str, Any], names: tuple[str | None, ...]) -> TouchValues:
+        raw = tuple(map(values.get, names))  # a None name reads None
+        try:
+            found = self._seen.get(raw)
+        except TypeError:  # an unhashable value (a list): read it the slow way
+            return _values(values, names)
+        if found is None:
+            if len(self._seen) > _MEMO_LIMIT:
+                self._seen.clear()
+            found = self._seen[raw] = _values(values, names)
+        return found
+
+
+def _names(mapping: dict[str, str]) -> tuple[str | None, ...]:
+    return tuple(mapping.get(f) for f in FIELDS)
+
+
+def _indices(names: tuple[str | None, ...]) -> tuple[int, ...]:
+    return tuple(i for i, name in enumerate(names) if name)
+
+
+def _amplitude(traits: Mapping[str, Any], click_names: frozenset[str], out: list) -> None:
+    once, current, unset = traits.get("$setOnce"), traits.get("$set"), traits.get("$unset")
+    first = last = None
+    clicks = None
+    if isinstance(once, dict) and any(k in once for k in _AMP_INITIAL):
+        first = _values(once, _AMP_INITIAL)
+    if isinstance(current, dict) and any(k in current for k in _AMP_CURRENT):
+        last = _values(current, _AMP_CURRENT)
+        clicks = {k: str(current[k]) for k in click_names.intersection(current) if current[k]}
+    elif isinstance(unset, dict) and any(k in unset for k in _AMP_CURRENT):
+        last = TouchValues()
+        clicks = {}
+    if first is not None or last is not None:
+        out.append(ReportedState(origin=AMPLITUDE, first=first, last=last, click_ids=clicks))
+
+
+def _amplitude_export(traits: Mapping[str, Any], out: list) -> None:
+    first = _values(traits, _AMP_INITIAL)
+    last = _values(traits, _AMP_CURRENT) if any(k in traits for k in _AMP_CURRENT) else None
+    out.append(ReportedState(origin=AMPLITUDE, first=first, last=last))
+
+
+# -- destinations ----------------------------------------------------------------------------
+
+
+class ReadBackRequest(msgspec.Struct, kw_only=True, frozen=True):
+    """Who to read back: the person's ids (a reader picks what its destination keys on)."""
+
+    person: str
+    ids: tuple[str, ...]
+    user_ids: tuple[str, ...]
+    traits: dict[str, Any] = msgspec.field(default_factory=dict)
+    """The person's latest identify traits (``email``...), merged oldest to newest."""
+
+
+ReadBack = Callable[[ReadBackRequest], ReportedState | None]
+"""A destination reader: the state the destination stores for the person, None if unknown.
+
+It may raise: the error is recorded in the report's notes, never propagated."""
+
+
+class ReadBackRegistry:
+    """Destination readers by name; built once and handed to the engine (no global state).
+
+    A connector with credentials registers e.g. ``registry.register("hubspot", reader)``,
+    where ``reader`` fetches the contact's ``hs_analytics_source`` / ``hs_latest_source``
+    and returns :func:`hubspot_state` of them.
+    """
+
+    def __init__(self) -> None:
+        self._readers: dict[str, ReadBack] = {}
+
+    def register(self, name: str, reader: ReadBack) -> None:
+        """Add (or replace) the reader called ``name``."""
+        self._readers[name] = reader
+
+    def names(self) -> list[str]:
+        """The registered readers' names."""
+        return sorted(self._readers)
+
+    def __bool__(self) -> bool:
+        return bool(self._readers)
+
+    def read(self, request: ReadBackRequest) -> tuple[list[ReportedState], list[str]]:
+        """Every reader's state for the person, and one note per reader that failed."""
+        states, problems = [], []
+        for name, reader in sorted(self._readers.items()):
+            try:
+                state = reader(request)
+            except Exception as exc:  # a reader is a plugin boundary: never crash the report
+                problems.append(f"destination {name}: {type(exc).__name__}: {exc}")
+                continue
+            if state is not None:
+                if state.origin != name:
+                    state = msgspec.structs.replace(state, origin=name)
+                states.append(state)
+        return states, problems
+
+
+def hubspot_state(
+    properties: Mapping[str, Any], *, read_at: datetime | None = None
+) -> ReportedState:
+    """A HubSpot contact's Original Source (first) and Latest Source (last), as channels."""
+
+    def channel(name: str) -> TouchValues | None:
+        value = properties.get(name)
+        if not value:
+            return None
+        mapped = HUBSPOT_CHANNELS.get(str(value).upper())
+        return TouchValues(channel=mapped) if mapped else None
+
+    return ReportedState(
+        origin="hubspot",
+        first=channel("hs_analytics_source"),
+        last=channel("hs_latest_source"),
+        read_at=read_at,
+    )
+
+
+def attributes_state(
+    origin: str,
+    attributes: Mapping[str, Any],
+    fields: StateFields,
+    *,
+    read_at: datetime | None = None,
+) -> ReportedState:
+    """State stored as attributes named like the taxonomy's state properties (Braze custom
+    attributes, a CRM's custom fields)."""
+    first_names, last_names = _names(fields.first), _names(fields.last)
+    first = (
+        _values(attributes, first_names) if any(n in attributes for n in first_names if n) else None
+    )
+    last = (
+        _values(attributes, last_names) if any(n in attributes for n in last_names if n) else None
+    )
+    return ReportedState(origin=origin, first=first, last=last, read_at=read_at)
+
+
+def merged_traits(events: Iterable[Any]) -> dict[str, Any]:
+    """A person's identify traits, later values winning (for read-back requests)."""
+    out: dict[str, Any] = {}
+    for event in events:
+        if event.type == "identify" and event.traits:
+            out.update((k, v) for k, v in event.traits.items() if not k.startswith("$"))
+    return out
