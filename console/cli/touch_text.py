@@ -2,98 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 
 from console.cli.output import print_table
-from console.events import format_time
-from console.taxonomy.urls import host_of
-from console.touch import AttributionResult, ScanResult, TouchReport, TouchValues
-from console.touch.model import TimelineEntry, Touch
-
-
-def _time(value: datetime | None) -> str:
-    return format_time(value)[:16].replace("T", " ") if value else ""
-
-
-def _short(ident: str | None) -> str:
-    if not ident:
-        return ""
-    return ident if len(ident) <= 12 else ident[:8]
-
-
-def _values(values: TouchValues | None) -> str:
-    if values is None:
-        return ""
-    shown = [v for v in (values.source, values.medium, values.campaign) if v]
-    return "/".join(shown) if shown else (values.channel or "(none)")
-
-
-def _ref(values: TouchValues | None, touches: list[Touch], upto: int) -> str:
-    """A reported state as the touch it names (``T3``) when one does, else its values."""
-    if values is None:
-        return "-"
-    key = values.key()
-    if key == (None,) * len(key):
-        return "(none)"
-    for touch in reversed(touches):
-        if touch.event_index <= upto and touch.values.key() == key:
-            return f"T{touch.index}"
-    return _values(values)
-
-
-def _reported(entry: TimelineEntry, touches: list[Touch]) -> str:
-    parts = []
-    upto = entry.index + 1  # an identify may report the touch landing right after it
-    for state in entry.reported:
-        if state.first is None and state.last is None:
-            continue
-        first = _ref(state.first, touches, upto)
-        last = _ref(state.last, touches, upto)
-        origin = "" if state.origin == "properties" else f"{state.origin}: "
-        parts.append(f"{origin}{first} | {last}")
-    return "; ".join(parts)
-
-
-def _event(entry: TimelineEntry) -> str:
-    if entry.type == "page":
-        rest = entry.page_url.split("://", 1)[-1] if entry.page_url else ""
-        path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
-        return "page " + path.split("?", 1)[0].split("#", 1)[0]
-    return entry.event or entry.type
-
-
-def _arrival(entry: TimelineEntry) -> str:
-    c = entry.campaign
-    parts = []
-    if not c.is_empty():
-        parts.append("/".join(v for v in (c.source, c.medium, c.name) if v))
-    if entry.click_id is not None:
-        parts.append(entry.click_id.param)
-    if not parts and entry.referrer and entry.session_start:
-        parts.append("ref " + host_of(entry.referrer))
-    return " ".join(parts)
-
-
-def _mark(entry: TimelineEntry) -> str:
-    diverged = "".join(d[0].upper() for d in entry.diverged)
-    text = f"≠{diverged}" if diverged else ""
-    return f"! {text}".strip() if entry.findings else text
-
-
-def _touch_line(touch: Touch) -> list[str]:
-    roles = [r for r, on in (("first", touch.sets_first), ("last", touch.sets_last)) if on]
-    return [
-        f"T{touch.index}",
-        _time(touch.timestamp),
-        _short(touch.identity),
-        touch.channel,
-        touch.values.label(),
-        touch.click_id.param if touch.click_id else "",
-        touch.rule,
-        ", ".join(roles),
-    ]
+from console.touch import AttributionResult, ScanResult, TouchReport, text
 
 
 def print_report(report: TouchReport) -> None:
@@ -116,9 +28,9 @@ def print_report(report: TouchReport) -> None:
                 i.via or "-",
                 i.linked_to or "",
                 (i.message_id or "")[:8],
-                _time(i.linked_at),
+                text.time_cell(i.linked_at),
                 i.events,
-                _time(i.first_seen),
+                text.time_cell(i.first_seen),
             ]
             for i in report.identities
         ],
@@ -136,7 +48,7 @@ def print_report(report: TouchReport) -> None:
                 "rule",
                 "became",
             ],
-            [_touch_line(t) for t in report.touches],
+            [text.touch_row(t) for t in report.touches],
         )
     else:
         click.echo("  (none: no visit with campaign parameters, a click ID or a referrer)")
@@ -154,15 +66,15 @@ def print_report(report: TouchReport) -> None:
         rows.append(
             [
                 e.index,
-                _time(e.timestamp),
-                _short(e.identity),
-                _event(e),
-                _arrival(e),
+                text.time_cell(e.timestamp),
+                text.short_id(e.identity),
+                text.event_text(e),
+                text.arrival_text(e),
                 f"T{e.touch}" if e.touch is not None else "",
                 e.rule,
                 expected,
-                _reported(e, report.touches),
-                _mark(e),
+                text.reported_text(e, report.touches),
+                text.mark_text(e),
             ]
         )
     print_table(
@@ -186,15 +98,16 @@ def print_report(report: TouchReport) -> None:
         if touch is None:
             click.echo(f"{name}  (none)")
         else:
-            click.echo(
-                f"{name}  T{touch.index} {touch.label()}  {_time(touch.timestamp)}  ({touch.why})"
-            )
+            when = text.time_cell(touch.timestamp)
+            click.echo(f"{name}  T{touch.index} {touch.label()}  {when}  ({touch.why})")
     click.echo("\nFINDINGS")
     if not report.findings:
         click.echo("  none: the reported state agrees with the computed one")
     for item in report.findings:
         where = (
-            f"#{item.event_index} {_time(item.timestamp)}" if item.event_index is not None else ""
+            f"#{item.event_index} {text.time_cell(item.timestamp)}"
+            if item.event_index is not None
+            else ""
         )
         click.echo(f"  {item.severity:<7} {item.code}  {where}  {item.message_id or ''}".rstrip())
         click.echo(f"          {item.finding.message}")
@@ -216,7 +129,12 @@ def print_report(report: TouchReport) -> None:
             for shares, models in by_credit.items():
                 label = "all models" if len(models) == len(conv.credit) else ", ".join(models)
                 rows.append(
-                    [f"#{conv.event_index} {conv.event}", _time(conv.timestamp), label, shares]
+                    [
+                        f"#{conv.event_index} {conv.event}",
+                        text.time_cell(conv.timestamp),
+                        label,
+                        shares,
+                    ]
                 )
         print_table(["conversion", "time", "models", "credit"], rows, max_width=80)
     for note in report.notes:

@@ -1,0 +1,99 @@
+"""Short texts for touch reports, one cell each: shared by ``martech touch`` and the console."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from console.events import format_time
+from console.taxonomy.urls import host_of
+from console.touch.model import TimelineEntry, Touch, TouchValues
+
+
+def time_cell(value: datetime | None) -> str:
+    """Minute-precision UTC time, or empty."""
+    return format_time(value)[:16].replace("T", " ") if value else ""
+
+
+def short_id(ident: str | None) -> str:
+    """An id cut to 8 characters when long."""
+    if not ident:
+        return ""
+    return ident if len(ident) <= 12 else ident[:8]
+
+
+def values_text(values: TouchValues | None) -> str:
+    """source/medium/campaign of a touch's values (or its channel)."""
+    if values is None:
+        return ""
+    shown = [v for v in (values.source, values.medium, values.campaign) if v]
+    return "/".join(shown) if shown else (values.channel or "(none)")
+
+
+def touch_ref(values: TouchValues | None, touches: list[Touch], upto: int) -> str:
+    """A reported state as the touch it names (``T3``) when one does, else its values."""
+    if values is None:
+        return "-"
+    key = values.key()
+    if key == (None,) * len(key):
+        return "(none)"
+    for touch in reversed(touches):
+        if touch.event_index <= upto and touch.values.key() == key:
+            return f"T{touch.index}"
+    return values_text(values)
+
+
+def reported_text(entry: TimelineEntry, touches: list[Touch]) -> str:
+    parts = []
+    upto = entry.index + 1  # an identify may report the touch landing right after it
+    for state in entry.reported:
+        if state.first is None and state.last is None:
+            continue
+        first = touch_ref(state.first, touches, upto)
+        last = touch_ref(state.last, touches, upto)
+        origin = "" if state.origin == "properties" else f"{state.origin}: "
+        parts.append(f"{origin}{first} | {last}")
+    return "; ".join(parts)
+
+
+def event_text(entry: TimelineEntry) -> str:
+    """What the event was: ``page /path`` or its name."""
+    if entry.type == "page":
+        rest = entry.page_url.split("://", 1)[-1] if entry.page_url else ""
+        path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        return "page " + path.split("?", 1)[0].split("#", 1)[0]
+    return entry.event or entry.type
+
+
+def arrival_text(entry: TimelineEntry) -> str:
+    """How the visit arrived: campaign, click ID, or the referring host."""
+    c = entry.campaign
+    parts = []
+    if not c.is_empty():
+        parts.append("/".join(v for v in (c.source, c.medium, c.name) if v))
+    if entry.click_id is not None:
+        parts.append(entry.click_id.param)
+    if not parts and entry.referrer and entry.session_start:
+        parts.append("ref " + host_of(entry.referrer))
+    return " ".join(parts)
+
+
+def mark_text(entry: TimelineEntry) -> str:
+    """``≠F``/``≠L`` where reported first/last differ, ``!`` where a finding starts."""
+    diverged = "".join(d[0].upper() for d in entry.diverged)
+    text = f"≠{diverged}" if diverged else ""
+    return f"! {text}".strip() if entry.findings else text
+
+
+def touch_row(touch: Touch) -> list[str]:
+    """One touch as table cells: index, time, id, channel, values, click, rule, roles."""
+    roles = [r for r, on in (("first", touch.sets_first), ("last", touch.sets_last)) if on]
+    return [
+        f"T{touch.index}",
+        time_cell(touch.timestamp),
+        short_id(touch.identity),
+        touch.channel,
+        touch.values.label(),
+        touch.click_id.param if touch.click_id else "",
+        touch.rule,
+        ", ".join(roles),
+    ]
