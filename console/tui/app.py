@@ -17,13 +17,16 @@ from console.credentials import CredentialStore
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
 from console.taxonomy import Validator, load_taxonomy
+from console.touch import TouchEngine
 from console.tui.feed import LiveFeed
+from console.tui.screens.attribution import AttributionScreen
 from console.tui.screens.help import HelpScreen
 from console.tui.screens.history import HistoryScreen
 from console.tui.screens.inspector import InspectorScreen
 from console.tui.screens.links import LinksScreen
 from console.tui.screens.plugins import PluginsScreen
 from console.tui.screens.stream import StreamScreen
+from console.tui.screens.touch import TouchScreen
 from console.tui.screens.validation import ValidationScreen
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.status_bar import StatusBar
@@ -35,6 +38,8 @@ SCREEN_TITLES = {
     "history": ("History", "Every stored event, newest first"),
     "validation": ("Validation", "Findings by code and campaign, down to the events"),
     "links": ("Links", "Check campaign URLs before launch"),
+    "touch": ("First/last touch", "One person's attribution state, event by event"),
+    "attribution": ("Attribution", "Credit per channel and campaign, by model"),
     "plugins": ("Plugins", "Connectors, routes, credentials, failures"),
 }
 FRAME = 0.1
@@ -50,6 +55,8 @@ class ConsoleApp(App[None]):
         Binding("2", "show('history')", "History"),
         Binding("3", "show('validation')", "Validation"),
         Binding("4", "show('links')", "Links"),
+        Binding("5", "show('touch')", "Touch"),
+        Binding("6", "show('attribution')", "Attribution"),
         Binding("9", "show('plugins')", "Plugins"),
         Binding("question_mark,f1", "help", "Help"),
         Binding("q", "quit", "Quit"),
@@ -84,6 +91,9 @@ class ConsoleApp(App[None]):
         self.install_screen(HistoryScreen(self.warehouse), "history")
         self.install_screen(ValidationScreen(self.warehouse), "validation")
         self.install_screen(LinksScreen(self.validator), "links")
+        engine = TouchEngine(self.validator.taxonomy)
+        self.install_screen(TouchScreen(self.warehouse, engine), "touch")
+        self.install_screen(AttributionScreen(self.warehouse, engine), "attribution")
         self.install_screen(PluginsScreen(plugin_listing(self.host, self.credentials)), "plugins")
         self.push_screen("stream")
         self.stream.add_events(self.warehouse.query(EventQuery(limit=SEED_EVENTS)))
@@ -143,6 +153,8 @@ class ConsoleApp(App[None]):
             "history": HistoryScreen,
             "validation": ValidationScreen,
             "links": LinksScreen,
+            "touch": TouchScreen,
+            "attribution": AttributionScreen,
         }
         groups = {"Everywhere": self.BINDINGS, "Event list": EventLog.BINDINGS}
         groups |= {f"{name.title()} screen": cls.BINDINGS for name, cls in screens.items()}
@@ -155,6 +167,13 @@ class ConsoleApp(App[None]):
         history = self.get_screen("history")
         assert isinstance(history, HistoryScreen)
         history.show_filter(f"user:{actor}")
+
+    def action_show_touch(self, actor: str) -> None:
+        """One person's first/last-touch story."""
+        self.action_show("touch")
+        touch = self.get_screen("touch")
+        assert isinstance(touch, TouchScreen)
+        touch.show_person(actor)
 
     def on_event_log_selected(self, message: EventLog.Selected) -> None:
         actor = message.event.user_id or message.event.anonymous_id

@@ -12,8 +12,10 @@ from console.collector import Collector
 from console.host import PluginHost
 from console.taxonomy import load_click_id_registry
 from console.tui import ConsoleApp
+from console.tui.screens.attribution import AttributionScreen
 from console.tui.screens.inspector import InspectorScreen
 from console.tui.screens.plugins import PluginsScreen
+from console.tui.screens.touch import TouchScreen
 from console.tui.screens.validation import ValidationScreen
 from console.tui.widgets.event_log import EventLog
 from console.warehouse import Warehouse
@@ -178,3 +180,47 @@ async def test_validation_screen_groups_findings_and_drills_down(
         await settle(pilot)
         assert isinstance(app.screen, InspectorScreen)
         assert app.screen.event.findings and app.screen.event.findings[0].code == "utm.uppercase"
+
+
+async def test_touch_screen_explains_a_person_and_lists_divergent_people(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("home", "t")  # the oldest event's person, from the stream
+        screen = app.screen
+        assert isinstance(screen, TouchScreen)
+        for _ in range(50):
+            await settle(pilot, 0.1)
+            if screen.report is not None:
+                break
+        report = screen.report
+        assert report is not None and report.display_id == "anon-0"
+        assert len(report.timeline) == 3
+        assert [t.values.source for t in report.touches] == ["linkedin"]
+        text = static_text(screen.query(".touch-section"))
+        assert "linkedin" in text and "T0" in text
+        await pilot.press("p")
+        for _ in range(50):
+            await settle(pilot, 0.1)
+            if screen.scan is not None:
+                break
+        assert screen.scan is not None and screen.scan.people >= 4
+
+
+async def test_attribution_panel_credits_the_conversions(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("6")
+        screen = app.screen
+        assert isinstance(screen, AttributionScreen)
+        for _ in range(50):
+            await settle(pilot, 0.1)
+            if screen.result is not None:
+                break
+        result = screen.result
+        assert result is not None and result.conversion == "Order Completed"
+        assert result.conversions == 2
+        assert abs(sum(c.conversions for c in result.channels) - 2) < 1e-9

@@ -106,3 +106,35 @@ def test_help_screen(
 ) -> None:
     app = make_app(snapshot_warehouse, builtin_host)
     assert snap_compare(app, press=["question_mark", "_"], terminal_size=(110, 40))
+
+
+def test_touch_screen(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = make_app(snapshot_warehouse, builtin_host)
+
+    async def open_person(pilot: Pilot[None]) -> None:
+        app.action_show_touch("user-7")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if getattr(app.screen, "report", None) is not None:
+                break
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, run_before=open_person, terminal_size=(130, 40))
+
+
+def test_attribution_screen(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = make_app(snapshot_warehouse, builtin_host)
+
+    async def open_panel(pilot: Pilot[None]) -> None:
+        await pilot.press("6")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if getattr(app.screen, "result", None) is not None:
+                break
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, run_before=open_panel, terminal_size=(120, 30))

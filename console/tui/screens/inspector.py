@@ -99,6 +99,7 @@ class InspectorScreen(Screen[None]):
         Binding("c", "copy_raw", "Copy raw"),
         Binding("m", "copy_id", "Copy message id"),
         Binding("u", "user_events", "This user's events"),
+        Binding("t", "touch", "First/last touch"),
     ]
 
     def __init__(self, event: Event, identity_links: list[dict[str, Any]]) -> None:
@@ -150,6 +151,14 @@ class InspectorScreen(Screen[None]):
         """Copy the message id to the clipboard."""
         self.app.copy_to_clipboard(self.event.message_id)
         self.notify(f"copied {self.event.message_id}")
+
+    def action_touch(self) -> None:
+        """This person's first/last-touch timeline."""
+        actor = self.event.user_id or self.event.anonymous_id
+        if actor:
+            self.app.action_show_touch(actor)  # type: ignore[attr-defined]
+        else:
+            self.notify("this event has no user or anonymous id", severity="warning")
 
     def action_user_events(self) -> None:
         """Show every event of this person (across linked ids) in history."""

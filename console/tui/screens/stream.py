@@ -29,6 +29,7 @@ class StreamScreen(Screen[None]):
         Binding("space", "toggle_pause", "Pause"),
         Binding("ctrl+l", "clear", "Clear view"),
         Binding("end", "tail", "Tail", show=False),
+        Binding("t", "touch", "Touch"),
         Binding("escape", "leave_filter", "Back to list", show=False),
     ]
 
@@ -95,6 +96,13 @@ class StreamScreen(Screen[None]):
         self.log_widget.clear()
         self.backlog = []
         self._show_state()
+
+    def action_touch(self) -> None:
+        """The first/last-touch timeline of the selected event's person."""
+        event = self.log_widget.selected
+        actor = event and (event.user_id or event.anonymous_id)
+        if actor:
+            self.app.action_show_touch(actor)  # type: ignore[attr-defined]
 
     def action_tail(self) -> None:
         """Jump to the newest event and follow."""

@@ -1,0 +1,136 @@
+"""The attribution panel: credit per channel and per campaign for a conversion, by model."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Select, Static
+
+from console.errors import ConsoleError
+from console.touch import MODELS, AttributionResult, TouchEngine, attribute, conversion_candidates
+from console.warehouse import Warehouse
+
+BAR = 24
+
+
+def _bar(share: float) -> Text:
+    filled = round(share * BAR)
+    return Text("█" * filled + "·" * (BAR - filled), "cyan")
+
+
+def credit_tables(result: AttributionResult) -> tuple[Table, Table]:
+    """Credit per channel, then per campaign."""
+    channels = Table(box=None, header_style="bold")
+    for title in ("channel", "credit", "share", "", "value"):
+        channels.add_column(title)
+    for c in result.channels:
+        channels.add_row(
+            c.channel, f"{c.conversions:.2f}", f"{c.share:.1%}", _bar(c.share), f"{c.value:,.2f}"
+        )
+    campaigns = Table(box=None, header_style="bold")
+    for title in ("channel", "source / medium / campaign", "credit", "share", "value"):
+        campaigns.add_column(title, overflow="fold")
+    for c in result.campaigns:
+        label = " / ".join(v for v in (c.source, c.medium, c.campaign) if v) or "-"
+        campaigns.add_row(
+            c.channel, label, f"{c.conversions:.2f}", f"{c.share:.1%}", f"{c.value:,.2f}"
+        )
+    return channels, campaigns
+
+
+class AttributionScreen(Screen[None]):
+    """Pick a conversion and a model; ctrl+r recomputes over every person in the warehouse."""
+
+    BINDINGS = [Binding("ctrl+r", "run", "Attribute")]
+
+    def __init__(self, warehouse: Warehouse, engine: TouchEngine) -> None:
+        super().__init__(name="attribution")
+        self.warehouse = warehouse
+        self.engine = engine
+        self.result: AttributionResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.app.make_status_bar()  # type: ignore[attr-defined]
+        with Horizontal(id="attribution-options"):
+            yield Select[str]([], prompt="conversion event", id="attribution-conversion")
+            yield Select[str](
+                [(m, m) for m in MODELS], value="last", allow_blank=False, id="attribution-model"
+            )
+            yield Input(placeholder="lookback days (blank: no limit)", id="attribution-window")
+        yield Static(id="attribution-state")
+        with VerticalScroll(id="attribution-result"):
+            yield Static(Text("Channels", "bold underline"))
+            yield Static(id="attribution-channels")
+            yield Static(Text("Campaigns", "bold underline"))
+            yield Static(id="attribution-campaigns")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load_conversions()
+
+    @work(thread=True)
+    def _load_conversions(self) -> None:
+        names = conversion_candidates(self.warehouse)
+        self.app.call_from_thread(self._set_conversions, names)
+
+    def _set_conversions(self, names: list[tuple[str, int]]) -> None:
+        select = self.query_one("#attribution-conversion", Select)
+        select.set_options([(f"{name} ({count:,})", name) for name, count in names])
+        preferred = [n for n, _ in names if n in ("Order Completed", "Opportunity Created")]
+        if names:
+            select.value = preferred[0] if preferred else names[0][0]
+            self.action_run()
+        else:
+            self._state("no track events in the warehouse yet")
+
+    def on_select_changed(self, message: Select.Changed) -> None:
+        if self.is_mounted and message.value is not Select.BLANK:
+            self.action_run()
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        self.action_run()
+
+    def action_run(self) -> None:
+        """Attribute every conversion of the chosen event under the chosen model."""
+        conversion = self.query_one("#attribution-conversion", Select).value
+        model = self.query_one("#attribution-model", Select).value
+        if conversion is Select.BLANK or model is Select.BLANK:
+            return
+        text = self.query_one("#attribution-window", Input).value.strip()
+        try:
+            window = timedelta(days=float(text)) if text else None
+        except ValueError:
+            self._state(Text(f"lookback must be a number of days, not {text!r}", "bold red"))
+            return
+        self._state(f"attributing {conversion} ({model})…")
+        self._attribute(str(conversion), str(model), window)
+
+    @work(thread=True, exclusive=True)
+    def _attribute(self, conversion: str, model: str, window: timedelta | None) -> None:
+        try:
+            result = attribute(self.warehouse, conversion, model, window, engine=self.engine)
+        except ConsoleError as exc:
+            self.app.call_from_thread(self._state, Text(str(exc), "bold red"))
+            return
+        self.app.call_from_thread(self._show, result)
+
+    def _show(self, result: AttributionResult) -> None:
+        self.result = result
+        channels, campaigns = credit_tables(result)
+        self.query_one("#attribution-channels", Static).update(channels)
+        self.query_one("#attribution-campaigns", Static).update(campaigns)
+        window = f"{result.window_days:g} days" if result.window_days else "no limit"
+        self._state(
+            f"{result.conversions} {result.conversion} from {result.people} people · model "
+            f"{result.model} · lookback {window} · value {result.value:,.2f}"
+        )
+
+    def _state(self, message: str | Text) -> None:
+        self.query_one("#attribution-state", Static).update(message)

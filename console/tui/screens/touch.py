@@ -1,0 +1,157 @@
+"""The touch screen: one person's first/last-touch story, event by event, and the people
+whose reported state disagrees with the computed one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from console.errors import ConsoleError
+from console.touch import ScanResult, TouchEngine, TouchReport, scan_people
+from console.tui.screens import touch_view as view
+from console.warehouse import Warehouse
+
+SCAN_LIMIT = 200
+
+
+def _title(text: str) -> Static:
+    return Static(Text(text, "bold underline"), classes="touch-title")
+
+
+class TouchScreen(Screen[None]):
+    """Enter a user id (or pick a person with findings) to see why their state is what it is."""
+
+    BINDINGS = [
+        Binding("slash", "focus_user", "User id"),
+        Binding("p", "people", "People with findings"),
+        Binding("escape", "people", "People", show=False),
+    ]
+
+    def __init__(self, warehouse: Warehouse, engine: TouchEngine) -> None:
+        super().__init__(name="touch")
+        self.warehouse = warehouse
+        self.engine = engine
+        self.report: TouchReport | None = None
+        self.scan: ScanResult | None = None
+        self._pending: str | None = None
+        self._ready = False
+
+    def compose(self) -> ComposeResult:
+        yield self.app.make_status_bar()  # type: ignore[attr-defined]
+        yield Input(
+            placeholder="user id, anonymous id or device id: enter to debug", id="touch-user"
+        )
+        yield Static(id="touch-state")
+        yield DataTable(id="touch-people", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="touch-report"):
+            yield Static(id="touch-summary")
+            for name in ("Identities", "Touches", "Timeline", "State", "Findings", "Conversions"):
+                yield _title(name)
+                yield Static(id=f"touch-{name.lower()}", classes="touch-section")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.query_one("#touch-people", DataTable).add_columns(
+            "person", "ids", "events", "first", "last", "errors", "warnings", "codes"
+        )
+        self.query_one("#touch-report").display = False
+        if self._pending:
+            self.show_person(self._pending)
+        else:
+            self.action_people()
+
+    def show_person(self, person: str) -> None:
+        """Debug one person (also the jump target from the stream and inspector)."""
+        if not self._ready:
+            self._pending = person
+            return
+        self._pending = None
+        self.query_one("#touch-user", Input).value = person
+        self._state(f"replaying {person}…")
+        self._debug(person)
+
+    def action_focus_user(self) -> None:
+        """Type a user id."""
+        self.query_one("#touch-user", Input).focus()
+
+    def action_people(self) -> None:
+        """List the people whose reported state disagrees (scans the warehouse once)."""
+        self.query_one("#touch-report").display = False
+        table = self.query_one("#touch-people", DataTable)
+        table.display = True
+        table.focus()
+        if self.scan is None:
+            self._state("scanning every person's history for state divergences…")
+            self._scan()
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        if message.value.strip():
+            self.show_person(message.value.strip())
+
+    def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
+        if message.row_key and message.row_key.value:
+            self.show_person(message.row_key.value)
+
+    @work(thread=True, exclusive=True, group="touch")
+    def _debug(self, person: str) -> None:
+        try:
+            report = self.engine.debug_person(self.warehouse, person)
+        except ConsoleError as exc:
+            self.app.call_from_thread(self._state, Text(str(exc), "bold red"))
+            return
+        self.app.call_from_thread(self._show, report)
+
+    @work(thread=True, exclusive=True, group="scan")
+    def _scan(self) -> None:
+        result = scan_people(self.warehouse, self.engine, findings_only=True, limit=SCAN_LIMIT)
+        self.app.call_from_thread(self._show_scan, result)
+
+    def _show_scan(self, result: ScanResult) -> None:
+        self.scan = result
+        table = self.query_one("#touch-people", DataTable)
+        table.clear()
+        for p in result.listed:
+            codes = ", ".join(f"{code} x{n}" for code, n in p.codes.items())
+            table.add_row(
+                p.person,
+                str(len(p.ids)),
+                str(p.events),
+                p.first or "-",
+                p.last or "-",
+                Text(str(p.errors), "bold red" if p.errors else ""),
+                str(p.warnings),
+                codes,
+                key=p.person,
+            )
+        self._state(
+            f"{result.affected} of {result.people} people have reported state that disagrees "
+            f"with the computed one · enter on a person to see why · / to type an id"
+        )
+
+    def _show(self, report: TouchReport) -> None:
+        self.report = report
+        self.query_one("#touch-people", DataTable).display = False
+        pane = self.query_one("#touch-report", VerticalScroll)
+        pane.display = True
+        self.query_one("#touch-summary", Static).update(view.summary(report))
+        self.query_one("#touch-identities", Static).update(view.identities(report))
+        self.query_one("#touch-touches", Static).update(view.touches(report))
+        self.query_one("#touch-timeline", Static).update(view.timeline(report))
+        self.query_one("#touch-state", Static).update("")
+        self.query_one("#touch-state", Static).update(
+            "≠F / ≠L: reported first / last differs from expected · !: a finding starts here · "
+            "p: people with findings"
+        )
+        self.query_one("#touch-findings", Static).update(view.findings(report))
+        self.query_one("#touch-conversions", Static).update(view.conversions(report))
+        pane.scroll_home(animate=False)
+        pane.focus()
+
+    def _state(self, message: str | Text) -> None:
+        self.query_one("#touch-state", Static).update(message)

@@ -1,0 +1,152 @@
+"""Rich renderables of a touch report: identities, touches, timeline, state, findings, credit."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from console.touch import TouchReport
+from console.touch import text as cells
+
+SEVERITY = {"error": "bold red", "warning": "yellow", "info": "blue"}
+
+
+def _table(*titles: str, wrap: bool = True) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    for title in titles:
+        table.add_column(title, overflow="fold" if wrap else "ellipsis", no_wrap=not wrap)
+    return table
+
+
+def identities(report: TouchReport) -> Table:
+    """Each id of the person and how it was linked (which event, when)."""
+    table = _table("id", "kind", "linked via", "to", "by event", "at", "events")
+    for i in report.identities:
+        table.add_row(
+            i.id,
+            i.kind,
+            i.via or "-",
+            i.linked_to or "",
+            (i.message_id or "")[:8],
+            cells.time_cell(i.linked_at),
+            str(i.events),
+        )
+    return table
+
+
+def touches(report: TouchReport) -> RenderableType:
+    """The touches, with the rule that made each one a touch and what it became."""
+    if not report.touches:
+        return Text(
+            "no touch: no visit carried campaign parameters, a click ID or a referrer", "dim"
+        )
+    table = _table(
+        "touch", "time", "id", "channel", "source / medium / campaign", "click", "rule", "became"
+    )
+    for touch in report.touches:
+        table.add_row(*cells.touch_row(touch))
+    return table
+
+
+def timeline(report: TouchReport) -> Table:
+    """Every event, the expected first|last after it, what was reported, and marks."""
+    table = _table(
+        "#", "time", "id", "event", "arrived via", "touch", "rule", "expected", "reported", ""
+    )
+    for e in report.timeline:
+        expected = (
+            (f"T{e.expected_first}" if e.expected_first is not None else "-")
+            + " | "
+            + (f"T{e.expected_last}" if e.expected_last is not None else "-")
+        )
+        mark = cells.mark_text(e)
+        style = "bold red" if e.findings else ("yellow" if mark else "")
+        table.add_row(
+            str(e.index),
+            cells.time_cell(e.timestamp),
+            cells.short_id(e.identity),
+            cells.event_text(e),
+            cells.arrival_text(e),
+            f"T{e.touch}" if e.touch is not None else "",
+            e.rule,
+            expected,
+            cells.reported_text(e, report.touches),
+            Text(mark, style),
+            style="on grey15" if e.touch is not None else None,
+        )
+    return table
+
+
+def state(report: TouchReport) -> Group:
+    """The computed first and last touch with their channel."""
+    lines = []
+    for name, touch in (("first touch", report.first), ("last touch", report.last)):
+        if touch is None:
+            lines.append(Text.assemble((f"{name:<12}", "bold"), ("none", "dim")))
+        else:
+            lines.append(
+                Text.assemble(
+                    (f"{name:<12}", "bold"),
+                    (f"T{touch.index} ", "cyan"),
+                    touch.label(),
+                    (f"  {cells.time_cell(touch.timestamp)}", "dim"),
+                    (f"  {touch.why}", "dim"),
+                )
+            )
+    return Group(*lines)
+
+
+def findings(report: TouchReport) -> RenderableType:
+    """Each divergence, where it starts, and what to do."""
+    if not report.findings:
+        return Text("none: the reported state agrees with the computed one", "green")
+    parts: list[RenderableType] = []
+    for item in report.findings:
+        where = (
+            f"#{item.event_index} {cells.time_cell(item.timestamp)}"
+            if item.event_index is not None
+            else ""
+        )
+        parts.append(
+            Text.assemble(
+                (f"{item.severity:<8}", SEVERITY.get(item.severity, "")),
+                (item.code, "bold"),
+                f"  {where}",
+            )
+        )
+        parts.append(Text("   " + item.finding.message))
+        if item.finding.hint:
+            parts.append(Text("   fix: " + item.finding.hint, "italic"))
+    return Group(*parts)
+
+
+def conversions(report: TouchReport) -> RenderableType:
+    """Each conversion and the touch that gets credit under each model."""
+    if not report.conversions:
+        return Text("no conversions", "dim")
+    table = _table("conversion", "time", "model", "credit")
+    for conv in report.conversions:
+        for model, credits in conv.credit.items():
+            shares = ", ".join(
+                f"{_touch_label(c.touch)} {c.channel} {c.credit:.0%}" for c in credits
+            )
+            table.add_row(
+                f"#{conv.event_index} {conv.event}", cells.time_cell(conv.timestamp), model, shares
+            )
+    return table
+
+
+def _touch_label(index: int | None) -> str:
+    return f"T{index}" if index is not None else "no touch"
+
+
+def summary(report: TouchReport) -> Text:
+    """One line: who, how much history, and the model's settings."""
+    cfg = report.config
+    return Text.assemble(
+        (f"{report.display_id}", "bold"),
+        f"  {len(report.timeline)} events · {len(report.identities)} identities · "
+        f"{len(report.touches)} touches · {len(report.conversions)} conversions · ",
+        (f"last touch: {cfg['last_touch']}, session {cfg['session_timeout_minutes']:g} min", "dim"),
+    )
