@@ -44,7 +44,7 @@ def test_a_dedupe_hash_collision_loses_nothing(
     monkeypatch.setattr(store_module, "dedupe_key", lambda event: 42)
     result = warehouse.ingest([ev("m1"), ev("m2")])
     assert result.stored == 2
-    assert warehouse.ingest([ev("m1")]).duplicates == 1
+    assert warehouse.ingest([ev("m1"), ev("m2")]).duplicates == 2  # retries, clash or not
     assert {e.message_id for e in warehouse.query(EventQuery())} == {"m1", "m2"}
 
 
@@ -154,6 +154,7 @@ def test_ingest_indexes_only_integer_keys(warehouse: Warehouse) -> None:
         "events_message_key": ["message_key"],
         "events_actor": ["actor_key", "ts"],
         "events_ts": ["ts"],
+        "events_unkeyed": ["message_id"],  # partial: only rows stored without a key
     }
 
 
@@ -232,3 +233,21 @@ def test_page_before_walks_back_through_history_with_a_keyset_cursor(warehouse: 
         if cursor is None:
             break
     assert seen == [f"m{i:02}" for i in reversed(range(25))]
+
+
+def test_dedupe_survives_events_sharing_a_millisecond(warehouse: Warehouse) -> None:
+    same_time = [ev(f"same-ms-{i}", 0) for i in range(500)]
+    assert warehouse.ingest(same_time).stored == 500
+    assert warehouse.ingest(same_time).duplicates == 500
+
+
+def test_repeated_links_are_written_once_and_the_earliest_kept(warehouse: Warehouse) -> None:
+    warehouse.ingest([ev(f"t{i}", 10 + i, type="track", user_id="u1") for i in range(50)])
+    warehouse.ingest([ev("early", 1, type="identify", user_id="u1")])
+    [link] = warehouse.identity_links("u1")
+    assert (link["message_id"], link["via"]) == ("early", "identify")
+    reopened = Warehouse(warehouse.path)
+    reopened.ingest([ev("late", 99, type="identify", user_id="u1")])
+    [link] = reopened.identity_links("u1")
+    assert link["message_id"] == "early"
+    reopened.close()

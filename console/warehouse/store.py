@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,8 @@ from console.warehouse.schema import migrations
 CHUNK = 500
 """Ids per ``IN (...)`` lookup."""
 MAX_IDENTITIES = 1000
+LINK_CACHE = 100_000
+"""Identity links remembered in memory, so repeats are not re-written."""
 """How many linked ids one person may have before the identity walk stops."""
 
 
@@ -70,6 +73,8 @@ class Warehouse:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._linked: OrderedDict[tuple[str, str], int] = OrderedDict()
+        """Identity links already written, and when: most events repeat a known link."""
         self.conn = _connect(self.path)
         self.db = Database(self.conn)
         try:
@@ -106,6 +111,7 @@ class Warehouse:
         keys = [dedupe_key(event) for event in events]
         with self._lock:
             stored_ids = self._existing(keys)
+            unkeyed: set[tuple[str, str]] = set()
             rows = []
             for event, key in zip(events, keys, strict=True):
                 ident = (event.source, event.message_id)
@@ -113,9 +119,17 @@ class Warehouse:
                 if holder == ident:
                     result.duplicates += 1
                     continue
-                # A hash collision with a different id: store without a dedupe key.
-                row_key = key if holder is None else None
-                stored_ids[key] = holder or ident
+                row_key: int | None = key
+                if holder is not None:
+                    # Another id has this key (same millisecond, same 22-bit hash): such
+                    # events are stored without a key and deduplicated by their text id.
+                    if ident in unkeyed or self._stored_unkeyed(ident):
+                        result.duplicates += 1
+                        continue
+                    unkeyed.add(ident)
+                    row_key = None
+                else:
+                    stored_ids[key] = ident
                 rows.append(event_row(event, row_key))
                 result.events.append(event)
                 result.rejected += event.validity == "rejected"
@@ -129,6 +143,7 @@ class Warehouse:
                     self._store_findings(result.events, first_id=last_id + 1)
                     self._link_identities(result.events)
             except sqlite3.DatabaseError as exc:
+                self._linked.clear()  # the links of the rolled-back batch were not stored
                 raise WarehouseError(f"could not write to {self.path}: {exc}") from None
         return result
 
@@ -145,6 +160,15 @@ class Warehouse:
             ):
                 found[key] = (source, message_id)
         return found
+
+    def _stored_unkeyed(self, ident: tuple[str, str]) -> bool:
+        source, message_id = ident
+        return bool(
+            self.conn.execute(
+                "SELECT 1 FROM events WHERE message_key IS NULL AND message_id = ? AND source = ?",
+                [message_id, source],
+            ).fetchone()
+        )
 
     def _store_findings(self, events: Sequence[Event], first_id: int) -> None:
         # Rows were appended in order by the only writer, so their ids are consecutive.
@@ -171,6 +195,7 @@ class Warehouse:
             if event.anonymous_id:
                 via = "identify" if event.type == "identify" else "event"
                 links.append((event.anonymous_id, event.user_id, via, event))
+        links = [link for link in links if self._is_new_link(link)]
         if links:
             self.conn.executemany(
                 """
@@ -193,6 +218,19 @@ class Warehouse:
             self.conn.execute("DELETE FROM events")
             self.conn.execute("DELETE FROM identities")
             self.conn.execute("DELETE FROM findings")
+            self._linked.clear()
+
+    def _is_new_link(self, link: tuple[str, str, str, Event]) -> bool:
+        """False when this link is already stored with an earlier or equal time."""
+        key, ts = (link[0], link[1]), to_ms(link[3].timestamp)
+        known = self._linked.get(key)
+        if known is not None and known <= ts:
+            self._linked.move_to_end(key)
+            return False
+        self._linked[key] = ts if known is None else min(known, ts)
+        if len(self._linked) > LINK_CACHE:
+            self._linked.popitem(last=False)
+        return True
 
     # -- reading ---------------------------------------------------------------------------
 
