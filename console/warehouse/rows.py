@@ -85,15 +85,13 @@ def encode_body(event: Event) -> str:
     """The Event as JSON, with raw-payload parts it already carries stored once."""
     raw = event.raw
     if isinstance(raw, dict) and raw:
+        where = {id(v): (k, i) for i, (k, v) in enumerate(raw.items()) if type(v) is dict}
         shared: dict[str, list[Any]] = {}
         for name in SHARED_FIELDS:
             value = getattr(event, name)
-            if not value:
-                continue
-            for position, (key, item) in enumerate(raw.items()):
-                if item is value:
-                    shared[name] = [key, position]
-                    break
+            found = where.get(id(value)) if value else None
+            if found is not None:
+                shared[name] = list(found)
         if shared:
             taken = {key for key, _ in shared.values()}
             slim = {k: v for k, v in raw.items() if k not in taken}
