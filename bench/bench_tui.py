@@ -28,9 +28,8 @@ from typing import Any
 
 from bench import eventgen
 from bench.bench_collector import make_bodies
-from console.collector import Collector
+from console.collector import CollectorProcess
 from console.host import PluginHost
-from console.taxonomy.clickids import load_click_id_registry
 from console.tui import ConsoleApp
 from console.tui.widgets.event_log import EventLog
 from console.warehouse import Warehouse
@@ -118,7 +117,8 @@ async def key_latency(app: ConsoleApp, pilot: Any, presses: int) -> list[float]:
 async def measure_keys(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     host = PluginHost().discover()
     with Warehouse(folder / "tui.db") as warehouse:
-        collector = Collector(warehouse, host, load_click_id_registry(), port=0)
+        # As `martech tui` runs it: the collector in its own process, events fed back.
+        collector = CollectorProcess(warehouse.path, port=0)
         collector.start()
         app = ConsoleApp(host=host, warehouse=warehouse, collector=collector)
         result: dict[str, Any] = {}
@@ -133,7 +133,7 @@ async def measure_keys(args: argparse.Namespace, folder: Path) -> dict[str, Any]
                 sender = ctx.Process(
                     target=paced_sender, args=(collector.url, bodies, args.rate, stop)
                 )
-                stored_before = collector.pipeline.stats.stored
+                stored_before = collector.stats.stored
                 shown_before = app.feed.received
                 sender.start()
                 await pilot.pause(1.0)
@@ -142,7 +142,7 @@ async def measure_keys(args: argparse.Namespace, folder: Path) -> dict[str, Any]
                 elapsed = time.perf_counter() - began
                 stop.set()
                 sender.join(10)
-                stored = collector.pipeline.stats.stored - stored_before
+                stored = collector.stats.stored - stored_before
                 delivered = app.feed.received - shown_before
                 result = {
                     "idle_ms_median": round(statistics.median(idle) * 1000, 2),

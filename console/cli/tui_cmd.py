@@ -9,7 +9,7 @@ import click
 
 from console.cli.context import AppContext, db_option, pass_app
 from console.cli.taxonomy_opts import load_for
-from console.collector import DEFAULT_PORT, Collector
+from console.collector import DEFAULT_PORT, CollectorProcess
 from console.demo import SAMPLE_EVENTS, DemoFeeder
 from console.errors import InputError
 from console.taxonomy import Validator
@@ -23,7 +23,8 @@ def run_console(
     demo: Path | None = None,
     rate: float = 40.0,
 ) -> None:
-    """Open the warehouse, start the collector in-process, run the TUI, shut down cleanly."""
+    """Open the warehouse, start the collector in a child process (so ingest never competes
+    with the UI for the interpreter), run the TUI, shut down cleanly."""
     from console.tui import ConsoleApp  # Textual is imported only when the TUI runs
 
     taxonomy = load_for(app, None)
@@ -31,8 +32,13 @@ def run_console(
         validator = Validator(taxonomy, app.host, warehouse)
         collector = None
         if collector_on:
-            collector = Collector(
-                warehouse, app.host, taxonomy.click_ids, port=port, validator=validator
+            settings = app.settings
+            collector = CollectorProcess(
+                warehouse.path,
+                port=port,
+                taxonomy=settings.taxonomy_path,
+                allow=settings.load_plugins,
+                block=settings.block_plugins,
             )
             collector.start()
         feeder = DemoFeeder(collector.url, demo, rate).start() if demo and collector else None

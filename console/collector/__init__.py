@@ -1,7 +1,42 @@
 """The local collector: vendors' wire formats in, durable normalized events out."""
 
+from typing import Protocol
+
+from console.bus import EventBus
 from console.collector.app import CollectorApp
 from console.collector.pipeline import Busy, IngestPipeline
+from console.collector.process import CollectorProcess
 from console.collector.server import DEFAULT_PORT, Collector, is_loopback
+from console.collector.stats import CollectorStats
 
-__all__ = ["DEFAULT_PORT", "Busy", "Collector", "CollectorApp", "IngestPipeline", "is_loopback"]
+
+class RunningCollector(Protocol):
+    """What the console needs of a running collector, in-process or in a child process."""
+
+    bus: EventBus
+
+    @property
+    def url(self) -> str:
+        """Where senders post."""
+        ...
+
+    @property
+    def stats(self) -> CollectorStats:
+        """Live counters."""
+        ...
+
+    def stop(self) -> None:
+        """Stop, committing what is queued."""
+        ...
+
+
+__all__ = [
+    "DEFAULT_PORT",
+    "Busy",
+    "Collector",
+    "CollectorApp",
+    "CollectorProcess",
+    "IngestPipeline",
+    "RunningCollector",
+    "is_loopback",
+]

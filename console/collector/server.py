@@ -17,6 +17,7 @@ import uvicorn
 from console.bus import EventBus
 from console.collector.app import CollectorApp
 from console.collector.pipeline import Annotator, IngestPipeline
+from console.collector.stats import CollectorStats
 from console.errors import InputError
 from console.host import PluginHost
 from console.taxonomy.clickids import ClickIdRegistry
@@ -77,6 +78,11 @@ class Collector:
         self.app = CollectorApp(
             self.host, self.pipeline, self.click_ids, allow_reset=self.allow_reset
         )
+
+    @property
+    def stats(self) -> CollectorStats:
+        """The live counters (events/s, stored, duplicates, rejected)."""
+        return self.pipeline.stats
 
     @property
     def url(self) -> str:

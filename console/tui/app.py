@@ -12,7 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from console.collector import Collector
+from console.collector import RunningCollector
 from console.credentials import CredentialStore
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
@@ -67,7 +67,7 @@ class ConsoleApp(App[None]):
         *,
         host: PluginHost,
         warehouse: Warehouse,
-        collector: Collector | None = None,
+        collector: RunningCollector | None = None,
         credentials: CredentialStore | None = None,
         validator: Validator | None = None,
         stream_capacity: int = 50_000,
@@ -114,7 +114,7 @@ class ConsoleApp(App[None]):
 
     def refresh_status(self) -> None:
         """Update the events/s figure and sparkline of the current screen."""
-        stats = self.collector.pipeline.stats if self.collector else None
+        stats = self.collector.stats if self.collector else None
         self.rates.append(stats.rate() if stats else 0.0)
         bar = self.status_bar(self.screen)
         if bar is not None:
@@ -122,7 +122,7 @@ class ConsoleApp(App[None]):
 
     def stored(self) -> int:
         """Events in the warehouse: those at start plus what the collector stored since."""
-        stats = self.collector.pipeline.stats if self.collector else None
+        stats = self.collector.stats if self.collector else None
         return self.stored_at_start + (stats.stored if stats else 0)
 
     @property
