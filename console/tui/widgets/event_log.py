@@ -52,7 +52,7 @@ class EventLog(ScrollView, can_focus=True):
     ]
     COMPONENT_CLASSES = {"event-log--cursor"}
     DEFAULT_CSS = """
-    EventLog { height: 1fr; }
+    EventLog { height: 1fr; overflow-x: hidden; }
     EventLog > .event-log--cursor { background: $accent 40%; text-style: bold; }
     """
 
@@ -124,12 +124,22 @@ class EventLog(ScrollView, can_focus=True):
 
     # -- movement --------------------------------------------------------------------------
 
+    @property
+    def _view_height(self) -> int:
+        """Rows visible (the content region, without scrollbars)."""
+        return self.scrollable_content_region.height
+
+    @property
+    def _view_width(self) -> int:
+        """Columns visible (the content region, without the vertical scrollbar)."""
+        return self.scrollable_content_region.width
+
     def _resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.ring))
+        self.virtual_size = Size(self._view_width, len(self.ring))
 
     def _follow(self) -> None:
         self.cursor = len(self.ring) - 1
-        self.scroll_to(y=max(0, len(self.ring) - self.size.height), animate=False)
+        self.scroll_to(y=max(0, len(self.ring) - self._view_height), animate=False)
 
     def _set_tailing(self, tailing: bool) -> None:
         if not self.follow:
@@ -145,13 +155,13 @@ class EventLog(ScrollView, can_focus=True):
             return
         self.cursor = max(0, min(len(self.ring) - 1, index))
         self._set_tailing(self.cursor == len(self.ring) - 1)
-        if not self.follow and self.cursor >= len(self.ring) - self.size.height * 2:
+        if not self.follow and self.cursor >= len(self.ring) - self._view_height * 2:
             self.post_message(self.NearEnd())
         top = self.scroll_offset.y
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False)
-        elif self.cursor >= top + self.size.height:
-            self.scroll_to(y=self.cursor - self.size.height + 1, animate=False)
+        elif self.cursor >= top + self._view_height:
+            self.scroll_to(y=self.cursor - self._view_height + 1, animate=False)
         self.refresh()
 
     def action_cursor(self, delta: int) -> None:
@@ -160,7 +170,7 @@ class EventLog(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         """Move a screenful up or down."""
-        self._move_to(self.cursor + direction * max(1, self.size.height - 1))
+        self._move_to(self.cursor + direction * max(1, self._view_height - 1))
 
     def action_first(self) -> None:
         """Jump to the oldest held event."""
@@ -194,7 +204,7 @@ class EventLog(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
-        width = self.size.width
+        width = self._view_width
         if index >= len(self.ring):
             return Strip.blank(width, self.rich_style)
         event = self.ring[index]
