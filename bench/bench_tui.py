@@ -95,10 +95,10 @@ class KeyProbe:
         log.render_line = render_line  # type: ignore[method-assign]
 
 
-async def key_latency(app: ConsoleApp, pilot: Any, presses: int) -> list[float]:
-    """Seconds from each key press to its effect being drawn."""
+async def key_latency(app: ConsoleApp, pilot: Any, presses: int) -> tuple[list[float], list[float]]:
+    """Seconds from each key press to its handler running, and to its effect being drawn."""
     probe = KeyProbe(app.stream.log_widget)
-    samples = []
+    samples, handled = [], []
     for i in range(presses):
         probe.handled = probe.drawn = 0.0
         probe.pressed = time.perf_counter()
@@ -110,8 +110,9 @@ async def key_latency(app: ConsoleApp, pilot: Any, presses: int) -> list[float]:
                 break  # nothing new to draw (the cursor did not move)
             await asyncio.sleep(0.001)
         samples.append((probe.drawn or probe.handled or time.perf_counter()) - probe.pressed)
+        handled.append((probe.handled or time.perf_counter()) - probe.pressed)
         await asyncio.sleep(0.05)
-    return samples
+    return handled, samples
 
 
 async def measure_keys(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
@@ -125,7 +126,7 @@ async def measure_keys(args: argparse.Namespace, folder: Path) -> dict[str, Any]
         try:
             async with app.run_test(size=(160, 45)) as pilot:
                 await pilot.pause(0.5)
-                idle = await key_latency(app, pilot, args.presses)
+                idle_handled, idle = await key_latency(app, pilot, args.presses)
                 pool = eventgen.people(1, 10_000)
                 bodies = make_bodies(1, "tui", 400, pool)
                 ctx = mp.get_context("fork")
@@ -138,13 +139,18 @@ async def measure_keys(args: argparse.Namespace, folder: Path) -> dict[str, Any]
                 sender.start()
                 await pilot.pause(1.0)
                 began = time.perf_counter()
-                loaded = await key_latency(app, pilot, args.presses)
+                load_handled, loaded = await key_latency(app, pilot, args.presses)
                 elapsed = time.perf_counter() - began
                 stop.set()
                 sender.join(10)
                 stored = collector.stats.stored - stored_before
                 delivered = app.feed.received - shown_before
                 result = {
+                    "handled_idle_ms_median": round(statistics.median(idle_handled) * 1000, 2),
+                    "handled_load_ms_median": round(statistics.median(load_handled) * 1000, 2),
+                    "handled_ratio": round(
+                        statistics.median(load_handled) / statistics.median(idle_handled), 2
+                    ),
                     "idle_ms_median": round(statistics.median(idle) * 1000, 2),
                     "load_ms_median": round(statistics.median(loaded) * 1000, 2),
                     "idle_ms_p90": round(statistics.quantiles(idle, n=10)[-1] * 1000, 2),
