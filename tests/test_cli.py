@@ -136,6 +136,9 @@ def test_bad_input_gives_one_line_errors(tmp_path: Path, cli_env: dict[str, str]
     assert unreadable.returncode == 1
     assert "is not a martech-console warehouse" in unreadable.stderr
     assert "Traceback" not in unreadable.stderr
+    missing_db = run_martech(["events", "--db", str(tmp_path / "typo.db")], cli_env)
+    assert missing_db.returncode == 1 and "no warehouse at" in missing_db.stderr
+    assert not (tmp_path / "typo.db").exists()
     unknown = run_martech(["events", "--colour"], cli_env)
     assert unknown.returncode == 2 and "No such option '--colour'" in unknown.stderr
     since = run_martech(["events", "--since", "last tuesday"], cli_env)

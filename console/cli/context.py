@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from console.errors import InputError
 from console.host import PluginHost
 from console.settings import Settings
 from console.taxonomy.clickids import ClickIdRegistry, load_click_id_registry
@@ -28,6 +29,17 @@ class AppContext:
     def warehouse(self, db: Path | None) -> Warehouse:
         """Open the warehouse named by ``--db``, else the settings' default."""
         return Warehouse(db or self.settings.db_path)
+
+    def existing_warehouse(self, db: Path | None) -> Warehouse:
+        """The warehouse for a command that only reads: a missing file is an error, never a
+        silently created empty warehouse (a typo in --db would otherwise show no events)."""
+        path = Path(db or self.settings.db_path)
+        if not path.exists():
+            raise InputError(
+                f"no warehouse at {path}",
+                hint="load events with `martech replay FILE` or `martech collect`, or fix --db",
+            )
+        return self.warehouse(path)
 
     def click_ids(self) -> ClickIdRegistry:
         """The click-ID registry of the configured taxonomy."""

@@ -79,7 +79,7 @@ def events(
         limit=limit,
         validity="rejected" if rejected else None,
     )
-    with app.warehouse(db) as warehouse:
+    with app.existing_warehouse(db) as warehouse:
         found = warehouse.query(query)
     if as_json:
         print_json([event_to_dict(e) for e in found])

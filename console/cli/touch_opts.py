@@ -11,7 +11,6 @@ import click
 
 from console.cli.context import AppContext
 from console.cli.taxonomy_opts import load_for, taxonomy_option
-from console.errors import InputError
 from console.touch import LAST_TOUCH_MODES, TouchEngine
 from console.warehouse import Warehouse
 
@@ -72,10 +71,4 @@ def build_engine(
 
 def open_existing(app: AppContext, db: Path | None) -> Warehouse:
     """The warehouse, which must already exist (reading never creates an empty one)."""
-    path = db or app.settings.db_path
-    if not Path(path).exists():
-        raise InputError(
-            f"no warehouse at {path}",
-            hint="load events with `martech replay FILE` or point --db at a warehouse",
-        )
-    return app.warehouse(db)
+    return app.existing_warehouse(db)

@@ -60,7 +60,7 @@ def validate(
         except InputError as exc:
             raise BadUsage(str(exc)) from None
     else:
-        with app.warehouse(db) as warehouse:
+        with app.existing_warehouse(db) as warehouse:
             report.source = str(warehouse.path)
             validate_stored(warehouse, taxonomy, app.host, report, since=since, campaign=campaign)
     click.echo(report.render(fmt))
