@@ -299,3 +299,35 @@ def test_the_command_s_usage_errors_exit_2_and_stdin_is_a_file_of_links(
     assert missing.exit_code == 2 and "neither a URL nor an existing file" in missing.output
     assert run(tmp_path, host, "-", stdin="").exit_code == 2
     assert run(tmp_path, host, "-", stdin=f"https://a.io/?{TAGS}\n").exit_code == 0
+
+
+def test_the_sample_links_csv_finds_each_planted_problem(tmp_path: Path) -> None:
+    from tests.conftest import ROOT, run_martech
+
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("MARTECH_")}
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path))
+    out = run_martech(
+        [
+            "links",
+            str(ROOT / "sample_data" / "links.csv"),
+            "--format",
+            "json",
+            "--taxonomy",
+            str(ROOT / "sample_data" / "team_taxonomy.toml"),
+            "--campaign",
+            "q3_launch_2026",
+        ],
+        env,
+    )
+    assert out.returncode == 1, out.stderr
+    report = json.loads(out.stdout)
+    verdicts = {s["details"]["origin"].rsplit(":", 1)[1]: s["verdict"] for s in report["subjects"]}
+    codes = {
+        s["details"]["origin"].rsplit(":", 1)[1]: {f["code"] for f in s["findings"]}
+        for s in report["subjects"]
+    }
+    assert verdicts == {"2": "good", "3": "good", "4": "bad", "5": "bad", "6": "bad", "7": "bad"}
+    assert "utm.uppercase" in codes["4"]
+    assert "utm.placeholder" in codes["5"]
+    assert "medium.unknown" in codes["6"] and "campaign.expectation" in codes["6"]
+    assert "link.no_campaign" in codes["7"]

@@ -116,7 +116,8 @@ def _campaign_checks(
             out,
             tax.finding(
                 "campaign.expectation",
-                f"utm_campaign is {values.name!r}, not {campaign!r}",
+                f"utm_campaign is {'missing' if values.name is None else repr(values.name)}, "
+                f"not {campaign!r}",
                 field="utm_campaign",
                 value=values.name,
                 hint=f"use {campaign!r}",

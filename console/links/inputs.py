@@ -96,7 +96,10 @@ def _read_csv(text: str, label: str) -> list[LinkInput]:
     header = next(rows, None)
     if not header:
         raise InputError(f"{label} is empty", hint="a CSV with a URL column, or one URL a line")
-    names = [cell.strip().lower() for cell in header]
+    names = [
+        " ".join(cell.strip().lower().replace("_", " ").replace("-", " ").split())
+        for cell in header
+    ]  # "Final URL", "final_url", "final-url" all match
     column = next((names.index(name) for name in URL_COLUMNS if name in names), None)
     if column is None:
         raise InputError(

@@ -139,7 +139,7 @@ class Rules:
                 out,
                 tax.finding(
                     "campaign.expectation",
-                    f"{where}: utm_campaign is {campaign.name!r}",
+                    f"{where}: utm_campaign is {_shown(campaign.name)}",
                     field="utm_campaign",
                     value=campaign.name,
                     hint=f"use {spec.name!r}",
@@ -152,7 +152,9 @@ class Rules:
                     out,
                     tax.finding(
                         "campaign.expectation",
-                        f"{where} does not run on utm_{name} {value!r}",
+                        f"{where}: utm_{name} is missing"
+                        if value is None
+                        else f"{where} does not run on utm_{name} {value!r}",
                         field=f"utm_{name}",
                         value=value,
                         hint=f"{where} allows {' / '.join(sorted(allowed))}",
@@ -213,3 +215,8 @@ def add_finding(out: list[Finding], finding: Finding | None) -> None:
     """Append a finding unless its code is turned off (None)."""
     if finding is not None:
         out.append(finding)
+
+
+def _shown(value: str | None) -> str:
+    """A value quoted for a message, or ``missing``."""
+    return "missing" if value is None else repr(value)
