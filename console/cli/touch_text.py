@@ -56,27 +56,7 @@ def print_report(report: TouchReport) -> None:
         "\nTIMELINE  (expected: touch that is first | last; ≠F/≠L: reported differs; "
         "!: finding here)"
     )
-    rows = []
-    for e in report.timeline:
-        expected = (
-            (f"T{e.expected_first}" if e.expected_first is not None else "-")
-            + " | "
-            + (f"T{e.expected_last}" if e.expected_last is not None else "-")
-        )
-        rows.append(
-            [
-                e.index,
-                text.time_cell(e.timestamp),
-                text.short_id(e.identity),
-                text.event_text(e),
-                text.arrival_text(e),
-                f"T{e.touch}" if e.touch is not None else "",
-                e.rule,
-                expected,
-                text.reported_text(e, report.touches),
-                text.mark_text(e),
-            ]
-        )
+    rows = [text.timeline_row(e, report.touches) for e in report.timeline]
     print_table(
         [
             "#",
@@ -120,12 +100,7 @@ def print_report(report: TouchReport) -> None:
             # Models that agree share one row: "first, last, linear".
             by_credit: dict[str, list[str]] = {}
             for model, credits in conv.credit.items():
-                shares = ", ".join(
-                    f"{'T' + str(c.touch) if c.touch is not None else 'no touch'} {c.channel} "
-                    f"{c.credit:.0%}"
-                    for c in credits
-                )
-                by_credit.setdefault(shares, []).append(model)
+                by_credit.setdefault(text.credit_text(credits), []).append(model)
             for shares, models in by_credit.items():
                 label = "all models" if len(models) == len(conv.credit) else ", ".join(models)
                 rows.append(

@@ -134,6 +134,22 @@ class Comparer:
             ]
         return []
 
+    def _matches(
+        self, state: ReportedState, which: str, replay: Any, i: int, ahead_at: int | None
+    ) -> tuple[Any, int | None, bool, Any]:
+        """The reported ``first``/``last`` value's key, the expected touch, whether they
+        agree (now, or at the landing ``ahead_at`` that an identify may report early), and
+        the field positions compared."""
+        positions = self.reader.fields_of(state.origin)[0 if which == "first" else 1]
+        value = state_key(getattr(state, which), positions)
+        attr = f"expected_{which}"
+        expected = getattr(replay.entries[i], attr)
+        ok = value == expect(replay, expected, positions) or (
+            ahead_at is not None
+            and value == expect(replay, getattr(replay.entries[ahead_at], attr), positions)
+        )
+        return value, expected, ok, positions
+
     # -- first touch ---------------------------------------------------------------------------
 
     def _first(
@@ -147,15 +163,9 @@ class Comparer:
     ) -> tuple[bool, bool]:
         """Check a reported first touch; returns (a reset was reported, it diverged)."""
         entry: TimelineEntry = replay.entries[i]
-        positions = self.reader.fields_of(state.origin)[0]
         assert state.first is not None
         shown = state.first
-        value = state_key(shown, positions)
-        expected = entry.expected_first
-        ok = value == expect(replay, expected, positions) or (
-            ahead_at is not None
-            and value == expect(replay, replay.entries[ahead_at].expected_first, positions)
-        )
+        value, expected, ok, positions = self._matches(state, "first", replay, i, ahead_at)
         ident = entry.identity or ""
         own = memory.by_identity.get(ident, _NONE)
         other = memory.person_first
@@ -274,15 +284,9 @@ class Comparer:
     ) -> bool:
         """Check a reported last touch; returns whether it diverged."""
         entry: TimelineEntry = replay.entries[i]
-        positions = self.reader.fields_of(state.origin)[1]
         assert state.last is not None
         shown = state.last
-        value = state_key(shown, positions)
-        expected = entry.expected_last
-        ok = value == expect(replay, expected, positions) or (
-            ahead_at is not None
-            and value == expect(replay, replay.entries[ahead_at].expected_last, positions)
-        )
+        value, expected, ok, positions = self._matches(state, "last", replay, i, ahead_at)
         previous = memory.last
         memory.last = (value, shown)
         if ok:

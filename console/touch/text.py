@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from console.events import format_time
 from console.taxonomy.urls import host_of
-from console.touch.model import TimelineEntry, Touch, TouchValues
+from console.touch.model import Credit, TimelineEntry, Touch, TouchValues
 
 
 def time_cell(value: datetime | None) -> str:
@@ -97,3 +98,35 @@ def touch_row(touch: Touch) -> list[str]:
         touch.rule,
         ", ".join(roles),
     ]
+
+
+def expected_text(entry: TimelineEntry) -> str:
+    """The expected state after an event, as ``T<first> | T<last>``."""
+    first = f"T{entry.expected_first}" if entry.expected_first is not None else "-"
+    last = f"T{entry.expected_last}" if entry.expected_last is not None else "-"
+    return f"{first} | {last}"
+
+
+def timeline_row(entry: TimelineEntry, touches: list[Touch]) -> list[str]:
+    """One timeline line as cells: index, time, id, event, arrival, touch, rule, expected,
+    reported, mark."""
+    return [
+        str(entry.index),
+        time_cell(entry.timestamp),
+        short_id(entry.identity),
+        event_text(entry),
+        arrival_text(entry),
+        f"T{entry.touch}" if entry.touch is not None else "",
+        entry.rule,
+        expected_text(entry),
+        reported_text(entry, touches),
+        mark_text(entry),
+    ]
+
+
+def credit_text(credits: Iterable[Credit]) -> str:
+    """A model's credit for one conversion: ``T2 Paid Social 60%, T0 Organic Search 40%``."""
+    return ", ".join(
+        f"{'T' + str(c.touch) if c.touch is not None else 'no touch'} {c.channel} {c.credit:.0%}"
+        for c in credits
+    )

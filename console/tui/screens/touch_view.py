@@ -55,23 +55,11 @@ def timeline(report: TouchReport) -> Table:
         "#", "time", "id", "event", "arrived via", "touch", "rule", "expected", "reported", ""
     )
     for e in report.timeline:
-        expected = (
-            (f"T{e.expected_first}" if e.expected_first is not None else "-")
-            + " | "
-            + (f"T{e.expected_last}" if e.expected_last is not None else "-")
-        )
-        mark = cells.mark_text(e)
+        cells_row = cells.timeline_row(e, report.touches)
+        mark = cells_row[-1]
         style = "bold red" if e.findings else ("yellow" if mark else "")
         table.add_row(
-            str(e.index),
-            cells.time_cell(e.timestamp),
-            cells.short_id(e.identity),
-            cells.event_text(e),
-            cells.arrival_text(e),
-            f"T{e.touch}" if e.touch is not None else "",
-            e.rule,
-            expected,
-            cells.reported_text(e, report.touches),
+            *cells_row[:-1],
             Text(mark, style),
             style="on grey15" if e.touch is not None else None,
         )
@@ -128,17 +116,13 @@ def conversions(report: TouchReport) -> RenderableType:
     table = _table("conversion", "time", "model", "credit")
     for conv in report.conversions:
         for model, credits in conv.credit.items():
-            shares = ", ".join(
-                f"{_touch_label(c.touch)} {c.channel} {c.credit:.0%}" for c in credits
-            )
             table.add_row(
-                f"#{conv.event_index} {conv.event}", cells.time_cell(conv.timestamp), model, shares
+                f"#{conv.event_index} {conv.event}",
+                cells.time_cell(conv.timestamp),
+                model,
+                cells.credit_text(credits),
             )
     return table
-
-
-def _touch_label(index: int | None) -> str:
-    return f"T{index}" if index is not None else "no touch"
 
 
 def summary(report: TouchReport) -> Text:
