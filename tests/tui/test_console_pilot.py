@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -44,6 +45,15 @@ async def settle(pilot: object, seconds: float = 0.3) -> None:
     await pilot.pause(seconds)  # type: ignore[attr-defined]
 
 
+async def until(pilot: object, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the app run until ``condition`` holds (workers finish), failing after ``timeout``."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await settle(pilot, 0.05)
+    assert condition(), "the app did not get there in time"
+
+
 async def test_events_from_a_real_collector_appear_live(
     tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:
@@ -58,10 +68,7 @@ async def test_events_from_a_real_collector_appear_live(
                 httpx.post, f"{collector.url}/v1/batch", json=segment_batch(0, 5)
             )
             assert response.status_code == 200
-            for _ in range(20):
-                await settle(pilot, 0.1)
-                if len(log.ring) == 17:
-                    break
+            await until(pilot, lambda: len(log.ring) == 17)
             ids = [log.ring[i].message_id for i in range(len(log.ring))]
             assert ids[-5:] == [f"live-{i}" for i in range(5)]
             assert log.selected is not None and log.selected.message_id == "live-4"  # tailing
@@ -127,10 +134,7 @@ async def test_inspector_shows_fields_campaign_and_raw_payload(
         await settle(pilot)
         assert app.screen.name == "history"
         history_log = app.screen.query_one(EventLog)
-        for _ in range(30):
-            if len(history_log.ring):
-                break
-            await settle(pilot, 0.1)
+        await until(pilot, lambda: len(history_log.ring) > 0)
         ids = {history_log.ring[i].anonymous_id for i in range(len(history_log.ring))}
         assert ids == {"anon-0"}
 
@@ -165,10 +169,9 @@ async def test_validation_screen_groups_findings_and_drills_down(
         await pilot.press("3")
         screen = app.screen
         assert isinstance(screen, ValidationScreen)
-        for _ in range(30):
-            await settle(pilot, 0.1)
-            if screen.codes and len(screen.query_one("#offenders", EventLog).ring):
-                break
+        await until(
+            pilot, lambda: bool(screen.codes and len(screen.query_one("#offenders", EventLog).ring))
+        )
         assert [(c.code, c.count) for c in screen.codes] == [("utm.uppercase", 2)]
         offenders = screen.query_one("#offenders", EventLog)
         assert {offenders.ring[i].message_id for i in range(len(offenders.ring))} == {
@@ -190,10 +193,7 @@ async def test_touch_screen_explains_a_person_and_lists_divergent_people(
         await pilot.press("home", "t")  # the oldest event's person, from the stream
         screen = app.screen
         assert isinstance(screen, TouchScreen)
-        for _ in range(50):
-            await settle(pilot, 0.1)
-            if screen.report is not None:
-                break
+        await until(pilot, lambda: screen.report is not None)
         report = screen.report
         assert report is not None and report.display_id == "anon-0"
         assert len(report.timeline) == 3
@@ -201,10 +201,7 @@ async def test_touch_screen_explains_a_person_and_lists_divergent_people(
         text = static_text(screen.query(".touch-section"))
         assert "linkedin" in text and "T0" in text
         await pilot.press("p")
-        for _ in range(50):
-            await settle(pilot, 0.1)
-            if screen.scan is not None:
-                break
+        await until(pilot, lambda: screen.scan is not None)
         assert screen.scan is not None and screen.scan.people >= 4
 
 
@@ -216,10 +213,7 @@ async def test_attribution_panel_credits_the_conversions(
         await pilot.press("6")
         screen = app.screen
         assert isinstance(screen, AttributionScreen)
-        for _ in range(50):
-            await settle(pilot, 0.1)
-            if screen.result is not None:
-                break
+        await until(pilot, lambda: screen.result is not None)
         result = screen.result
         assert result is not None and result.conversion == "Order Completed"
         assert result.conversions == 2
