@@ -11,6 +11,24 @@ from console.cli.output import print_json
 from console.cli.touch_opts import build_engine, model_options, open_existing
 from console.cli.touch_text import print_report, print_scan
 from console.touch import scan_people
+from console.touch.scan import auto_workers
+
+
+class Workers(click.ParamType):
+    """A number of scan processes (1 to 64), or ``auto`` (None: sized to the warehouse)."""
+
+    name = "workers"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | None:
+        if value is None or value == "auto":
+            return None
+        try:
+            number = int(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is neither a number of processes nor 'auto'", param, ctx)
+        return click.IntRange(1, 64).convert(number, param, ctx)
 
 
 @click.command()
@@ -24,10 +42,12 @@ from console.touch import scan_people
 @click.option("--limit", type=click.IntRange(1, None), help="With --all: at most N people.")
 @click.option(
     "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
+    type=Workers(),
+    default="auto",
+    metavar="N|auto",
     show_default=True,
-    help="With --all: scan in N processes (worth it on big warehouses and idle cores).",
+    help="With --all: scan in N processes, 1 to 64 (auto: one per core, at most 4, from "
+    "200,000 events on; else 1).",
 )
 @db_option
 @model_options
@@ -52,7 +72,7 @@ def touch(
     everyone: bool,
     findings_only: bool,
     limit: int | None,
-    workers: int,
+    workers: int | None,
     db: Path | None,
     taxonomy_path: Path | None,
     last_touch: str,
@@ -74,7 +94,7 @@ def touch(
         raise click.UsageError("give a USER_ID or --all, not both")
     if not everyone and not user_id:
         raise click.UsageError("give a USER_ID, or --all for every person")
-    if not everyone and (findings_only or limit or workers > 1):
+    if not everyone and (findings_only or limit or (workers or 1) > 1):
         raise click.UsageError("--findings-only, --limit and --workers go with --all")
     engine = build_engine(
         app,
@@ -87,6 +107,7 @@ def touch(
     )
     with open_existing(app, db) as warehouse:
         if everyone:
+            workers = workers or auto_workers(warehouse)
             result = scan_people(
                 warehouse, engine, findings_only=findings_only, limit=limit, workers=workers
             )

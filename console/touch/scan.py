@@ -10,6 +10,7 @@ events diverged.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +22,11 @@ from console.touch.codes import SEVERITY_RANK
 from console.touch.engine import Replay, TouchEngine
 from console.touch.identity import link_from_row
 from console.touch.model import TouchFinding, TouchReport
+
+AUTO_FROM_EVENTS = 200_000
+"""The warehouse size from which :func:`auto_workers` scans in parallel (below it, starting
+the processes costs about what they save)."""
+AUTO_MAX_WORKERS = 4
 
 
 class PersonSummary(msgspec.Struct, kw_only=True):
@@ -109,8 +115,9 @@ def scan_people(
     ``findings_only=False``), most affected first, at most ``limit``.
 
     ``workers`` > 1 splits the people into that many disjoint shares scanned by as many
-    processes (each reads the warehouse file on its own connection); ``progress`` is then
-    called as each share finishes. The result is the same whatever the number of workers.
+    processes (each reads its range of actor keys from the warehouse file on its own
+    connection); ``progress`` is then called as each share finishes. The result is the
+    same whatever the number of workers (:func:`auto_workers` picks a default).
     """
     rank = SEVERITY_RANK.get(min_severity, 1)
     if workers > 1:
@@ -130,6 +137,15 @@ def scan_people(
     result.listed = listed[:limit] if limit is not None else listed
     result.codes = dict(codes.most_common())
     return result
+
+
+def auto_workers(warehouse: Any) -> int:
+    """How many processes to scan with: one per core (at most 4) from 200,000 events on,
+    else 1."""
+    rows = warehouse.read("SELECT max(id) FROM events")
+    if (rows[0][0] or 0) < AUTO_FROM_EVENTS:
+        return 1
+    return max(1, min(os.cpu_count() or 1, AUTO_MAX_WORKERS))
 
 
 def _scan_share(

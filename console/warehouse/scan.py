@@ -7,11 +7,18 @@ people (union-find over the ``identities`` table, held in memory), and yields ea
 as soon as every id of theirs has been passed. It reads on its own connection, so a long
 scan never holds the warehouse's lock (the collector keeps writing; WAL gives the scan a
 consistent snapshot).
+
+A parallel scan's share ``k`` of ``n`` reads the ``k``-th of ``n`` equal ranges of actor keys
+(hashes, so evenly spread). A person whose ids' keys fall into several ranges is yielded by
+the share whose range holds one of those keys, picked by a hash (``owner_key``); that share
+reads their other keys' rows by index, and the other shares leave those keys out of their
+range scan (bodies unread).
 """
 
 from __future__ import annotations
 
 import heapq
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +39,16 @@ CHUNK = 500
 MMAP_BYTES = 1 << 40
 """Map the file for long reads: pages come straight from the OS cache, no read() each."""
 LINK_COLUMNS = ("linked_id", "user_id", "via", "message_id", "ts")
+KEY_MIN = -(2**63)
+"""The smallest actor key (keys are signed 64-bit hashes, see ``keys.id_key``)."""
+ALL_ROWS = (
+    "SELECT actor_key, body FROM events WHERE actor_key IS NOT NULL ORDER BY actor_key, ts, id"
+)
+SHARE_ROWS = (
+    "SELECT actor_key, body FROM events WHERE actor_key BETWEEN ? AND ? "
+    "AND actor_key NOT IN (SELECT value FROM json_each(?)) ORDER BY actor_key, ts, id"
+)
+"""A share's rows: its key range (``events_actor`` index, in order) minus skipped keys."""
 
 
 class SlimEvent(msgspec.Struct, kw_only=True, gc=False):
@@ -154,9 +171,11 @@ class _People:
             self.links.setdefault(self.uf.find(row[0]), []).append(
                 dict(zip(LINK_COLUMNS, row, strict=True))
             )
+        self.keys: dict[str, list[int]] = {}
+        """A linked person's keys that events are indexed under, ascending (a user id sent
+        only with an anonymous id has none)."""
         self.complete_at: dict[str, int] = {}
-        """A linked person is complete once the scan passes the keys of all their ids that
-        events are indexed under (a user id sent only with an anonymous id never is)."""
+        """A linked person is complete once the scan passes their last key."""
         if streaming:
             actors = {
                 key
@@ -165,13 +184,68 @@ class _People:
                 )
             }
             for root, members in self.groups.items():
-                keys = [k for k in map(id_key, members) if k in actors]
-                self.complete_at[root] = max(keys) if keys else -(2**63)
+                keys = sorted({k for k in map(id_key, members) if k in actors})
+                self.keys[root] = keys
+                self.complete_at[root] = keys[-1] if keys else KEY_MIN
 
     def person(self, root: str, events: list[Any]) -> Person:
         links = self.links.get(root, [])
         links.sort(key=lambda r: r["ts"])
         return Person(ids=sorted(self.groups.get(root, [root])), links=links, events=events)
+
+
+def key_share(key: int, parts: int) -> int:
+    """Which of ``parts`` equal actor-key ranges holds ``key`` (0: the lowest keys)."""
+    return ((key - KEY_MIN) * parts) >> 64
+
+
+def share_range(k: int, parts: int) -> tuple[int, int]:
+    """The lowest and highest actor key (both included) of share ``k`` of ``parts``."""
+    lo, end = (KEY_MIN - ((-i << 64) // parts) for i in (k, k + 1))
+    return lo, end - 1
+
+
+def owner_key(keys: list[int]) -> int:
+    """The key (of a person's ascending ``keys``) whose share yields the person: one picked
+    by a hash, so people whose ids span ranges are spread evenly over the shares."""
+    return keys[keys[0] % len(keys)]
+
+
+Far = dict[str, tuple[list[int], list[int]]]
+"""Person -> their keys below and above a share's range."""
+
+
+@dataclass(slots=True)
+class _Share:
+    """What one share of a parallel scan reads besides its key range."""
+
+    lo: int
+    hi: int
+    skip: list[int] = field(default_factory=list)
+    """In-range keys of people another share yields (left out of the range scan)."""
+    far: Far = field(default_factory=dict)
+    """The people this share yields with keys outside its range (read by index once the
+    range scan has the rest of them)."""
+    due: dict[str, int] = field(default_factory=dict)
+    """Person -> their last in-range key (when the range scan has all of that part)."""
+
+
+def _plan(people: _People, part: tuple[int, int]) -> _Share:
+    """Share ``part``'s reads: a person whose keys span ranges belongs to the share holding
+    their :func:`owner_key`."""
+    mine, parts = part
+    share = _Share(*share_range(mine, parts))
+    lo, hi = share.lo, share.hi
+    for root, keys in people.keys.items():
+        if not keys or key_share(keys[0], parts) == key_share(keys[-1], parts):
+            continue  # one range holds the whole person
+        inside = [k for k in keys if lo <= k <= hi]
+        if lo <= owner_key(keys) <= hi:
+            share.far[root] = ([k for k in keys if k < lo], [k for k in keys if k > hi])
+            share.due[root] = inside[-1]
+        else:
+            share.skip += inside
+    return share
 
 
 def iter_people(
@@ -186,8 +260,8 @@ def iter_people(
     With ``having_event``, only people with at least one event of that name (read person
     by person through the index). ``slim`` decodes :class:`SlimEvent` instead of Event
     (several times faster: the raw payload is skipped). ``part=(k, n)`` yields only the
-    k-th of n disjoint shares of the people (for parallel scans; every person is in
-    exactly one share, whole).
+    k-th of n disjoint shares of the people, read from the k-th of n actor-key ranges (for
+    parallel scans; every person is in exactly one share, whole).
     """
     conn = _reader(warehouse)
     decode = _slim.decode if slim else row_event
@@ -195,6 +269,7 @@ def iter_people(
         if having_event is not None:
             yield from _people_with(conn, _People(conn), having_event, decode)
             return
+        conn.execute("BEGIN")  # one snapshot: the links and keys planned from match the rows
         yield from _stream(conn, _People(conn, streaming=True), decode, part)
     finally:
         conn.close()
@@ -205,28 +280,21 @@ def _stream(
 ) -> Iterator[Person]:
     find = people.uf.find
     linked = people.uf.parent
-    complete_at = people.complete_at
-    mine, parts = part
-    owner: dict[int, int] = {}
-    if parts > 1:
-        # A linked person belongs to the share of their representative; everyone else to
-        # the share of their actor key.
-        for root, members in people.groups.items():
-            share = abs(id_key(root)) % parts
-            for member in members:
-                owner[id_key(member)] = share
+    rows, complete_at, far = _share_rows(conn, people, part)
     buffered: dict[str, list[Any]] = {}
     pending: list[tuple[int, str]] = []
-    rows = conn.execute(
-        "SELECT actor_key, body FROM events WHERE actor_key IS NOT NULL ORDER BY actor_key, ts, id"
-    )
+
+    def whole(root: str) -> Person:
+        events = buffered.pop(root)
+        if root in far:
+            below, above = far[root]
+            events = _runs(conn, below, decode) + events + _runs(conn, above, decode)
+        return people.person(root, events)
+
     # One run of rows per actor key (an actor id); rejected events have no actor key.
     for key, run in groupby(rows, key=itemgetter(0)):
         while pending and pending[0][0] < key:
-            root = heapq.heappop(pending)[1]
-            yield people.person(root, buffered.pop(root))
-        if parts > 1 and owner.get(key, abs(key) % parts) != mine:
-            continue  # another share's (groupby skips the rest of the run)
+            yield whole(heapq.heappop(pending)[1])
         events = [decode(body) for _, body in run]
         head = events[0]
         actor = head.anonymous_id or head.user_id
@@ -241,8 +309,35 @@ def _stream(
         else:
             bucket += events
     while pending:
-        root = heapq.heappop(pending)[1]
-        yield people.person(root, buffered.pop(root))
+        yield whole(heapq.heappop(pending)[1])
+
+
+def _share_rows(
+    conn: sqlite3.Connection, people: _People, part: tuple[int, int]
+) -> tuple[sqlite3.Cursor, dict[str, int], Far]:
+    """The share's (actor_key, body) rows in key order, when each person is complete, and
+    the keys outside the range to read for the people it yields. One share: every row."""
+    if part[1] == 1:
+        return conn.execute(ALL_ROWS), people.complete_at, {}
+    share = _plan(people, part)
+    rows = conn.execute(SHARE_ROWS, (share.lo, share.hi, json.dumps(share.skip)))
+    return rows, {**people.complete_at, **share.due}, share.far
+
+
+def _runs(conn: sqlite3.Connection, keys: list[int], decode: Any) -> list[Any]:
+    """The events under ascending ``keys``, in scan order (by key, then time)."""
+    events: list[Any] = []
+    for start in range(0, len(keys), CHUNK):
+        part = keys[start : start + CHUNK]
+        marks = ",".join("?" * len(part))
+        events += [
+            decode(body)
+            for (body,) in conn.execute(
+                f"SELECT body FROM events WHERE actor_key IN ({marks}) ORDER BY actor_key, ts, id",
+                part,
+            )
+        ]
+    return events
 
 
 def _people_with(
