@@ -7,6 +7,7 @@ thread), so the TUI keeps its own Ctrl+C handling.
 from __future__ import annotations
 
 import asyncio
+import gc
 import ipaddress
 import socket
 import threading
@@ -52,6 +53,20 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def tune_gc_for_ingest() -> None:
+    """Make the cyclic garbage collector cheap for a process that ingests events.
+
+    Decoding allocates some thirty short-lived containers per event, so with Python's
+    default thresholds a young-generation collection ran every couple of dozen events,
+    each also walking whatever had survived lately; that was a third of the decoding
+    time. Events and payloads never form reference cycles, so: what startup built is
+    frozen (never scanned again) and young collections run every 50,000 allocations.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 @dataclass
@@ -128,8 +143,13 @@ class Collector:
         return self.url
 
     def serve_forever(self) -> None:
-        """Serve in the foreground until SIGINT/SIGTERM, then commit what is queued."""
+        """Serve in the foreground until SIGINT/SIGTERM, then commit what is queued.
+
+        The process is the collector's from here on, so its garbage collector is tuned
+        for ingest (see :func:`tune_gc_for_ingest`).
+        """
         server = self._prepare()
+        tune_gc_for_ingest()
         try:
             server.run(sockets=[self._sock])  # type: ignore[list-item]
         finally:

@@ -1,6 +1,7 @@
 """Event <-> warehouse row conversion.
 
-The body column holds the whole Event as JSON, but the parts of the raw vendor payload
+The body column holds the whole Event as JSON (UTF-8 bytes in a BLOB; rows written before
+that hold the same JSON as TEXT, and both read back alike), but the parts of the raw vendor payload
 that the Event already carries unchanged (Segment's ``properties``, ``context``,
 ``traits``; Amplitude's ``event_properties``...) are stored once: the raw payload keeps a
 ``$shared`` note of where they were, and reading the row puts them back in place.
@@ -81,23 +82,38 @@ def dedupe_key(event: Event) -> int:
     return message_key(event.source, event.message_id, to_ms(stamp))
 
 
-def encode_body(event: Event) -> str:
-    """The Event as JSON, with raw-payload parts it already carries stored once."""
+def encode_body(event: Event) -> bytes:
+    """The Event as JSON (UTF-8 bytes, stored as a BLOB: no text conversion either way),
+    with the raw-payload parts it already carries stored once."""
     raw = event.raw
-    if isinstance(raw, dict) and raw:
-        where = {id(v): (k, i) for i, (k, v) in enumerate(raw.items()) if type(v) is dict}
-        shared: dict[str, list[Any]] = {}
+    if type(raw) is dict and raw:
+        shared: dict[str, list[Any]] | None = None
+        keys: list[str] | None = None
         for name in SHARED_FIELDS:
             value = getattr(event, name)
-            found = where.get(id(value)) if value else None
-            if found is not None:
-                shared[name] = list(found)
-        if shared:
-            taken = {key for key, _ in shared.values()}
-            slim = {k: v for k, v in raw.items() if k not in taken}
+            if not value:
+                continue
+            key = name if raw.get(name) is value else _key_holding(raw, value)
+            if key is None:
+                continue
+            if shared is None:
+                shared, keys = {}, list(raw)
+            shared[name] = [key, keys.index(key)]  # type: ignore[union-attr]
+        if shared is not None:
+            slim = raw.copy()
+            for key, _ in shared.values():
+                del slim[key]
             slim[SHARED] = shared
             event = msgspec.structs.replace(event, raw=slim)
-    return _encoder.encode(event).decode()
+    return _encoder.encode(event)
+
+
+def _key_holding(raw: dict[str, Any], value: object) -> str | None:
+    """The raw payload's key whose value is this very object (a vendor's own name for it)."""
+    for key, item in raw.items():
+        if item is value:
+            return key
+    return None
 
 
 def row_event(body: str | bytes) -> Event:

@@ -9,7 +9,7 @@ page URL's query is parsed by the console for whatever the sender did not set.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from console import (
@@ -24,15 +24,6 @@ from console import (
 )
 
 MAX_MESSAGE_ID = 100
-CAMPAIGN_KEYS = {
-    "source": "source",
-    "medium": "medium",
-    "name": "name",
-    "content": "content",
-    "term": "term",
-    "id": "id",
-    "campaign": "name",
-}
 
 
 def looks_like_segment(record: dict[str, Any]) -> bool:
@@ -48,7 +39,9 @@ def decode_record(record: dict[str, Any]) -> list[Event]:
 
 def _text(message: dict[str, Any], key: str, *, path: str) -> str | None:
     value = message.get(key)
-    if value is None or value == "":
+    if type(value) is str:
+        return value or None
+    if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise PayloadError(f"must be a string, got {type(value).__name__}", field=path + key)
@@ -57,6 +50,8 @@ def _text(message: dict[str, Any], key: str, *, path: str) -> str | None:
 
 def _object(message: dict[str, Any], key: str, *, path: str) -> dict[str, Any]:
     value = message.get(key)
+    if type(value) is dict:
+        return value
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -71,17 +66,23 @@ def decode_message(
     sent_at: Any = None,
     path: str = "",
 ) -> Event:
-    """Normalize one Segment message; raises PayloadError naming the offending field."""
-    if not isinstance(message, dict):
+    """Normalize one Segment message; raises PayloadError naming the offending field.
+
+    ``sent_at`` is the batch's ``sentAt`` (raw or already parsed) for messages without
+    their own. This runs for every event the collector receives: well-formed values take
+    the short paths, anything else goes through the checks that name the field.
+    """
+    if type(message) is not dict:
         raise PayloadError(
             f"must be an object, got {type(message).__name__}", field=path.rstrip(".") or "$"
         )
-    kind = message.get("type")
-    if not isinstance(kind, str) or kind.lower() not in EVENT_TYPES:
+    get = message.get
+    kind = get("type")
+    if type(kind) is not str or (kind := kind.lower()) not in EVENT_TYPES:
         raise PayloadError(
-            f"type {kind!r} is not one of {', '.join(sorted(EVENT_TYPES))}", field=path + "type"
+            f"type {get('type')!r} is not one of {', '.join(sorted(EVENT_TYPES))}",
+            field=path + "type",
         )
-    kind = kind.lower()
     user_id = _text(message, "userId", path=path)
     anonymous_id = _text(message, "anonymousId", path=path)
     if not user_id and not anonymous_id:
@@ -92,15 +93,17 @@ def decode_message(
     context = _object(message, "context", path=path)
     properties = _object(message, "properties", path=path)
     traits = _object(message, "traits", path=path)
-    page = context.get("page") if isinstance(context.get("page"), dict) else {}
-    if kind == "page":
+    page = context.get("page")
+    if type(page) is not dict:
+        page = {}
+    if kind == "page" and not _PAGE_KEYS.isdisjoint(properties):
         page = {**page, **{k: v for k, v in properties.items() if k in _PAGE_KEYS}}
 
-    received = parse_time(message.get("receivedAt"), field=path + "receivedAt")
-    received = received or received_at or utc_now()
-    original = parse_time(message.get("originalTimestamp"), field=path + "originalTimestamp")
-    sent = parse_time(message.get("sentAt") or sent_at, field=path + "sentAt")
-    explicit = parse_time(message.get("timestamp"), field=path + "timestamp")
+    received = _time(get("receivedAt"), path + "receivedAt") or received_at or utc_now()
+    original = _time(get("originalTimestamp"), path + "originalTimestamp")
+    own_sent = get("sentAt")
+    sent = _time(own_sent, path + "sentAt") if own_sent else _time(sent_at, path + "sentAt")
+    explicit = _time(get("timestamp"), path + "timestamp")
     timestamp = explicit or corrected_timestamp(original, sent, received)
 
     event_name = _text(message, "event", path=path)
@@ -117,8 +120,8 @@ def decode_message(
         event=event_name,
         user_id=user_id,
         anonymous_id=anonymous_id,
-        previous_id=_text(message, "previousId", path=path),
-        group_id=_text(message, "groupId", path=path),
+        previous_id=_text(message, "previousId", path=path) if "previousId" in message else None,
+        group_id=_text(message, "groupId", path=path) if "groupId" in message else None,
         timestamp=timestamp,
         original_timestamp=original or explicit,
         sent_at=sent,
@@ -136,6 +139,20 @@ def decode_message(
     )
 
 
+def _time(value: Any, field: str) -> datetime | None:
+    """A timestamp field; ISO-8601 with a zone (what SDKs send) parsed on the short path."""
+    if type(value) is str:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return parse_time(value, field=field)
+        if parsed.tzinfo is UTC:
+            return parsed
+    elif value is None or type(value) is datetime:
+        return value
+    return parse_time(value, field=field)
+
+
 _PAGE_KEYS = frozenset({"url", "path", "referrer", "title", "search"})
 
 
@@ -145,11 +162,17 @@ def _page_text(page: dict[str, Any], key: str) -> str | None:
 
 
 def _campaign(value: Any) -> Campaign:
-    campaign = Campaign()
-    if not isinstance(value, dict):
-        return campaign
-    for key, field in CAMPAIGN_KEYS.items():
-        item = value.get(key)
-        if isinstance(item, str) and item and getattr(campaign, field) is None:
-            setattr(campaign, field, item)
-    return campaign
+    """Segment's ``context.campaign`` (``name``, or ``campaign`` as some senders spell it)."""
+    if type(value) is not dict or not value:
+        return Campaign()
+    get = value.get
+    found = {}
+    for key in ("source", "medium", "name", "content", "term", "id"):
+        item = get(key)
+        if type(item) is str and item:
+            found[key] = item
+    if "name" not in found:
+        item = get("campaign")
+        if type(item) is str and item:
+            found["name"] = item
+    return Campaign(**found)
