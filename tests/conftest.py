@@ -99,10 +99,16 @@ def run_martech(
 
 @pytest.fixture
 def collector(
-    warehouse: Warehouse, host: PluginHost, click_ids: ClickIdRegistry
+    request: pytest.FixtureRequest,
+    warehouse: Warehouse,
+    host: PluginHost,
+    click_ids: ClickIdRegistry,
 ) -> Iterator[Collector]:
-    """A real collector serving on a free loopback port, with reset allowed."""
-    running = Collector(warehouse, host, click_ids, port=0, allow_reset=True)
+    """A real collector serving on a free loopback port, with reset allowed (and its
+    writer process, as ``martech collect`` runs it; parametrize indirectly with a dict of
+    Collector options to change that)."""
+    options = getattr(request, "param", {})
+    running = Collector(warehouse, host, click_ids, port=0, allow_reset=True, **options)
     running.start()
     try:
         yield running

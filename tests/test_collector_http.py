@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -228,15 +229,16 @@ def test_reset_clears_events_only_when_allowed(collector: Collector) -> None:
     assert collector.warehouse.count() == 1
 
 
+@pytest.mark.parametrize("collector", [{"writer_process": False}], indirect=True)
 def test_a_full_queue_answers_503_with_retry_after_and_loses_nothing(collector: Collector) -> None:
     gate = threading.Event()
-    real_ingest = collector.warehouse.ingest
+    real_write = collector.warehouse.write
 
-    def slow_ingest(events: Any) -> Any:
+    def slow_write(batch: Any) -> Any:
         gate.wait(10)
-        return real_ingest(events)
+        return real_write(batch)
 
-    collector.warehouse.ingest = slow_ingest  # type: ignore[method-assign]
+    collector.warehouse.write = slow_write  # type: ignore[method-assign]
     collector.pipeline.max_pending = 3
     results: list[httpx.Response] = []
     senders = [
@@ -247,9 +249,9 @@ def test_a_full_queue_answers_503_with_retry_after_and_loses_nothing(collector: 
     ]
     for sender in senders:
         sender.start()
-    deadline = threading.Event()
-    while len([r for r in results if r.status_code == 503]) < 2 and not deadline.wait(0.02):
-        pass
+    give_up = time.monotonic() + 10
+    while len([r for r in results if r.status_code == 503]) < 2 and time.monotonic() < give_up:
+        time.sleep(0.02)
     gate.set()
     for sender in senders:
         sender.join(10)

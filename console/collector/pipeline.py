@@ -1,9 +1,12 @@
-"""The ingest pipeline: a bounded queue in front of one writer thread that group-commits.
+"""The ingest pipeline: a bounded queue, a preparing thread and a writer that group-commits.
 
-Requests hand their decoded events to ``submit`` and wait; the writer takes everything
-queued (up to a batch limit), commits it in one transaction, then answers every waiting
-request and publishes the stored events on the bus. Concurrent requests therefore share
-commits, and no request is answered before its events are durable.
+Requests hand their decoded events to ``submit`` and wait. The preparing thread takes
+everything queued (up to a batch limit), validates it (``annotate``), builds its rows and
+sends them to the writer (:mod:`console.collector.writer`: a thread, or a process of its
+own), which commits them; as each batch is committed its waiting requests are answered
+and its stored events are published on the bus. Concurrent requests therefore share
+commits, no request is answered before its events are durable, and the next batch is
+prepared while the previous one is being written.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from dataclasses import dataclass
 
 from console.bus import EventBus
 from console.collector.stats import CollectorStats
+from console.collector.writer import BatchWriter, ThreadWriter
 from console.collector_contract import IngestOutcome
 from console.errors import RateLimitError, WarehouseError
 from console.events import Event
-from console.warehouse import Warehouse
+from console.warehouse import IngestResult, PreparedBatch, Warehouse
 
 MAX_PENDING_EVENTS = 50_000
 MAX_COMMIT_EVENTS = 5_000
+IN_FLIGHT = 4
+"""Batches sent to the writer and not yet committed, at most (the rest wait in the queue)."""
 
 
 Annotator = Callable[[Sequence[Event]], None]
@@ -53,6 +59,7 @@ class IngestPipeline:
         max_pending: int = MAX_PENDING_EVENTS,
         max_commit: int = MAX_COMMIT_EVENTS,
         annotate: Annotator | None = None,
+        writer: BatchWriter | None = None,
     ) -> None:
         self.warehouse = warehouse
         self.annotate = annotate
@@ -61,28 +68,34 @@ class IngestPipeline:
         self.stats = stats or CollectorStats()
         self.max_pending = max_pending
         self.max_commit = max_commit
+        self.writer: BatchWriter = writer or ThreadWriter(warehouse)
         self._jobs: deque[_Job] = deque()
         self._pending = 0
         self._cond = threading.Condition()
         self._stopping = False
+        self._slots = threading.BoundedSemaphore(IN_FLIGHT)
         self._thread: threading.Thread | None = None
 
     def start(self) -> IngestPipeline:
-        """Start the writer thread."""
+        """Start the writer and the preparing thread."""
         if self._thread is None:
             self._stopping = False
-            self._thread = threading.Thread(target=self._run, name="martech-ingest", daemon=True)
+            self.writer.start()
+            self._thread = threading.Thread(
+                target=self._prepare_loop, name="martech-ingest", daemon=True
+            )
             self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Commit what is queued, then stop the writer."""
+        """Commit what is queued, then stop the preparing thread and the writer."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+            self.writer.stop()
 
     @property
     def pending(self) -> int:
@@ -130,26 +143,28 @@ class IngestPipeline:
                 size += len(job.events)
             return jobs
 
-    def _run(self) -> None:
-        while (jobs := self._take()) is not None:
-            try:
-                if jobs[0].reset:
-                    self.warehouse.clear()
-                    self.stats.reset()
-                    jobs[0].future.set_result(IngestOutcome(0, 0, 0, 0))
-                else:
-                    self._commit(jobs)
-            except WarehouseError as exc:
-                for job in jobs:
-                    job.future.set_exception(exc)
-            except Exception as exc:  # keep the writer alive; the senders will retry
-                for job in jobs:
-                    job.future.set_exception(WarehouseError(f"ingest failed: {exc}"))
-            finally:
-                with self._cond:
-                    self._pending -= sum(len(job.events) for job in jobs)
+    def _prepare_loop(self) -> None:
+        while True:
+            self._slots.acquire()  # wait for room in flight before taking more jobs
+            jobs = self._take()
+            if jobs is None:
+                self._slots.release()
+                return
+            prepared: PreparedBatch | None = None
+            if not jobs[0].reset:
+                try:
+                    prepared = self._prepare(jobs)
+                except Exception as exc:  # keep the pipeline alive; the senders will retry
+                    self._finish(jobs, None, None, WarehouseError(f"ingest failed: {exc}"))
+                    continue
+            self.writer.send(
+                prepared,
+                lambda result, error, jobs=jobs, prepared=prepared: self._finish(
+                    jobs, prepared, result, error
+                ),
+            )
 
-    def _commit(self, jobs: list[_Job]) -> None:
+    def _prepare(self, jobs: list[_Job]) -> PreparedBatch:
         events = [event for job in jobs for event in job.events]
         if self.annotate is not None:
             try:
@@ -157,7 +172,33 @@ class IngestPipeline:
             except Exception as exc:  # validation must never cost an event
                 self.annotate_errors.append(f"{type(exc).__name__}: {exc}")
                 del self.annotate_errors[:-20]
-        result = self.warehouse.ingest(events)
+        return self.warehouse.prepare(events)
+
+    def _finish(
+        self,
+        jobs: list[_Job],
+        prepared: PreparedBatch | None,
+        result: IngestResult | None,
+        error: Exception | None,
+    ) -> None:
+        """Answer a batch's requests (called by the writer, in order)."""
+        try:
+            if error is not None:
+                for job in jobs:
+                    job.future.set_exception(error)
+            elif prepared is None:
+                self.stats.reset()
+                jobs[0].future.set_result(IngestOutcome(0, 0, 0, 0))
+            else:
+                assert result is not None
+                self._committed(jobs, prepared, result)
+        finally:
+            with self._cond:
+                self._pending -= sum(len(job.events) for job in jobs)
+            self._slots.release()
+
+    def _committed(self, jobs: list[_Job], prepared: PreparedBatch, result: IngestResult) -> None:
+        events = prepared.events
         stored = {id(event) for event in result.events}
         sources: Counter[str] = Counter()
         rejected: Counter[str] = Counter()

@@ -19,6 +19,7 @@ from console.bus import EventBus
 from console.collector.app import CollectorApp
 from console.collector.pipeline import Annotator, IngestPipeline
 from console.collector.stats import CollectorStats
+from console.collector.writer import ProcessWriter
 from console.errors import InputError
 from console.host import PluginHost
 from console.taxonomy.clickids import ClickIdRegistry
@@ -82,6 +83,8 @@ class Collector:
     bus: EventBus = field(default_factory=EventBus)
     validator: Annotator | None = None
     """Called on each batch before its commit (a taxonomy Validator): findings, verdicts."""
+    writer_process: bool = True
+    """Commit in a child process (another core; see ``writer.py``), else in a thread."""
     pipeline: IngestPipeline = field(init=False)
     app: CollectorApp = field(init=False)
     _server: uvicorn.Server | None = field(default=None, init=False, repr=False)
@@ -89,7 +92,10 @@ class Collector:
     _sock: socket.socket | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.pipeline = IngestPipeline(self.warehouse, self.bus, annotate=self.validator)
+        writer = ProcessWriter(str(self.warehouse.path)) if self.writer_process else None
+        self.pipeline = IngestPipeline(
+            self.warehouse, self.bus, annotate=self.validator, writer=writer
+        )
         self.app = CollectorApp(
             self.host, self.pipeline, self.click_ids, allow_reset=self.allow_reset
         )

@@ -1,5 +1,5 @@
 """The local SQLite warehouse: durable, deduplicated storage of normalized events."""
 
-from console.warehouse.store import EventQuery, IngestResult, Warehouse
+from console.warehouse.store import EventQuery, IngestResult, PreparedBatch, Warehouse, prepare
 
-__all__ = ["EventQuery", "IngestResult", "Warehouse"]
+__all__ = ["EventQuery", "IngestResult", "PreparedBatch", "Warehouse", "prepare"]

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from console.events import Event
+from console.warehouse.codec import plain
 from console.warehouse.keys import id_key, message_key
 
 INSERT_COLUMNS: tuple[str, ...] = (
@@ -118,7 +119,7 @@ def _key_holding(raw: dict[str, Any], value: object) -> str | None:
 
 def row_event(body: str | bytes) -> Event:
     """The Event stored in a row's body, with its raw payload whole again."""
-    event = _decoder.decode(body)
+    event = _decoder.decode(plain(body))
     raw = event.raw
     if isinstance(raw, dict) and SHARED in raw:
         shared = raw.pop(SHARED)
@@ -130,7 +131,7 @@ def row_event(body: str | bytes) -> Event:
 
 
 def event_row(event: Event, key: int | None) -> tuple[Any, ...]:
-    """The row of an event, in INSERT_COLUMNS order."""
+    """The row of an event, in INSERT_COLUMNS order (its body as plain JSON)."""
     campaign = event.campaign
     click = event.click_ids[0] if event.click_ids else None
     received = event.received_at or event.timestamp

@@ -31,6 +31,7 @@ import msgspec
 
 from console.errors import WarehouseError
 from console.events import Campaign, ClickId
+from console.warehouse.codec import load_dictionaries, plain
 from console.warehouse.keys import id_key
 from console.warehouse.rows import row_event
 from console.warehouse.store import MAX_IDENTITIES, Warehouse
@@ -71,7 +72,11 @@ class SlimEvent(msgspec.Struct, kw_only=True, gc=False):
     validity: str = "ok"
 
 
-_slim = msgspec.json.Decoder(SlimEvent)
+_slim_decoder = msgspec.json.Decoder(SlimEvent)
+
+
+def _slim(body: bytes | str) -> SlimEvent:
+    return _slim_decoder.decode(plain(body))
 
 
 @dataclass(slots=True)
@@ -119,7 +124,7 @@ def person_history(
             frontier = found
         ids = sorted(seen)
         bodies = _bodies(conn, ids)
-    decode = _slim.decode if slim else row_event
+    decode = _slim if slim else row_event
     events = [decode(body) for body in bodies]
     return ids, sorted(links.values(), key=lambda r: r["ts"]), events
 
@@ -150,6 +155,7 @@ def _reader(warehouse: Warehouse | Any) -> sqlite3.Connection:
         conn.execute("PRAGMA query_only=ON")
         conn.execute("PRAGMA cache_size=-65536")
         conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        load_dictionaries(conn, str(path))
     except sqlite3.DatabaseError as exc:
         raise WarehouseError(f"cannot read {path}: {exc}") from None
     return conn
@@ -264,7 +270,7 @@ def iter_people(
     parallel scans; every person is in exactly one share, whole).
     """
     conn = _reader(warehouse)
-    decode = _slim.decode if slim else row_event
+    decode = _slim if slim else row_event
     try:
         if having_event is not None:
             yield from _people_with(conn, _People(conn), having_event, decode)

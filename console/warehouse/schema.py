@@ -137,6 +137,20 @@ def m005_millisecond_keys(db: Database) -> None:
 
 
 @migrations()
+def m007_body_dictionaries(db: Database) -> None:
+    """The zstd dictionaries event bodies are compressed with (see ``codec.py``)."""
+    db.execute(
+        """
+        CREATE TABLE body_dictionaries (
+            id INTEGER PRIMARY KEY,
+            trained_at INTEGER NOT NULL,
+            data BLOB NOT NULL
+        )
+        """
+    )
+
+
+@migrations()
 def m006_unkeyed_ids(db: Database) -> None:
     """The rare events stored without a dedupe key (a key clash) are found by their text id."""
     db.execute("CREATE INDEX events_unkeyed ON events(message_id) WHERE message_key IS NULL")

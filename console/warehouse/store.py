@@ -15,8 +15,20 @@ from sqlite_utils import Database
 
 from console.errors import WarehouseError
 from console.events import Event
+from console.warehouse.codec import (
+    BodyCompressor,
+    load_dictionaries,
+    save_dictionary,
+)
 from console.warehouse.keys import id_key
-from console.warehouse.rows import INSERT_SQL, dedupe_key, event_row, row_event, to_ms
+from console.warehouse.rows import (
+    INSERT_COLUMNS,
+    INSERT_SQL,
+    dedupe_key,
+    event_row,
+    row_event,
+    to_ms,
+)
 from console.warehouse.schema import migrations
 
 CHUNK = 500
@@ -37,6 +49,8 @@ class IngestResult:
     """Of the stored events, how many were stored as rejected (with reasons)."""
     events: list[Event] = field(default_factory=list)
     """The events newly stored, in order (duplicates left out)."""
+    kept: list[int] = field(default_factory=list)
+    """Positions in the batch of the events stored."""
 
     def add(self, other: IngestResult) -> None:
         """Accumulate another result's counts (not its events)."""
@@ -63,6 +77,63 @@ class EventQuery:
     limit: int = 100
 
 
+SOURCE, MESSAGE_ID, VALIDITY, BODY = (
+    INSERT_COLUMNS.index(name) for name in ("source", "message_id", "validity", "body")
+)
+Link = tuple[str, str, str, str, int]
+"""An identity link row: linked id, user id, how (alias/identify/event), message id, ms."""
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    """Events with their rows, findings rows and identity links built, ready to write.
+
+    Building them is pure Python and needs no database, so the collector does it for the
+    next batch while the previous one commits. Bodies are still plain JSON here: the
+    writer compresses those it stores (see ``codec.py``).
+    """
+
+    events: Sequence[Event]
+    """The events (left empty in a batch sent to a writer process: rows say enough)."""
+    keys: list[int]
+    rows: list[tuple[Any, ...]]
+    findings: list[list[tuple[Any, ...]] | None]
+    """Per event: (ts, code, severity, field, campaign) of each finding, or None."""
+    links: list[list[Link] | None]
+    """Per event: the identity links it makes, or None."""
+
+
+def prepare(events: Sequence[Event]) -> PreparedBatch:
+    """Build everything a batch writes (see :meth:`Warehouse.write`)."""
+    keys = [dedupe_key(event) for event in events]
+    rows = [event_row(event, key) for event, key in zip(events, keys, strict=True)]
+    findings: list[list[tuple[Any, ...]] | None] = []
+    links: list[list[Link] | None] = []
+    for event in events:
+        ms = to_ms(event.timestamp)
+        found = event.findings
+        findings.append(
+            [(ms, f.code, f.severity, f.field, event.campaign.name) for f in found]
+            if found
+            else None
+        )
+        links.append(_links_of(event, ms) if event.user_id and event.validity == "ok" else None)
+    return PreparedBatch(events, keys, rows, findings, links)
+
+
+def _links_of(event: Event, ms: int) -> list[Link] | None:
+    user = event.user_id
+    assert user is not None
+    made: list[Link] = []
+    if event.type == "alias" and event.previous_id and event.previous_id != user:
+        made.append((event.previous_id, user, "alias", event.message_id, ms))
+    anonymous = event.anonymous_id
+    if anonymous and anonymous != user:
+        via = "identify" if event.type == "identify" else "event"
+        made.append((anonymous, user, via, event.message_id, ms))
+    return made or None
+
+
 class Warehouse:
     """A SQLite warehouse file in WAL mode, its schema kept current by migrations.
 
@@ -79,12 +150,15 @@ class Warehouse:
         self.db = Database(self.conn)
         try:
             migrations.apply(self.db)
+            newest = load_dictionaries(self.conn, str(self.path))
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise WarehouseError(
                 f"{self.path} is not a martech-console warehouse ({exc})",
                 hint="point --db at another file, or move this one away",
             ) from None
+        self.compressor = BodyCompressor(newest)
+        """Compresses bodies as they are written (the writer's lock held)."""
 
     def close(self) -> None:
         """Close the file (pending transactions are already committed)."""
@@ -105,21 +179,30 @@ class Warehouse:
         Returns only once the transaction is committed, so a caller may acknowledge the
         events to their sender as soon as it returns.
         """
+        return self.write(self.prepare(events))
+
+    def prepare(self, events: Sequence[Event]) -> PreparedBatch:
+        """Build a batch's rows (no database access: see :func:`prepare`)."""
+        return prepare(events)
+
+    def write(self, batch: PreparedBatch) -> IngestResult:
+        """Store a prepared batch in one transaction (see :func:`prepare`); the SQL half of
+        ``ingest``, so a pipeline can prepare the next batch while this one commits."""
         result = IngestResult()
-        if not events:
+        if not batch.rows:
             return result
-        keys = [dedupe_key(event) for event in events]
         with self._lock:
-            stored_ids = self._existing(keys)
+            stored_ids = self._existing(batch.keys)
             unkeyed: set[tuple[str, str]] = set()
             rows = []
-            for event, key in zip(events, keys, strict=True):
-                ident = (event.source, event.message_id)
+            kept = result.kept
+            compress = self.compressor.compress
+            for index, (row, key) in enumerate(zip(batch.rows, batch.keys, strict=True)):
+                ident = (row[SOURCE], row[MESSAGE_ID])
                 holder = stored_ids.get(key)
                 if holder == ident:
                     result.duplicates += 1
                     continue
-                row_key: int | None = key
                 if holder is not None:
                     # Another id has this key (same millisecond, same 22-bit hash): such
                     # events are stored without a key and deduplicated by their text id.
@@ -127,24 +210,31 @@ class Warehouse:
                         result.duplicates += 1
                         continue
                     unkeyed.add(ident)
-                    row_key = None
+                    row = (None, *row[1:])
                 else:
                     stored_ids[key] = ident
-                rows.append(event_row(event, row_key))
-                result.events.append(event)
-                result.rejected += event.validity == "rejected"
+                rows.append((*row[:BODY], compress(row[BODY])))
+                kept.append(index)
+                result.rejected += row[VALIDITY] == "rejected"
             result.stored = len(rows)
+            if batch.events:
+                result.events = [batch.events[index] for index in kept]
             try:
                 with self.conn:
                     (last_id,) = self.conn.execute(
                         "SELECT coalesce(max(id), 0) FROM events"
                     ).fetchone()
+                    trained = self.compressor.unsaved
+                    if trained is not None:
+                        save_dictionary(self.conn, trained)
                     self.conn.executemany(INSERT_SQL, rows)
-                    self._store_findings(result.events, first_id=last_id + 1)
-                    self._link_identities(result.events)
+                    self._store_findings(batch, kept, first_id=last_id + 1)
+                    self._link_identities(batch, kept)
             except sqlite3.DatabaseError as exc:
                 self._linked.clear()  # the links of the rolled-back batch were not stored
                 raise WarehouseError(f"could not write to {self.path}: {exc}") from None
+            if trained is not None:
+                self.compressor.saved(trained)
         return result
 
     def _existing(self, keys: list[int]) -> dict[int, tuple[str, str]]:
@@ -170,13 +260,14 @@ class Warehouse:
             ).fetchone()
         )
 
-    def _store_findings(self, events: Sequence[Event], first_id: int) -> None:
+    def _store_findings(self, batch: PreparedBatch, kept: list[int], first_id: int) -> None:
         # Rows were appended in order by the only writer, so their ids are consecutive.
+        found = batch.findings
         rows = [
-            (first_id + offset, to_ms(e.timestamp), f.code, f.severity, f.field, e.campaign.name)
-            for offset, e in enumerate(events)
-            if e.findings
-            for f in e.findings
+            (first_id + offset, *finding)
+            for offset, index in enumerate(kept)
+            if found[index]
+            for finding in found[index]
         ]
         if rows:
             self.conn.executemany(
@@ -185,16 +276,8 @@ class Warehouse:
                 rows,
             )
 
-    def _link_identities(self, events: Sequence[Event]) -> None:
-        links = []
-        for event in events:
-            if event.validity != "ok" or not event.user_id:
-                continue
-            if event.type == "alias" and event.previous_id:
-                links.append((event.previous_id, event.user_id, "alias", event))
-            if event.anonymous_id:
-                via = "identify" if event.type == "identify" else "event"
-                links.append((event.anonymous_id, event.user_id, via, event))
+    def _link_identities(self, batch: PreparedBatch, kept: list[int]) -> None:
+        links = [link for index in kept for link in batch.links[index] or ()]
         links = [link for link in links if self._is_new_link(link)]
         if links:
             self.conn.executemany(
@@ -205,11 +288,7 @@ class Warehouse:
                     via = excluded.via, message_id = excluded.message_id, ts = excluded.ts
                 WHERE excluded.ts < identities.ts
                 """,
-                [
-                    (linked, user, via, event.message_id, to_ms(event.timestamp))
-                    for linked, user, via, event in links
-                    if linked != user
-                ],
+                links,
             )
 
     def clear(self) -> None:
@@ -220,9 +299,9 @@ class Warehouse:
             self.conn.execute("DELETE FROM findings")
             self._linked.clear()
 
-    def _is_new_link(self, link: tuple[str, str, str, Event]) -> bool:
+    def _is_new_link(self, link: Link) -> bool:
         """False when this link is already stored with an earlier or equal time."""
-        key, ts = (link[0], link[1]), to_ms(link[3].timestamp)
+        key, ts = (link[0], link[1]), link[4]
         known = self._linked.get(key)
         if known is not None and known <= ts:
             self._linked.move_to_end(key)

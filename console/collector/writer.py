@@ -1,0 +1,325 @@
+"""Where the collector's prepared batches are committed: a thread, or a process of its own.
+
+Decoding, validating and building rows is Python; so is much of writing them (binding
+parameters, the dedupe lookup, identity links). In one process all of it takes turns on
+one interpreter lock, and the stages slowed each other down more than the work itself
+cost. :class:`ProcessWriter` moves the warehouse writes into a child process on another
+core: batches travel to it as msgpack (rows are mostly bytes already), it group-commits
+whatever has arrived, and answers each batch in order with what was stored. If the child
+dies, every batch in flight fails (the senders retry) and the writer reports itself
+broken rather than losing anything silently.
+
+Both writers call ``done(result, error)`` from one thread, in the order batches were sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+import msgspec
+
+from console.errors import WarehouseError
+from console.warehouse import IngestResult, PreparedBatch, Warehouse
+from console.warehouse.store import VALIDITY
+
+Done = Callable[[IngestResult | None, Exception | None], None]
+START_TIMEOUT = 60.0
+MAX_GROUP = 64
+"""Batches the child commits in one transaction, at most."""
+
+_READY, _FAILED, _OK, _ERROR = b"R", b"F", b"K", b"E"
+
+
+class BatchWriter(Protocol):
+    """Commits prepared batches in order; answers each through its ``done``."""
+
+    def start(self) -> None: ...
+    def send(self, batch: PreparedBatch | None, done: Done) -> None:
+        """Queue a batch (``None``: clear the warehouse)."""
+
+    def stop(self) -> None: ...
+
+
+class ThreadWriter:
+    """Writes in a thread of this process (for small embedded collectors and tests)."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+        self._queue: deque[tuple[PreparedBatch | None, Done] | None] = deque()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="martech-ingest-write", daemon=True)
+        self._thread.start()
+
+    def send(self, batch: PreparedBatch | None, done: Done) -> None:
+        with self._cond:
+            self._queue.append((batch, done))
+            self._cond.notify()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._queue.append(None)
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+                item = self._queue.popleft()
+            if item is None:
+                return
+            batch, done = item
+            try:
+                if batch is None:
+                    self.warehouse.clear()
+                    result = IngestResult()
+                else:
+                    result = self.warehouse.write(batch)
+            except Exception as exc:
+                done(None, exc if isinstance(exc, WarehouseError) else WarehouseError(str(exc)))
+            else:
+                done(result, None)
+
+
+class _Wire(msgspec.Struct, array_like=True):
+    """A batch as sent to the child: ``clear`` or the prepared rows."""
+
+    clear: bool
+    keys: list[int]
+    rows: list[tuple[Any, ...]]
+    findings: list[list[tuple[Any, ...]] | None]
+    links: list[list[tuple[str, str, str, str, int]] | None]
+
+
+class _Answer(msgspec.Struct, array_like=True):
+    stored: int
+    duplicates: int
+    rejected: int
+    kept: list[int]
+
+
+class ProcessWriter:
+    """Writes in a child process: the warehouse's inserts and commits run on another core."""
+
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self._conn: Connection | None = None
+        self._answers: Connection | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._in_flight: deque[tuple[PreparedBatch | None, Done]] = deque()
+        self._send_lock = threading.Lock()
+        self._reader: threading.Thread | None = None
+        self.broken: str | None = None
+        """Why the child is gone, once it is."""
+
+    def start(self) -> None:
+        self.broken = None
+        self._in_flight.clear()
+        # A plain child process with two pipes: it ends when they close, even if this
+        # process is killed, and it may be started from a daemonic process (the console's).
+        batches_r, batches_w = os.pipe()
+        answers_r, answers_w = os.pipe()
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "console.collector.writer",
+                self.db_path,
+                str(batches_r),
+                str(answers_w),
+            ],
+            pass_fds=(batches_r, answers_w),
+            stdin=subprocess.DEVNULL,
+        )
+        os.close(batches_r)
+        os.close(answers_w)
+        self._conn = Connection(batches_w, readable=False)
+        answers = Connection(answers_r, writable=False)
+        if not answers.poll(START_TIMEOUT):
+            self._process.kill()
+            raise WarehouseError(f"the warehouse writer did not start within {START_TIMEOUT}s")
+        first = answers.recv_bytes()
+        if first[:1] != _READY:
+            self._process.wait(5)
+            raise WarehouseError(first[1:].decode(errors="replace"))
+        self._answers = answers
+        self._reader = threading.Thread(target=self._read, name="martech-ingest-acks", daemon=True)
+        self._reader.start()
+
+    def send(self, batch: PreparedBatch | None, done: Done) -> None:
+        wire = _Wire(True, [], [], [], [])
+        if batch is not None:
+            wire = _Wire(False, batch.keys, batch.rows, batch.findings, batch.links)
+        data = _encoder.encode(wire)
+        with self._send_lock:
+            if self.broken is not None or self._conn is None:
+                done(None, WarehouseError(f"the warehouse writer stopped: {self.broken}"))
+                return
+            self._in_flight.append((batch, done))
+            try:
+                self._conn.send_bytes(data)
+            except OSError as exc:
+                self._in_flight.pop()
+                done(None, WarehouseError(f"the warehouse writer stopped: {exc}"))
+
+    def stop(self) -> None:
+        """Let the child commit what it has, then end it."""
+        if self._conn is not None:
+            with self._send_lock, contextlib.suppress(OSError):
+                self._conn.send_bytes(b"")
+        if self._process is not None:
+            try:
+                self._process.wait(30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._reader is not None:
+            self._reader.join(10)
+        for conn in (self._conn, self._answers):
+            if conn is not None:
+                conn.close()
+        self._conn = self._answers = None
+
+    def _read(self) -> None:
+        assert self._answers is not None
+        while True:
+            try:
+                data = self._answers.recv_bytes()
+            except (EOFError, OSError) as exc:
+                self._fail_all(str(exc) or "the child process exited")
+                return
+            with self._send_lock:
+                batch, done = self._in_flight.popleft()
+            if data[:1] == _ERROR:
+                done(None, WarehouseError(data[1:].decode(errors="replace")))
+                continue
+            answer = _answer_decoder.decode(data[1:])
+            result = IngestResult(
+                stored=answer.stored,
+                duplicates=answer.duplicates,
+                rejected=answer.rejected,
+                kept=answer.kept,
+            )
+            if batch is not None and batch.events:
+                result.events = [batch.events[i] for i in answer.kept]
+            done(result, None)
+
+    def _fail_all(self, why: str) -> None:
+        with self._send_lock:
+            self.broken = why
+            pending, self._in_flight = list(self._in_flight), deque()
+        for _, done in pending:
+            done(None, WarehouseError(f"the warehouse writer stopped: {why}"))
+
+
+_encoder = msgspec.msgpack.Encoder()
+_wire_decoder = msgspec.msgpack.Decoder(_Wire)
+_answer_decoder = msgspec.msgpack.Decoder(_Answer)
+
+
+def _child(db_path: str, conn: Connection, out: Connection) -> None:
+    """The writer process: commit what arrives, group-committing what is already waiting."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # ends when its pipe closes
+    try:
+        warehouse = Warehouse(db_path)
+    except Exception as exc:
+        out.send_bytes(_FAILED + str(exc).encode())
+        return
+    out.send_bytes(_READY)
+    encoder = msgspec.msgpack.Encoder()
+    try:
+        while True:
+            try:
+                first = conn.recv_bytes()
+            except EOFError:
+                return
+            if not first:
+                return
+            group = [_wire_decoder.decode(first)]
+            stopping = False
+            while len(group) < MAX_GROUP and conn.poll(0):
+                data = conn.recv_bytes()
+                if not data:
+                    stopping = True
+                    break
+                group.append(_wire_decoder.decode(data))
+            for answer in _commit_group(warehouse, group):
+                out.send_bytes(
+                    answer if isinstance(answer, bytes) else _OK + encoder.encode(answer)
+                )
+            if stopping:
+                return
+    finally:
+        warehouse.close()
+
+
+def _commit_group(warehouse: Warehouse, group: list[_Wire]) -> list[Any]:
+    """Commit consecutive batches together (a clear commits alone, in its place)."""
+    answers: list[Any] = []
+    start = 0
+    while start < len(group):
+        if group[start].clear:
+            try:
+                warehouse.clear()
+                answers.append(_Answer(0, 0, 0, []))
+            except Exception as exc:
+                answers.append(_ERROR + str(exc).encode())
+            start += 1
+            continue
+        end = start
+        while end < len(group) and not group[end].clear:
+            end += 1
+        answers += _write_run(warehouse, group[start:end])
+        start = end
+    return answers
+
+
+def _write_run(warehouse: Warehouse, run: list[_Wire]) -> list[Any]:
+    merged = PreparedBatch(events=[], keys=[], rows=[], findings=[], links=[])
+    for wire in run:
+        merged.keys += wire.keys
+        merged.rows += wire.rows
+        merged.findings += wire.findings
+        merged.links += wire.links
+    try:
+        result = warehouse.write(merged)
+    except Exception as exc:
+        return [_ERROR + str(exc).encode()] * len(run)
+    answers: list[Any] = []
+    offset, kept = 0, result.kept
+    position = 0
+    for wire in run:
+        size = len(wire.rows)
+        mine: list[int] = []
+        while position < len(kept) and kept[position] < offset + size:
+            mine.append(kept[position] - offset)
+            position += 1
+        rejected = sum(1 for i in mine if wire.rows[i][VALIDITY] == "rejected")
+        answers.append(_Answer(len(mine), size - len(mine), rejected, mine))
+        offset += size
+    return answers
+
+
+if __name__ == "__main__":
+    _child(
+        sys.argv[1],
+        Connection(int(sys.argv[2]), writable=False),
+        Connection(int(sys.argv[3]), readable=False),
+    )
