@@ -1,0 +1,43 @@
+"""The collector's writer process: commits on another core, and fails loudly when gone."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+
+from console.collector import Collector
+from tests.test_collector_http import message, post_batch
+
+
+def writer_pid(collector: Collector) -> int:
+    process = collector.pipeline.writer._process  # type: ignore[attr-defined]
+    assert process is not None
+    return int(process.pid)
+
+
+def test_events_are_committed_by_a_child_process_that_ends_with_the_collector(
+    collector: Collector,
+) -> None:
+    pid = writer_pid(collector)
+    assert pid != os.getpid()
+    response = post_batch(collector, [message(1), message(2)])
+    assert response.status_code == 200
+    assert collector.warehouse.count() == 2
+    collector.stop()
+    assert collector.pipeline.writer._process.poll() is not None  # type: ignore[attr-defined]
+
+
+def test_a_killed_writer_turns_posts_into_503_and_loses_nothing_acknowledged(
+    collector: Collector,
+) -> None:
+    assert post_batch(collector, [message(1)]).status_code == 200
+    process = collector.pipeline.writer._process  # type: ignore[attr-defined]
+    process.kill()
+    process.wait()
+    answer = post_batch(collector, [message(2)], timeout=10)
+    assert answer.status_code == 503
+    assert "writer" in answer.json()["message"]
+    assert collector.warehouse.get("msg-1", "segment") is not None
+    stats = httpx.get(f"{collector.url}/api/stats").json()
+    assert stats["stored"] == 1
