@@ -44,9 +44,14 @@ def _generator() -> ModuleType:
 
 
 def fingerprint() -> str:
-    """A hash of what decides the generated rows (the two generators)."""
+    """A hash of what decides the generated file: the two generators and how the
+    warehouse stores rows (schema, row format, body compression)."""
+    import console.warehouse as warehouse
+
     digest = hashlib.sha256(GENERATOR.read_bytes())
     digest.update(Path(__file__).read_bytes())
+    for name in ("schema.py", "rows.py", "codec.py"):
+        digest.update((Path(warehouse.__file__).parent / name).read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -59,9 +59,9 @@ def register_validation_rules(register: Callable[[ValidationRule], None]) -> Non
     Call ``register(ValidationRule(name, check, event_types=...))``. ``check(event,
     taxonomy)`` returns a list of :class:`console.Finding` (empty when the event is fine),
     with codes in the plugin's own namespace (``acme.consent_missing``). It runs in the
-    collector's writer thread, so keep it fast and free of I/O. A rule that raises is
-    recorded as a failure of its plugin (phase ``validate``, once per batch) and never
-    stops validation. Return value: ignored.
+    collector's preparing thread before each commit, so keep it fast and free of I/O. A
+    rule that raises is recorded as a failure of its plugin (phase ``validate``, once per
+    batch) and never stops validation. Return value: ignored.
     """
 
 

@@ -33,7 +33,7 @@ IN_FLIGHT = 4
 
 
 Annotator = Callable[[Sequence[Event]], None]
-"""Called on each batch in the writer thread before the commit (e.g. taxonomy validation)."""
+"""Called on each batch in the preparing thread before its commit (e.g. taxonomy validation)."""
 
 
 class Busy(RateLimitError):

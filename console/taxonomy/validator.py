@@ -2,7 +2,7 @@
 
 ``validator(events)`` sets ``event.findings`` (a list, possibly empty) and ``event.channel``
 on every decodable event (``validity == "ok"``); rejected events are left alone. It is the
-collector pipeline's ``annotate`` step (called in the writer thread before each commit), the
+collector pipeline's ``annotate`` step (called in its preparing thread before each commit), the
 replayer's, and what ``martech validate`` runs on a file or the warehouse.
 
 Third-party rules arrive through the ``register_validation_rules`` hook as

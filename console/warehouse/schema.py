@@ -6,7 +6,9 @@ the table grows at its right edge); the dedupe key is an integer led by the even
 client time in milliseconds, so it too grows at the right edge; the only random-key index
 is one compact integer ``actor_key`` (anonymous id, else user id) next to the time, for
 per-person lookups. The text message id is indexed only for the rare rows stored without
-a dedupe key (two ids clashing on one key).
+a dedupe key (two ids clashing on one key). Bodies, most of each row, are compressed with
+a dictionary trained on the warehouse's own events (``codec.py``): ~2.3 KB of JSON becomes
+a few hundred bytes, so each insert writes a fraction of the pages.
 """
 
 from __future__ import annotations
