@@ -136,8 +136,8 @@ class ProcessWriter:
         self._process = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "console.collector.writer",
+                "-c",
+                "from console.collector.writer import main; main()",
                 self.db_path,
                 str(batches_r),
                 str(answers_w),
@@ -317,7 +317,8 @@ def _write_run(warehouse: Warehouse, run: list[_Wire]) -> list[Any]:
     return answers
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The writer process's entry: ``DB_PATH BATCHES_FD ANSWERS_FD``."""
     _child(
         sys.argv[1],
         Connection(int(sys.argv[2]), writable=False),
