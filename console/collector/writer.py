@@ -32,6 +32,7 @@ from console.warehouse.store import VALIDITY
 
 Done = Callable[[IngestResult | None, Exception | None], None]
 START_TIMEOUT = 60.0
+PIPE_BYTES = 1 << 20
 MAX_GROUP = 64
 """Batches the child commits in one transaction, at most."""
 
@@ -133,6 +134,7 @@ class ProcessWriter:
         # process is killed, and it may be started from a daemonic process (the console's).
         batches_r, batches_w = os.pipe()
         answers_r, answers_w = os.pipe()
+        _widen(batches_w)
         self._process = subprocess.Popen(
             [
                 sys.executable,
@@ -229,6 +231,15 @@ class ProcessWriter:
 _encoder = msgspec.msgpack.Encoder()
 _wire_decoder = msgspec.msgpack.Decoder(_Wire)
 _answer_decoder = msgspec.msgpack.Decoder(_Answer)
+
+
+def _widen(fd: int) -> None:
+    """Let a pipe hold several batches, so sending one never waits for the child to read
+    (Linux's default of 64 KiB holds less than one 100-event batch)."""
+    with contextlib.suppress(AttributeError, OSError):
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _child(db_path: str, conn: Connection, out: Connection) -> None:
