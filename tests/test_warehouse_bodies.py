@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,12 @@ def fill(warehouse: Warehouse, count: int, first: int = 0) -> list[object]:
     return events
 
 
+def forget_dictionaries() -> None:
+    """This process forgets every dictionary it has seen (another process's view)."""
+    codec._dictionaries.clear()
+    codec._local.__dict__.clear()
+
+
 def body_types(warehouse: Warehouse) -> list[bytes]:
     return [b for (b,) in warehouse.conn.execute("SELECT body FROM events ORDER BY id")]
 
@@ -69,7 +76,7 @@ def test_a_reader_opened_before_the_dictionary_existed_still_reads_later_rows(
     path = tmp_path / "w.db"
     with Warehouse(path) as writer, Warehouse(path) as reader:
         events = fill(writer, codec.TRAIN_AFTER + 200)
-        codec._expanders.clear()  # as if the dictionary were trained by another process
+        forget_dictionaries()  # as if the dictionary were trained by another process
         last = reader.get(events[-1].message_id)  # type: ignore[attr-defined]
         assert last is not None and last.raw == events[-1].raw  # type: ignore[attr-defined]
 
@@ -80,7 +87,7 @@ def test_a_body_whose_dictionary_is_gone_is_a_clear_error(tmp_path: Path) -> Non
         events = fill(warehouse, codec.TRAIN_AFTER + 10, first=777)  # a dictionary of its own
         with warehouse.conn:
             warehouse.conn.execute("DELETE FROM body_dictionaries")
-        codec._expanders.clear()
+        forget_dictionaries()
         with pytest.raises(WarehouseError, match="dictionary"):
             warehouse.get(events[-1].message_id)  # type: ignore[attr-defined]
 
@@ -95,3 +102,20 @@ def test_a_reopened_warehouse_keeps_compressing_with_its_dictionary(tmp_path: Pa
         assert newest[:4] == codec.MAGIC
         (count,) = warehouse.conn.execute("SELECT count(*) FROM body_dictionaries").fetchone()
         assert count == 1
+
+
+def test_threads_reading_bodies_at_once_each_get_them_whole(warehouse: Warehouse) -> None:
+    fill(warehouse, codec.TRAIN_AFTER + 400, first=31)
+    bodies = body_types(warehouse)[-400:]
+    expected = [codec.plain(b) for b in bodies]
+    results: list[list[bytes | str]] = []
+
+    def read() -> None:
+        results.append([codec.plain(b) for b in bodies for _ in range(5)][::5])
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 4

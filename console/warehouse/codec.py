@@ -28,7 +28,11 @@ DICTIONARY_BYTES = 32 * 1024
 LEVEL = 3
 
 _lock = threading.Lock()
-_expanders: dict[int, zstandard.ZstdDecompressor] = {}
+_dictionaries: dict[int, bytes] = {}
+"""Every dictionary loaded in this process, by zstd id."""
+_local = threading.local()
+"""Per thread (zstd contexts are not to be shared across threads): ``expanders`` by id,
+and ``recent``, the one that read the last body (tried first: a mismatch fails fast)."""
 _sources: set[str] = set()
 """Warehouse files whose dictionaries were loaded: asked again for an id not yet known
 (another process trained it after this one looked)."""
@@ -50,8 +54,7 @@ def load_dictionaries(conn: sqlite3.Connection, path: str) -> Dictionary | None:
         _sources.add(path)
         for dict_id, data in rows:
             newest = Dictionary(dict_id, bytes(data))
-            if dict_id not in _expanders:
-                _expanders[dict_id] = _expander(newest.data)
+            _dictionaries.setdefault(dict_id, newest.data)
     return newest
 
 
@@ -59,18 +62,35 @@ def plain(body: bytes | str) -> bytes | str:
     """A stored body as JSON: expanded when compressed, unchanged otherwise."""
     if type(body) is str or body[:4] != MAGIC:
         return body
-    dict_id = zstandard.get_frame_parameters(body).dict_id
-    expander = _expanders.get(dict_id)
-    if expander is None:
-        expander = _reload(dict_id)
+    recent = getattr(_local, "recent", None)
+    if recent is not None:
+        try:
+            return recent.decompress(body)  # nearly always the warehouse's one dictionary
+        except zstandard.ZstdError:
+            pass
+    expander = _expander_for(zstandard.get_frame_parameters(body).dict_id)
+    _local.recent = expander
     return expander.decompress(body)
+
+
+def _expander_for(dict_id: int) -> zstandard.ZstdDecompressor:
+    expanders: dict[int, zstandard.ZstdDecompressor] | None = getattr(_local, "expanders", None)
+    if expanders is None:
+        expanders = _local.expanders = {}
+    found = expanders.get(dict_id)
+    if found is None:
+        data = _dictionaries.get(dict_id)
+        if data is None:
+            data = _reload(dict_id)
+        found = expanders[dict_id] = _expander(data)
+    return found
 
 
 def _expander(data: bytes) -> zstandard.ZstdDecompressor:
     return zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(data))
 
 
-def _reload(dict_id: int) -> zstandard.ZstdDecompressor:
+def _reload(dict_id: int) -> bytes:
     for path in sorted(_sources):
         try:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -80,8 +100,8 @@ def _reload(dict_id: int) -> zstandard.ZstdDecompressor:
                 conn.close()
         except sqlite3.DatabaseError:
             continue
-        if dict_id in _expanders:
-            return _expanders[dict_id]
+        if dict_id in _dictionaries:
+            return _dictionaries[dict_id]
     raise WarehouseError(
         f"an event body was compressed with dictionary {dict_id}, which no open warehouse holds",
         hint="the file may be damaged; rows written later than the copy of the file cannot "
@@ -126,7 +146,7 @@ class BodyCompressor:
             return  # too few distinct samples: try again with the next ones
         dictionary = Dictionary(trained.dict_id(), trained.as_bytes())
         with _lock:
-            _expanders.setdefault(dictionary.id, _expander(dictionary.data))
+            _dictionaries.setdefault(dictionary.id, dictionary.data)
         self.dictionary = self.unsaved = dictionary
         self._compressor = _compressor(dictionary)
 
