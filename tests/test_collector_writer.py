@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import httpx
 
@@ -28,16 +29,23 @@ def test_events_are_committed_by_a_child_process_that_ends_with_the_collector(
     assert collector.pipeline.writer._process.poll() is not None  # type: ignore[attr-defined]
 
 
-def test_a_killed_writer_turns_posts_into_503_and_loses_nothing_acknowledged(
-    collector: Collector,
-) -> None:
+def test_a_killed_writer_answers_503_then_a_new_one_takes_over(collector: Collector) -> None:
     assert post_batch(collector, [message(1)]).status_code == 200
+    first = writer_pid(collector)
     process = collector.pipeline.writer._process  # type: ignore[attr-defined]
     process.kill()
     process.wait()
     answer = post_batch(collector, [message(2)], timeout=10)
     assert answer.status_code == 503
     assert "writer" in answer.json()["message"]
+    assert answer.headers.get("retry-after")
+    give_up = time.monotonic() + 15
+    while (retry := post_batch(collector, [message(2)], timeout=10)).status_code != 200:
+        assert time.monotonic() < give_up, retry.text
+        time.sleep(0.2)
+    assert writer_pid(collector) != first
+    assert collector.pipeline.writer.restarts == 1  # type: ignore[attr-defined]
     assert collector.warehouse.get("msg-1", "segment") is not None
+    assert collector.warehouse.get("msg-2", "segment") is not None
     stats = httpx.get(f"{collector.url}/api/stats").json()
-    assert stats["stored"] == 1
+    assert stats["stored"] == 2

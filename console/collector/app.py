@@ -23,7 +23,13 @@ from console.collector.pipeline import Busy, IngestPipeline
 from console.collector.query_api import handle_api
 from console.collector_contract import CollectorRequest, CollectorResponse, CollectorRoute
 from console.contract import Registration
-from console.errors import ConnectorError, PayloadError, RemoteError, WarehouseError
+from console.errors import (
+    ConnectorError,
+    PayloadError,
+    RateLimitError,
+    RemoteError,
+    WarehouseError,
+)
 from console.events import utc_now
 from console.host import PluginHost
 from console.taxonomy.clickids import ClickIdRegistry
@@ -140,8 +146,8 @@ class CollectorApp:
             return route.refuse(request, 413, exc)
         except Busy as exc:
             return route.refuse(request, 503, exc)
-        except WarehouseError as exc:
-            return route.refuse(request, 503, RemoteError(exc.message, status=503))
+        except WarehouseError as exc:  # storage is down for now: the sender retries
+            return route.refuse(request, 503, RateLimitError(exc.message, retry_after=1))
         except (PayloadError, ConnectorError) as exc:
             return route.refuse(request, 400, exc)
         except ValueError as exc:

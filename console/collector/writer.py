@@ -6,8 +6,8 @@ one interpreter lock, and the stages slowed each other down more than the work i
 cost. :class:`ProcessWriter` moves the warehouse writes into a child process on another
 core: batches travel to it as msgpack (rows are mostly bytes already), it group-commits
 whatever has arrived, and answers each batch in order with what was stored. If the child
-dies, every batch in flight fails (the senders retry) and the writer reports itself
-broken rather than losing anything silently.
+dies, every batch in flight fails (the senders get 503 and retry, nothing acknowledged is
+lost), and a batch arriving a second later starts a new child.
 
 Both writers call ``done(result, error)`` from one thread, in the order batches were sent.
 """
@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -33,6 +34,8 @@ from console.warehouse.store import VALIDITY
 Done = Callable[[IngestResult | None, Exception | None], None]
 START_TIMEOUT = 60.0
 PIPE_BYTES = 1 << 20
+RESTART_AFTER = 1.0
+"""Seconds after a writer died before the next batch starts a new one."""
 MAX_GROUP = 64
 """Batches the child commits in one transaction, at most."""
 
@@ -125,10 +128,15 @@ class ProcessWriter:
         self._send_lock = threading.Lock()
         self._reader: threading.Thread | None = None
         self.broken: str | None = None
-        """Why the child is gone, once it is."""
+        """Why the child is gone, while it is."""
+        self.restarts = 0
+        """Children started again after one died."""
+        self._retry_at = 0.0
+        self._stopping = False
 
     def start(self) -> None:
         self.broken = None
+        self._stopping = False
         self._in_flight.clear()
         # A plain child process with two pipes: it ends when they close, even if this
         # process is killed, and it may be started from a daemonic process (the console's).
@@ -168,6 +176,8 @@ class ProcessWriter:
             wire = _Wire(False, batch.keys, batch.rows, batch.findings, batch.links)
         data = _encoder.encode(wire)
         with self._send_lock:
+            if self.broken is not None and not self._stopping:
+                self._restart_if_due()
             if self.broken is not None or self._conn is None:
                 done(None, WarehouseError(f"the warehouse writer stopped: {self.broken}"))
                 return
@@ -178,8 +188,22 @@ class ProcessWriter:
                 self._in_flight.pop()
                 done(None, WarehouseError(f"the warehouse writer stopped: {exc}"))
 
+    def _restart_if_due(self) -> None:
+        """Start a new child in place of a dead one (at most once a second)."""
+        if time.monotonic() < self._retry_at:
+            return
+        self._retry_at = time.monotonic() + RESTART_AFTER
+        self._close()
+        try:
+            self.start()
+        except WarehouseError as exc:
+            self.broken = f"{self.broken}; restarting failed: {exc.message}"
+            return
+        self.restarts += 1
+
     def stop(self) -> None:
         """Let the child commit what it has, then end it."""
+        self._stopping = True
         if self._conn is not None:
             with self._send_lock, contextlib.suppress(OSError):
                 self._conn.send_bytes(b"")
@@ -191,10 +215,17 @@ class ProcessWriter:
                 self._process.wait()
         if self._reader is not None:
             self._reader.join(10)
+        self._close()
+
+    def _close(self) -> None:
         for conn in (self._conn, self._answers):
             if conn is not None:
-                conn.close()
+                with contextlib.suppress(OSError):
+                    conn.close()
         self._conn = self._answers = None
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
 
     def _read(self) -> None:
         assert self._answers is not None
@@ -223,6 +254,7 @@ class ProcessWriter:
     def _fail_all(self, why: str) -> None:
         with self._send_lock:
             self.broken = why
+            self._retry_at = time.monotonic() + RESTART_AFTER
             pending, self._in_flight = list(self._in_flight), deque()
         for _, done in pending:
             done(None, WarehouseError(f"the warehouse writer stopped: {why}"))
