@@ -22,7 +22,7 @@ import zstandard
 from console.errors import WarehouseError
 
 MAGIC = b"\x28\xb5\x2f\xfd"
-TRAIN_AFTER = 2_000
+TRAIN_AFTER = 1_000
 """Plain bodies seen before a warehouse trains its dictionary."""
 DICTIONARY_BYTES = 32 * 1024
 LEVEL = 3
