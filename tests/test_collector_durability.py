@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -83,3 +85,65 @@ def test_every_acknowledged_batch_survives_sigkill(tmp_path: Path, cli_env: dict
     assert missing == []
     assert set(rows.values()) == {1}
     assert stats["total"] == len(rows)
+
+
+def writers_of(db: Path) -> list[int]:
+    """Pids of writer processes working on this warehouse file."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"from console.collector.writer import main; main()" in cmdline and (
+            str(db).encode() in cmdline
+        ):
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    give_up = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_ctrl_c_commits_exits_cleanly_and_leaves_no_writer(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    db = tmp_path / "stop.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "collect", "--port", "0", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env,
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().split("listening on ")[1].split()[0]
+    assert httpx.post(f"{url}/v1/batch", json=batch(1)).status_code == 200
+    assert writers_of(db), "the collector commits through a writer process"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "stopped." in err and "Aborted" not in err
+    assert wait_for(lambda: not writers_of(db))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 50
+
+
+def test_a_killed_collector_leaves_no_writer_behind(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    db = tmp_path / "orphan.db"
+    proc, url = start_collector(db, cli_env)
+    assert httpx.post(f"{url}/v1/batch", json=batch(1)).status_code == 200
+    assert writers_of(db)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert wait_for(lambda: not writers_of(db)), "the writer ends when its collector dies"

@@ -93,6 +93,8 @@ def collect(
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
         try:
             collector.serve_forever()
+        except KeyboardInterrupt:
+            pass  # Ctrl+C is how it stops; uvicorn re-raises it once everything is committed
         finally:
             stop.set()
             printer.join()
