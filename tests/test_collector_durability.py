@@ -15,11 +15,13 @@ from pathlib import Path
 import httpx
 
 
-def start_collector(db: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+def start_collector(
+    db: Path, env: dict[str, str], stderr: int = subprocess.DEVNULL
+) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "console", "collect", "--port", "0", "--db", str(db)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         text=True,
         env=env,
     )
@@ -117,15 +119,7 @@ def test_ctrl_c_commits_exits_cleanly_and_leaves_no_writer(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
     db = tmp_path / "stop.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "console", "collect", "--port", "0", "--db", str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().split("listening on ")[1].split()[0]
+    proc, url = start_collector(db, cli_env, stderr=subprocess.PIPE)
     assert httpx.post(f"{url}/v1/batch", json=batch(1)).status_code == 200
     assert writers_of(db), "the collector commits through a writer process"
     proc.send_signal(signal.SIGINT)
