@@ -27,7 +27,7 @@ from console.collector.writer import BatchWriter, ThreadWriter
 from console.collector_contract import IngestOutcome
 from console.errors import RateLimitError, WarehouseError
 from console.events import Event
-from console.warehouse import IngestResult, PreparedBatch, Warehouse
+from console.warehouse import IngestResult, PreparedBatch, Warehouse, prepare
 
 MAX_PENDING_EVENTS = 50_000
 
@@ -62,6 +62,8 @@ class IngestPipeline:
         self.writer: BatchWriter = writer or ThreadWriter(warehouse)
         self._pending = 0
         self._counting = threading.Lock()
+        """Guards ``_pending`` alone: a writer may answer (and count down) from inside
+        ``send``, while ``_lock`` is held."""
         self._lock = threading.Lock()
         """Held while a batch is validated, prepared and sent: one batch at a time, in order."""
         self._running = False
@@ -131,7 +133,7 @@ class IngestPipeline:
             except Exception as exc:  # validation must never cost an event
                 self.annotate_errors.append(f"{type(exc).__name__}: {exc}")
                 del self.annotate_errors[:-20]
-        return self.warehouse.prepare(events)
+        return prepare(events)
 
     def _finish(
         self,

@@ -112,12 +112,12 @@ def _reload(dict_id: int) -> bytes:
 class BodyCompressor:
     """The writing side: plain bodies until the warehouse has a dictionary, then compressed.
 
-    ``compress`` is called by one preparing thread at a time; the dictionary it trains is
-    handed to the writer with the first batch that uses it (:attr:`unsaved`).
+    ``compress`` is called by the warehouse's writer, its lock held; a dictionary trained
+    here is stored in the same transaction as the first rows compressed with it
+    (:attr:`unsaved` until then).
     """
 
     def __init__(self, dictionary: Dictionary | None) -> None:
-        self.dictionary = dictionary
         self._compressor = _compressor(dictionary) if dictionary else None
         self._samples: list[bytes] = []
         self.unsaved: Dictionary | None = None
@@ -147,7 +147,7 @@ class BodyCompressor:
         dictionary = Dictionary(trained.dict_id(), trained.as_bytes())
         with _lock:
             _dictionaries.setdefault(dictionary.id, dictionary.data)
-        self.dictionary = self.unsaved = dictionary
+        self.unsaved = dictionary
         self._compressor = _compressor(dictionary)
 
 

@@ -34,12 +34,15 @@ from console.events import Campaign, ClickId
 from console.warehouse.codec import load_dictionaries, plain
 from console.warehouse.keys import id_key
 from console.warehouse.rows import row_event
-from console.warehouse.store import MAX_IDENTITIES, Warehouse
+from console.warehouse.store import MAX_IDENTITIES, Warehouse, select_in
 
-CHUNK = 500
 MMAP_BYTES = 1 << 40
 """Map the file for long reads: pages come straight from the OS cache, no read() each."""
 LINK_COLUMNS = ("linked_id", "user_id", "via", "message_id", "ts")
+LINKS_OF = (
+    f"SELECT {', '.join(LINK_COLUMNS)} FROM identities "
+    "WHERE linked_id IN ({marks}) OR user_id IN ({marks})"
+)
 KEY_MIN = -(2**63)
 """The smallest actor key (keys are signed 64-bit hashes, see ``keys.id_key``)."""
 ALL_ROWS = (
@@ -110,17 +113,10 @@ def person_history(
         conn = warehouse.conn
         while frontier and len(seen) < MAX_IDENTITIES:
             found: list[str] = []
-            for start in range(0, len(frontier), CHUNK):
-                part = frontier[start : start + CHUNK]
-                marks = ",".join("?" * len(part))
-                for row in conn.execute(
-                    f"SELECT {', '.join(LINK_COLUMNS)} FROM identities "
-                    f"WHERE linked_id IN ({marks}) OR user_id IN ({marks})",
-                    part + part,
-                ):
-                    links[(row[0], row[1])] = dict(zip(LINK_COLUMNS, row, strict=True))
-                    found += [i for i in row[:2] if i not in seen]
-                    seen.update(row[:2])
+            for row in select_in(conn, LINKS_OF, frontier, times=2):
+                links[(row[0], row[1])] = dict(zip(LINK_COLUMNS, row, strict=True))
+                found += [i for i in row[:2] if i not in seen]
+                seen.update(row[:2])
             frontier = found
         ids = sorted(seen)
         bodies = _bodies(conn, ids)
@@ -133,16 +129,14 @@ def _bodies(conn: sqlite3.Connection, ids: list[str]) -> list[str]:
     keys = [id_key(i) for i in ids]
     wanted = set(ids)
     rows: list[tuple[int, int, str]] = []
-    for start in range(0, len(ids), CHUNK):
-        part = keys[start : start + CHUNK]
-        marks = ",".join("?" * len(part))
-        for ts, rowid, anon, user, body in conn.execute(
-            "SELECT ts, id, anonymous_id, user_id, body FROM events "
-            f"WHERE actor_key IN ({marks}) AND validity = 'ok'",
-            part,
-        ):
-            if (anon or user) in wanted:
-                rows.append((ts, rowid, body))
+    for ts, rowid, anon, user, body in select_in(
+        conn,
+        "SELECT ts, id, anonymous_id, user_id, body FROM events "
+        "WHERE actor_key IN ({marks}) AND validity = 'ok'",
+        keys,
+    ):
+        if (anon or user) in wanted:
+            rows.append((ts, rowid, body))
     rows.sort()
     return [body for _, _, body in rows]
 
@@ -332,18 +326,8 @@ def _share_rows(
 
 def _runs(conn: sqlite3.Connection, keys: list[int], decode: Any) -> list[Any]:
     """The events under ascending ``keys``, in scan order (by key, then time)."""
-    events: list[Any] = []
-    for start in range(0, len(keys), CHUNK):
-        part = keys[start : start + CHUNK]
-        marks = ",".join("?" * len(part))
-        events += [
-            decode(body)
-            for (body,) in conn.execute(
-                f"SELECT body FROM events WHERE actor_key IN ({marks}) ORDER BY actor_key, ts, id",
-                part,
-            )
-        ]
-    return events
+    sql = "SELECT body FROM events WHERE actor_key IN ({marks}) ORDER BY actor_key, ts, id"
+    return [decode(body) for (body,) in select_in(conn, sql, keys)]
 
 
 def _people_with(

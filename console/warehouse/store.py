@@ -80,6 +80,18 @@ class EventQuery:
 SOURCE, MESSAGE_ID, VALIDITY, BODY = (
     INSERT_COLUMNS.index(name) for name in ("source", "message_id", "validity", "body")
 )
+
+
+def select_in(
+    conn: sqlite3.Connection, sql: str, values: Sequence[Any], *, times: int = 1
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql`` for ``values``, ``CHUNK`` of them at a time: each ``{marks}`` in
+    ``sql`` becomes the chunk's placeholders (``times`` is how many ``{marks}`` there are)."""
+    for start in range(0, len(values), CHUNK):
+        part = list(values[start : start + CHUNK])
+        yield from conn.execute(sql.format(marks=",".join("?" * len(part))), part * times)
+
+
 Link = tuple[str, str, str, str, int]
 """An identity link row: linked id, user id, how (alias/identify/event), message id, ms."""
 
@@ -179,11 +191,7 @@ class Warehouse:
         Returns only once the transaction is committed, so a caller may acknowledge the
         events to their sender as soon as it returns.
         """
-        return self.write(self.prepare(events))
-
-    def prepare(self, events: Sequence[Event]) -> PreparedBatch:
-        """Build a batch's rows (no database access: see :func:`prepare`)."""
-        return prepare(events)
+        return self.write(prepare(events))
 
     def write(self, batch: PreparedBatch) -> IngestResult:
         """Store a prepared batch in one transaction (see :func:`prepare`); the SQL half of
@@ -238,18 +246,12 @@ class Warehouse:
         return result
 
     def _existing(self, keys: list[int]) -> dict[int, tuple[str, str]]:
-        found: dict[int, tuple[str, str]] = {}
-        unique = list(set(keys))
-        for start in range(0, len(unique), CHUNK):
-            chunk = unique[start : start + CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for key, source, message_id in self.conn.execute(
-                "SELECT message_key, source, message_id FROM events "
-                f"WHERE message_key IN ({marks})",
-                chunk,
-            ):
-                found[key] = (source, message_id)
-        return found
+        rows = select_in(
+            self.conn,
+            "SELECT message_key, source, message_id FROM events WHERE message_key IN ({marks})",
+            list(set(keys)),
+        )
+        return {key: (source, message_id) for key, source, message_id in rows}
 
     def _stored_unkeyed(self, ident: tuple[str, str]) -> bool:
         source, message_id = ident
