@@ -30,11 +30,11 @@ from typing import Any
 import msgspec
 
 from console.errors import WarehouseError
-from console.events import Campaign, ClickId
+from console.events import Campaign, ClickId, Event
 from console.warehouse.codec import load_dictionaries, plain
 from console.warehouse.keys import id_key
 from console.warehouse.rows import row_event
-from console.warehouse.store import MAX_IDENTITIES, Warehouse, select_in
+from console.warehouse.store import CHUNK, MAX_IDENTITIES, Warehouse, select_in
 
 MMAP_BYTES = 1 << 40
 """Map the file for long reads: pages come straight from the OS cache, no read() each."""
@@ -75,11 +75,19 @@ class SlimEvent(msgspec.Struct, kw_only=True, gc=False):
     validity: str = "ok"
 
 
-_slim_decoder = msgspec.json.Decoder(SlimEvent)
+_slim_list_decoder = msgspec.json.Decoder(list[SlimEvent])
 
 
-def _slim(body: bytes | str) -> SlimEvent:
-    return _slim_decoder.decode(plain(body))
+def full_events(bodies: list[bytes | str]) -> list[Event]:
+    """Stored bodies as whole Events (raw payload included)."""
+    return [row_event(body) for body in bodies]
+
+
+def slim_events(bodies: list[bytes | str]) -> list[SlimEvent]:
+    """Stored bodies as :class:`SlimEvent` (one decode call for them all)."""
+    texts = [plain(body) for body in bodies]
+    joined = b",".join(t if type(t) is bytes else t.encode() for t in texts)  # type: ignore[union-attr]
+    return _slim_list_decoder.decode(b"[" + joined + b"]")
 
 
 @dataclass(slots=True)
@@ -105,39 +113,75 @@ def person_history(
     warehouse: Warehouse, ident: str, *, slim: bool = False
 ) -> tuple[list[str], list[dict[str, Any]], list[Any]]:
     """Every id linked to ``ident``, the link rows found on the way, and all their events,
-    oldest first (full Events, or :class:`SlimEvent` with ``slim``)."""
+    oldest first (full Events, or :class:`SlimEvent` with ``slim``).
+
+    Each step of the identity walk reads the new ids' links and their events in one
+    statement, so a visitor with no links costs one query and a user with devices two."""
     seen = {ident}
     frontier = [ident]
     links: dict[tuple[str, str], dict[str, Any]] = {}
+    rows: list[tuple[int, int, Any]] = []
     with warehouse._lock:
         conn = warehouse.conn
         while frontier and len(seen) < MAX_IDENTITIES:
             found: list[str] = []
-            for row in select_in(conn, LINKS_OF, frontier, times=2):
+            for row in _links_and_events(conn, frontier, rows):
                 links[(row[0], row[1])] = dict(zip(LINK_COLUMNS, row, strict=True))
                 found += [i for i in row[:2] if i not in seen]
                 seen.update(row[:2])
             frontier = found
-        ids = sorted(seen)
-        bodies = _bodies(conn, ids)
-    decode = _slim if slim else row_event
-    events = [decode(body) for body in bodies]
-    return ids, sorted(links.values(), key=lambda r: r["ts"]), events
+        if frontier:  # the walk stopped at MAX_IDENTITIES: the last ids' events still count
+            rows += _event_rows(conn, frontier)
+    rows.sort(key=_TIME_ORDER)
+    bodies = [body for _, _, body in rows]
+    events = slim_events(bodies) if slim else full_events(bodies)
+    return sorted(seen), sorted(links.values(), key=lambda r: r["ts"]), events
 
 
-def _bodies(conn: sqlite3.Connection, ids: list[str]) -> list[str]:
-    keys = [id_key(i) for i in ids]
+STEP = (
+    "SELECT 0, linked_id, user_id, via, message_id, ts FROM identities "
+    "WHERE linked_id IN ({marks}) OR user_id IN ({marks}) UNION ALL "
+    "SELECT 1, anonymous_id, user_id, ts, id, body FROM events "
+    "WHERE actor_key IN ({marks}) AND validity = 'ok'"
+)
+"""One step of a person's identity walk: the ids' links (tagged 0), then their events (1)."""
+EVENTS_OF = (
+    "SELECT anonymous_id, user_id, ts, id, body FROM events "
+    "WHERE actor_key IN ({marks}) AND validity = 'ok'"
+)
+_TIME_ORDER = itemgetter(0, 1)
+
+
+def _links_and_events(
+    conn: sqlite3.Connection, ids: list[str], events: list[tuple[int, int, Any]]
+) -> Iterator[tuple[Any, ...]]:
+    """The link rows of ``ids``; their events' (ts, id, body) are added to ``events``."""
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        wanted = set(part)
+        sql = STEP.format(marks=",".join("?" * len(part)))
+        for row in conn.execute(sql, [*part, *part, *map(id_key, part)]):
+            if row[0]:
+                if (row[1] or row[2]) in wanted:  # not another id with the same key
+                    events.append(row[3:])
+            else:
+                yield row[1:]
+
+
+def _event_rows(conn: sqlite3.Connection, ids: list[str]) -> list[tuple[int, int, Any]]:
+    """(ts, id, body) of the ids' valid events, unordered."""
     wanted = set(ids)
-    rows: list[tuple[int, int, str]] = []
-    for ts, rowid, anon, user, body in select_in(
-        conn,
-        "SELECT ts, id, anonymous_id, user_id, body FROM events "
-        "WHERE actor_key IN ({marks}) AND validity = 'ok'",
-        keys,
-    ):
-        if (anon or user) in wanted:
-            rows.append((ts, rowid, body))
-    rows.sort()
+    return [
+        row[2:]
+        for row in select_in(conn, EVENTS_OF, [id_key(i) for i in ids])
+        if (row[0] or row[1]) in wanted
+    ]
+
+
+def _bodies(conn: sqlite3.Connection, ids: list[str]) -> list[Any]:
+    """The bodies of the ids' valid events, oldest first."""
+    rows = _event_rows(conn, ids)
+    rows.sort(key=_TIME_ORDER)
     return [body for _, _, body in rows]
 
 
@@ -264,7 +308,7 @@ def iter_people(
     parallel scans; every person is in exactly one share, whole).
     """
     conn = _reader(warehouse)
-    decode = _slim if slim else row_event
+    decode = slim_events if slim else full_events
     try:
         if having_event is not None:
             yield from _people_with(conn, _People(conn), having_event, decode)
@@ -295,7 +339,7 @@ def _stream(
     for key, run in groupby(rows, key=itemgetter(0)):
         while pending and pending[0][0] < key:
             yield whole(heapq.heappop(pending)[1])
-        events = [decode(body) for _, body in run]
+        events = decode([body for _, body in run])
         head = events[0]
         actor = head.anonymous_id or head.user_id
         if actor not in linked:
@@ -327,7 +371,7 @@ def _share_rows(
 def _runs(conn: sqlite3.Connection, keys: list[int], decode: Any) -> list[Any]:
     """The events under ascending ``keys``, in scan order (by key, then time)."""
     sql = "SELECT body FROM events WHERE actor_key IN ({marks}) ORDER BY actor_key, ts, id"
-    return [decode(body) for (body,) in select_in(conn, sql, keys)]
+    return decode([body for (body,) in select_in(conn, sql, keys)])
 
 
 def _people_with(
@@ -346,7 +390,7 @@ def _people_with(
     )
     for root in roots:
         ids = sorted(people.groups.get(root, [root]))
-        person = people.person(root, [decode(body) for body in _bodies(conn, ids)])
+        person = people.person(root, decode(_bodies(conn, ids)))
         yield person
 
 

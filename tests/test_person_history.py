@@ -1,0 +1,96 @@
+"""Reading one person back: the identity walk, their events, and only theirs."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.campaign import enrich
+from console.taxonomy import load_taxonomy
+from console.taxonomy.clickids import load_click_id_registry
+from console.touch import TouchEngine
+from console.warehouse import Warehouse, rows, scan
+from tests.test_warehouse import ev
+
+
+def journey() -> list[object]:
+    """A user on three devices: a landing on each, then an identify tying it to u1."""
+    events: list[object] = []
+    for n, device in enumerate(("a1", "a2", "a3")):
+        events.append(
+            ev(
+                f"land-{device}",
+                n * 100,
+                type="page",
+                anonymous_id=device,
+                page_url=f"https://shop.example/?utm_source=s{n}&utm_medium=cpc",
+            )
+        )
+        events.append(
+            ev(f"id-{device}", n * 100 + 5, type="identify", anonymous_id=device, user_id="u1")
+        )
+    events.append(ev("server-side", 400, anonymous_id=None, user_id="u1"))
+    registry = load_click_id_registry()
+    return [enrich(event, registry) for event in events]  # type: ignore[arg-type]
+
+
+def test_a_user_comes_back_with_every_device_and_event_oldest_first(warehouse: Warehouse) -> None:
+    warehouse.ingest(journey())  # type: ignore[arg-type]
+    for start in ("u1", "a2"):
+        ids, links, events = scan.person_history(warehouse, start, slim=True)
+        assert ids == ["a1", "a2", "a3", "u1"]
+        assert {(link["linked_id"], link["user_id"]) for link in links} == {
+            ("a1", "u1"),
+            ("a2", "u1"),
+            ("a3", "u1"),
+        }
+        assert [e.message_id for e in events] == [
+            "land-a1",
+            "id-a1",
+            "land-a2",
+            "id-a2",
+            "land-a3",
+            "id-a3",
+            "server-side",
+        ]
+
+
+def test_another_id_under_the_same_index_key_is_not_mixed_in(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Actor keys are 64-bit hashes: should two ids share one, each keeps its own events."""
+    clash = {"a1": 7, "stranger": 7}
+    real = rows.id_key
+    monkeypatch.setattr(rows, "id_key", lambda value: clash.get(value) or real(value))
+    monkeypatch.setattr(scan, "id_key", lambda value: clash.get(value) or real(value))
+    warehouse.ingest([*journey(), ev("theirs", 50, anonymous_id="stranger")])  # type: ignore[list-item]
+    _, _, events = scan.person_history(warehouse, "u1", slim=True)
+    assert "theirs" not in {e.message_id for e in events}
+    assert len(events) == 7
+    _, _, events = scan.person_history(warehouse, "stranger")
+    assert [e.message_id for e in events] == ["theirs"]
+
+
+def test_a_walk_cut_short_at_the_identity_limit_still_reads_the_ids_it_found(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scan, "MAX_IDENTITIES", 2)
+    warehouse.ingest(journey())  # type: ignore[arg-type]
+    ids, _, events = scan.person_history(warehouse, "u1", slim=True)
+    assert ids == ["a1", "a2", "a3", "u1"]
+    assert len(events) == 7
+
+
+def test_rows_written_as_text_by_older_versions_debug_alongside_newer_ones(
+    warehouse: Warehouse,
+) -> None:
+    """Bodies were TEXT before they were compressed BLOBs; one person may have both."""
+    warehouse.ingest(journey())  # type: ignore[arg-type]
+    with warehouse.conn:
+        warehouse.conn.execute(
+            "UPDATE events SET body = CAST(body AS TEXT) WHERE message_id LIKE 'land-%'"
+        )
+    kinds = {t for (t,) in warehouse.conn.execute("SELECT DISTINCT typeof(body) FROM events")}
+    assert kinds == {"text", "blob"}
+    report = TouchEngine(load_taxonomy(None)).debug_person(warehouse, "u1")
+    assert [t.values.source for t in report.touches] == ["s0", "s1", "s2"]
+    assert report.first is not None and report.first.values.source == "s0"
