@@ -18,6 +18,7 @@ import argparse
 import http.client
 import json
 import multiprocessing as mp
+import os
 import subprocess
 import sys
 import tempfile
@@ -103,18 +104,46 @@ def stop_server(proc: subprocess.Popen[str]) -> None:
     proc.wait(30)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The server's child processes (its warehouse writer), where /proc tells."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def http_rate(mode_args: list[str], bodies: list[list[bytes]]) -> dict[str, Any]:
+    """Events/s through a server started with ``mode_args``, and the CPU each of its
+    processes spent per event (the collector, and its writer when it has one)."""
     proc, url = start_server(*mode_args)
     try:
+        writers = children(proc.pid)
+        deadline = time.monotonic() + 10
+        while "full" in mode_args and not writers and time.monotonic() < deadline:
+            time.sleep(0.05)  # the collector starts its writer once it has printed its URL
+            writers = children(proc.pid)
+        before = [cpu_seconds(pid) for pid in (proc.pid, *writers)]
         seconds, failed = drive(url, bodies)
+        after = [cpu_seconds(pid) for pid in (proc.pid, *writers)]
     finally:
         stop_server(proc)
     events = sum(len(b) for b in bodies) * BATCH
+    spent = [round((b - a) / events * 1e6, 1) for a, b in zip(before, after, strict=True)]
     return {
         "events": events,
         "seconds": round(seconds, 3),
         "events_per_s": round(events / seconds, 1),
         "failed_requests": failed,
+        "cpu_us_per_event": {"collector": spent[0], "writer": sum(spent[1:])},
     }
 
 
@@ -207,6 +236,12 @@ def main(argv: list[str] | None = None) -> None:
             f"{row['vs_transport']:.2f}",
         )
         print(f"{row['scenario']:<22}" + "".join(f"{f:>16}" for f in figures))
+    for row in rows:
+        cpu = row["collector"]["cpu_us_per_event"]
+        print(
+            f"{row['scenario']}: CPU per event: collector {cpu['collector']} us, "
+            f"writer {cpu['writer']} us"
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "collector.json").write_text(
         json.dumps({"config": vars(args), "rows": rows}, indent=2)
