@@ -54,13 +54,17 @@ def shares(
     last: Touch | None,
     when: datetime,
     window: timedelta | None,
+    pool: list[Touch] | None = None,
 ) -> list[tuple[Touch | None, float]]:
-    """(touch, credit) pairs for one conversion under ``model``; credits add up to 1."""
+    """(touch, credit) pairs for one conversion under ``model``; credits add up to 1.
+
+    ``pool``: the :func:`eligible` touches, when the caller already has them."""
     if model == "last":
         if last is None or last.timestamp > when or (window and when - last.timestamp > window):
             return [(None, 1.0)]
         return [(last, 1.0)]
-    pool = eligible(touches, when, window)
+    if pool is None:
+        pool = eligible(touches, when, window)
     if not pool:
         return [(None, 1.0)]
     n = len(pool)
@@ -94,6 +98,7 @@ def credit_all(
 ) -> dict[str, list[Credit]]:
     """Every model's credit for one conversion, as report records."""
     out = {}
+    pool = eligible(touches, when, window)
     for model in models:
         out[model] = [
             Credit(
@@ -102,7 +107,7 @@ def credit_all(
                 campaign=t.values.campaign if t else None,
                 credit=round(share, 6),
             )
-            for t, share in shares(model, touches, last, when, window)
+            for t, share in shares(model, touches, last, when, window, pool)
         ]
     return out
 

@@ -67,6 +67,7 @@ class StateReader:
         self.state = taxonomy.state
         self.first_names = _names(taxonomy.state.first)
         self.last_names = _names(taxonomy.state.last)
+        self.state_names = self.first_names + self.last_names
         self.first_set = frozenset(n for n in self.first_names if n)
         self.last_set = frozenset(n for n in self.last_names if n)
         self.names = self.first_set | self.last_set
@@ -107,8 +108,7 @@ class StateReader:
         return out or _NOTHING
 
     def _taxonomy_state(self, values: Mapping[str, Any], origin: str, out: list) -> None:
-        get = values.get
-        raw = (origin, tuple(map(get, self.first_names)), tuple(map(get, self.last_names)))
+        raw = (origin, *map(values.get, self.state_names))
         clicks = None
         if not self.click_names.isdisjoint(values):
             clicks = {k: str(values[k]) for k in self.click_names.intersection(values) if values[k]}
