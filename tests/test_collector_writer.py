@@ -6,8 +6,11 @@ import os
 import time
 
 import httpx
+import pytest
 
+from console.cli.collect_cmd import status_line
 from console.collector import Collector
+from console.collector.stats import CollectorStats
 from tests.test_collector_http import message, post_batch
 
 
@@ -39,6 +42,10 @@ def test_a_killed_writer_answers_503_then_a_new_one_takes_over(collector: Collec
     assert answer.status_code == 503
     assert "writer" in answer.json()["message"]
     assert answer.headers.get("retry-after")
+    down = httpx.get(f"{collector.url}/api/stats").json()["writer"]
+    assert down["kind"] == "process"
+    assert down["down"] == "the writer process was killed by SIGKILL"  # why CI got 503s
+    assert "SIGKILL" in answer.json()["message"]
     give_up = time.monotonic() + 15
     while (retry := post_batch(collector, [message(2)], timeout=10)).status_code != 200:
         assert time.monotonic() < give_up, retry.text
@@ -49,3 +56,21 @@ def test_a_killed_writer_answers_503_then_a_new_one_takes_over(collector: Collec
     assert collector.warehouse.get("msg-2", "segment") is not None
     stats = httpx.get(f"{collector.url}/api/stats").json()
     assert stats["stored"] == 2
+    assert stats["writer"] == {"kind": "process", "restarts": 1, "down": None}
+
+
+@pytest.mark.parametrize("collector", [{"writer_process": False}], indirect=True)
+def test_an_embedded_collector_says_it_commits_in_a_thread(collector: Collector) -> None:
+    assert post_batch(collector, [message(1)]).status_code == 200
+    stats = httpx.get(f"{collector.url}/api/stats").json()
+    assert stats["writer"] == {"kind": "thread", "restarts": 0, "down": None}
+
+
+def test_the_status_line_shows_a_writer_in_trouble_and_nothing_when_it_is_well() -> None:
+    stats = CollectorStats()
+    well = status_line(stats, 0, {"kind": "process", "restarts": 0, "down": None})
+    assert "writer" not in well
+    down = status_line(stats, 5, {"kind": "process", "restarts": 2, "down": "exit code -9"})
+    assert "writer down: exit code -9" in down
+    assert "writer restarted 2x" in down
+    assert "queued 5" in down

@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,14 +19,20 @@ from console.taxonomy import Validator
 STATUS_EVERY = 1.0
 
 
-def status_line(stats: CollectorStats, pending: int) -> str:
-    """One line: rate, stored, duplicates, rejected, refused requests, queued."""
+def status_line(stats: CollectorStats, pending: int, writer: dict[str, Any] | None = None) -> str:
+    """One line: rate, stored, duplicates, rejected, refused requests, queued; and the
+    warehouse writer's trouble, if it has any (see ``BatchWriter.health``)."""
     data = stats.as_dict()
-    return (
+    line = (
         f"{stats.rate():8.1f} events/s | stored {data['stored']} | duplicates {data['duplicates']}"
         f" | rejected {data['rejected']} | refused requests {data['refused_requests']}"
         f" | queued {pending}"
     )
+    if writer and writer.get("down"):
+        line += f" | writer down: {writer['down']}"
+    if writer and writer.get("restarts"):
+        line += f" | writer restarted {writer['restarts']}x"
+    return line
 
 
 @click.command()
@@ -98,14 +105,16 @@ def collect(
         finally:
             stop.set()
             printer.join()
-            click.echo(f"\nstopped. {status_line(collector.pipeline.stats, 0)}", err=True)
+            health = collector.pipeline.writer.health()
+            click.echo(f"\nstopped. {status_line(collector.pipeline.stats, 0, health)}", err=True)
 
 
 def _print_status(collector: Collector, stop: threading.Event) -> None:
     tty = sys.stderr.isatty()
     last = ""
     while not stop.wait(STATUS_EVERY):
-        line = status_line(collector.pipeline.stats, collector.pipeline.pending)
+        pipeline = collector.pipeline
+        line = status_line(pipeline.stats, pipeline.pending, pipeline.writer.health())
         if tty:
             click.echo("\r" + line, nl=False, err=True)
         elif line != last:

@@ -72,6 +72,7 @@ async def handle_api(
         stats = app.pipeline.stats.as_dict()
         stats["total"] = await asyncio.to_thread(warehouse.count)
         stats["pending"] = app.pipeline.pending
+        stats["writer"] = app.pipeline.writer.health()
         return CollectorResponse.json(200, stats)
     if path == "/api/routes" and method == "GET":
         return CollectorResponse.json(200, app.describe_routes())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -50,6 +51,9 @@ class BatchWriter(Protocol):
         """Queue a batch (``None``: clear the warehouse)."""
 
     def stop(self) -> None: ...
+    def health(self) -> dict[str, Any]:
+        """Where batches are committed (``kind``), how many times the writer was started
+        again after it died (``restarts``), and why it is down right now (``down``)."""
 
 
 class ThreadWriter:
@@ -77,6 +81,9 @@ class ThreadWriter:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+    def health(self) -> dict[str, Any]:
+        return {"kind": "thread", "restarts": 0, "down": None}
 
     def _run(self) -> None:
         while True:
@@ -188,6 +195,9 @@ class ProcessWriter:
                 self._in_flight.pop()
                 done(None, WarehouseError(f"the warehouse writer stopped: {exc}"))
 
+    def health(self) -> dict[str, Any]:
+        return {"kind": "process", "restarts": self.restarts, "down": self.broken}
+
     def _restart_if_due(self) -> None:
         """Start a new child in place of a dead one (at most once a second)."""
         if time.monotonic() < self._retry_at:
@@ -233,7 +243,7 @@ class ProcessWriter:
             try:
                 data = self._answers.recv_bytes()
             except (EOFError, OSError) as exc:
-                self._fail_all(str(exc) or "the child process exited")
+                self._fail_all(self._why_gone(exc))
                 return
             with self._send_lock:
                 batch, done = self._in_flight.popleft()
@@ -250,6 +260,19 @@ class ProcessWriter:
             if batch is not None and batch.events:
                 result.events = [batch.events[i] for i in answer.kept]
             done(result, None)
+
+    def _why_gone(self, exc: BaseException) -> str:
+        """How the child ended, as far as its exit status tells."""
+        code = None
+        if self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self._process.wait(1)
+        if code is None:
+            return str(exc) or "its answer pipe closed"
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                return f"the writer process was killed by {signal.Signals(-code).name}"
+        return f"the writer process exited with code {code}"
 
     def _fail_all(self, why: str) -> None:
         with self._send_lock:
@@ -276,8 +299,6 @@ def _widen(fd: int) -> None:
 
 def _child(db_path: str, conn: Connection, out: Connection) -> None:
     """The writer process: commit what arrives, group-committing what is already waiting."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # ends when its pipe closes
     try:
