@@ -30,6 +30,7 @@ def test_events_are_committed_by_a_child_process_that_ends_with_the_collector(
     assert collector.warehouse.count() == 2
     collector.stop()
     assert collector.pipeline.writer._process.poll() is not None  # type: ignore[attr-defined]
+    assert collector.pipeline.writer.health()["down"] is None  # stopped, not broken
 
 
 def test_a_killed_writer_answers_503_then_a_new_one_takes_over(collector: Collector) -> None:

@@ -115,8 +115,8 @@ def _print_status(collector: Collector, stop: threading.Event) -> None:
     while not stop.wait(STATUS_EVERY):
         pipeline = collector.pipeline
         line = status_line(pipeline.stats, pipeline.pending, pipeline.writer.health())
-        if tty:
-            click.echo("\r" + line, nl=False, err=True)
+        if tty:  # over the last line, blanking what a longer one left
+            click.echo("\r" + line.ljust(len(last)), nl=False, err=True)
         elif line != last:
             click.echo(line, err=True)
         last = line

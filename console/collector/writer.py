@@ -196,7 +196,8 @@ class ProcessWriter:
                 done(None, WarehouseError(f"the warehouse writer stopped: {exc}"))
 
     def health(self) -> dict[str, Any]:
-        return {"kind": "process", "restarts": self.restarts, "down": self.broken}
+        down = None if self._stopping else self.broken  # a stop ends the child on purpose
+        return {"kind": "process", "restarts": self.restarts, "down": down}
 
     def _restart_if_due(self) -> None:
         """Start a new child in place of a dead one (at most once a second)."""
