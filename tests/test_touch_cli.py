@@ -233,7 +233,9 @@ def test_touch_all_findings_only(sample_db: Path, cli_env: dict[str, str]) -> No
     table = run_martech(
         ["touch", "--all", "--findings-only", "--limit", "2", "--db", str(sample_db)], cli_env
     )
-    assert table.returncode == 0 and "3 with findings" in table.stdout
+    assert table.returncode == 0
+    assert "3 with findings of severity warning or worse" in table.stdout
+    assert "2 people with findings listed, most affected first" in table.stdout
     assert len([line for line in table.stdout.splitlines() if "first_overwritten" in line]) == 2
 
 

@@ -118,11 +118,11 @@ def print_report(report: TouchReport) -> None:
 
 def print_scan(result: ScanResult, findings_only: bool) -> None:
     """One line per person listed, most affected first."""
-    what = "with findings" if findings_only else "listed"
+    who = "people with findings" if findings_only else "people"
     click.echo(
         f"{result.people} people ({result.events} events) scanned, "
         f"{result.affected} with findings of severity {result.min_severity} or worse; "
-        f"{len(result.listed)} {what}"
+        f"{len(result.listed)} {who} listed, most affected first"
     )
     if not result.listed:
         return
