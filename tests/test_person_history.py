@@ -94,3 +94,20 @@ def test_rows_written_as_text_by_older_versions_debug_alongside_newer_ones(
     report = TouchEngine(load_taxonomy(None)).debug_person(warehouse, "u1")
     assert [t.values.source for t in report.touches] == ["s0", "s1", "s2"]
     assert report.first is not None and report.first.values.source == "s0"
+
+
+def test_events_the_tracking_rejected_are_not_part_of_the_person(warehouse: Warehouse) -> None:
+    bad = ev("broken", 50, anonymous_id="a1", validity="rejected", errors=["no event name"])
+    warehouse.ingest([*journey(), bad])  # type: ignore[list-item]
+    _, _, events = scan.person_history(warehouse, "u1", slim=True)
+    assert "broken" not in {e.message_id for e in events}
+    assert len(events) == 7
+
+
+def test_events_of_the_same_moment_come_back_in_the_order_they_were_stored(
+    warehouse: Warehouse,
+) -> None:
+    same = [ev(f"m{n}", 7, anonymous_id=device) for n, device in enumerate(("a3", "a1", "a2"))]
+    warehouse.ingest([*journey(), *same])  # type: ignore[list-item]
+    _, _, events = scan.person_history(warehouse, "u1", slim=True)
+    assert [e.message_id for e in events if e.message_id.startswith("m")] == ["m0", "m1", "m2"]

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import msgspec
@@ -120,7 +120,7 @@ def person_history(
     seen = {ident}
     frontier = [ident]
     links: dict[tuple[str, str], dict[str, Any]] = {}
-    rows: list[tuple[int, int, Any]] = []
+    rows: list[tuple[int, Any]] = []
     with warehouse._lock:
         conn = warehouse.conn
         while frontier and len(seen) < MAX_IDENTITIES:
@@ -131,39 +131,45 @@ def person_history(
                 seen.update(row[:2])
             frontier = found
         if frontier:  # the walk stopped at MAX_IDENTITIES: the last ids' events still count
-            rows += _event_rows(conn, frontier)
-    rows.sort(key=_TIME_ORDER)
-    bodies = [body for _, _, body in rows]
-    events = slim_events(bodies) if slim else full_events(bodies)
+            keys = [id_key(i) for i in frontier]
+            rows += select_in(conn, BODIES_OF, keys)
+    rows.sort(key=_FIRST)  # stored order: what orders events of the same time
+    bodies = [body for _, body in rows]
+    decoded = slim_events(bodies) if slim else full_events(bodies)
+    # Rejected events are left out, and so is anyone else's event under a clashing key.
+    events = [e for e in decoded if e.validity == "ok" and (e.anonymous_id or e.user_id) in seen]
+    events.sort(key=_BY_TIME)
     return sorted(seen), sorted(links.values(), key=lambda r: r["ts"]), events
 
 
 STEP = (
     "SELECT 0, linked_id, user_id, via, message_id, ts FROM identities "
     "WHERE linked_id IN ({marks}) OR user_id IN ({marks}) UNION ALL "
-    "SELECT 1, anonymous_id, user_id, ts, id, body FROM events "
-    "WHERE actor_key IN ({marks}) AND validity = 'ok'"
+    "SELECT 1, id, body, NULL, NULL, NULL FROM events WHERE actor_key IN ({marks})"
 )
-"""One step of a person's identity walk: the ids' links (tagged 0), then their events (1)."""
+"""One step of a person's identity walk: the ids' links (tagged 0), then their events (1),
+read as the baseline reads them: whose they are and whether valid is checked once decoded."""
 EVENTS_OF = (
     "SELECT anonymous_id, user_id, ts, id, body FROM events "
     "WHERE actor_key IN ({marks}) AND validity = 'ok'"
 )
+BODIES_OF = "SELECT id, body FROM events WHERE actor_key IN ({marks})"
 _TIME_ORDER = itemgetter(0, 1)
+_FIRST = itemgetter(0)
+_BY_TIME = attrgetter("timestamp")
 
 
 def _links_and_events(
-    conn: sqlite3.Connection, ids: list[str], events: list[tuple[int, int, Any]]
+    conn: sqlite3.Connection, ids: list[str], events: list[tuple[int, Any]]
 ) -> Iterator[tuple[Any, ...]]:
-    """The link rows of ``ids``; their events' (ts, id, body) are added to ``events``."""
+    """The link rows of ``ids``; the (id, body) rows of events under their keys are added
+    to ``events``."""
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
-        wanted = set(part)
         sql = STEP.format(marks=",".join("?" * len(part)))
         for row in conn.execute(sql, [*part, *part, *map(id_key, part)]):
             if row[0]:
-                if (row[1] or row[2]) in wanted:  # not another id with the same key
-                    events.append(row[3:])
+                events.append(row[1:3])
             else:
                 yield row[1:]
 
