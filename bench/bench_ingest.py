@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -149,11 +148,11 @@ STORES: dict[str, Callable[[Path], Store]] = {"ours": OursStore, "naive": NaiveS
 
 
 class NoIdentityLinks(OursStore):
-    """The warehouse without the per-event identities upsert."""
+    """The warehouse without the identity links' upsert."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        self.warehouse._link_identities = lambda events: None  # type: ignore[method-assign]
+        self.warehouse._link_identities = lambda batch, kept: None  # type: ignore[method-assign]
 
 
 class PatchedBody(OursStore):
@@ -202,14 +201,6 @@ class BodyWithoutColumnCopies(PatchedBody):
     )
 
 
-class ZlibBody(PatchedBody):
-    """The body compressed with zlib level 1 (stored as a BLOB)."""
-
-    encode = staticmethod(
-        lambda e: zlib.compress(console.warehouse.rows.encode_body(e).encode(), 1)
-    )
-
-
 class SyncNormal(OursStore):
     """The warehouse with ``synchronous=NORMAL`` (WAL: durable against crashes, not power loss)."""
 
@@ -224,39 +215,6 @@ class BigCache(OursStore):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.conn.execute("PRAGMA cache_size=-65536")
-
-
-class MsOrderedKey(OursStore):
-    """The warehouse with dedupe keys led by the client time in milliseconds (not the hour).
-
-    Within an hour the hour-led key is random, so a batch of 100 still dirties ~one index
-    leaf per row; led by milliseconds, a batch lands on one or two leaves at the right edge.
-    The low 22 bits hash source and message id (collisions are handled by ``ingest``).
-    """
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        self._original_key = store_module.dedupe_key
-        store_module.dedupe_key = ms_dedupe_key
-
-    def close(self) -> None:
-        store_module.dedupe_key = self._original_key
-        super().close()
-
-
-def ms_dedupe_key(event: Event) -> int:
-    """``client ms << 22 | 22-bit hash`` of source and message id."""
-    stamp = event.original_timestamp or event.timestamp
-    digest = hashlib.blake2b(f"{event.source}\0{event.message_id}".encode(), digest_size=8)
-    return (to_ms(stamp) << 22) | (int.from_bytes(digest.digest(), "big") >> 42)
-
-
-class SlimRowsMsKey(BodyWithoutColumnCopies, MsOrderedKey):
-    """Body minus column copies and the ms-ordered dedupe key, together."""
-
-
-class SlimRowsMsKeyNoUpsert(SlimRowsMsKey, NoIdentityLinks):
-    """The two above, and no identity upsert (an upper bound for caching known links)."""
 
 
 def dropping(*indexes: str) -> Callable[[Path], None]:
@@ -291,11 +249,7 @@ VARIANTS: dict[str, Variant] = {
     "no identity upsert": Variant(NoIdentityLinks),
     "body without raw": Variant(BodyWithoutRaw),
     "body minus column copies": Variant(BodyWithoutColumnCopies),
-    "zlib-1 body": Variant(ZlibBody),
-    "ms-ordered dedupe key": Variant(MsOrderedKey),
     "no events_actor index": Variant(OursStore, dropping("events_actor")),
-    "slim body + ms key": Variant(SlimRowsMsKey),
-    "slim+ms key+no upsert": Variant(SlimRowsMsKeyNoUpsert),
     "no events_ts index": Variant(OursStore, dropping("events_ts")),
     "synchronous=NORMAL": Variant(SyncNormal),
     "cache_size=64MiB": Variant(BigCache),
