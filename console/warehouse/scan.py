@@ -1,12 +1,12 @@
 """Bulk reads for the touch engine: one person's whole history, or every person in turn.
 
-``person_history`` walks the identity links once (collecting how each id was linked on
-the way) and reads the person's events in one indexed query. ``iter_people`` streams the
-warehouse in ``actor_key`` order (the ``events_actor`` index), groups rows into stitched
-people (union-find over the ``identities`` table, held in memory), and yields each person
-as soon as every id of theirs has been passed. It reads on its own connection, so a long
-scan never holds the warehouse's lock (the collector keeps writing; WAL gives the scan a
-consistent snapshot).
+``person_history`` walks the identity links (collecting how each id was linked on the
+way), reading each step's new ids' links and events in one statement. ``iter_people``
+streams the warehouse in ``actor_key`` order (the ``events_actor`` index), groups rows
+into stitched people (union-find over the ``identities`` table, held in memory), and
+yields each person as soon as every id of theirs has been passed. It reads on its own
+connection, so a long scan never holds the warehouse's lock (the collector keeps
+writing; WAL gives the scan a consistent snapshot).
 
 A parallel scan's share ``k`` of ``n`` reads the ``k``-th of ``n`` equal ranges of actor keys
 (hashes, so evenly spread). A person whose ids' keys fall into several ranges is yielded by
@@ -39,10 +39,6 @@ from console.warehouse.store import CHUNK, MAX_IDENTITIES, Warehouse, select_in
 MMAP_BYTES = 1 << 40
 """Map the file for long reads: pages come straight from the OS cache, no read() each."""
 LINK_COLUMNS = ("linked_id", "user_id", "via", "message_id", "ts")
-LINKS_OF = (
-    f"SELECT {', '.join(LINK_COLUMNS)} FROM identities "
-    "WHERE linked_id IN ({marks}) OR user_id IN ({marks})"
-)
 KEY_MIN = -(2**63)
 """The smallest actor key (keys are signed 64-bit hashes, see ``keys.id_key``)."""
 ALL_ROWS = (
@@ -174,19 +170,14 @@ def _links_and_events(
                 yield row[1:]
 
 
-def _event_rows(conn: sqlite3.Connection, ids: list[str]) -> list[tuple[int, int, Any]]:
-    """(ts, id, body) of the ids' valid events, unordered."""
-    wanted = set(ids)
-    return [
-        row[2:]
-        for row in select_in(conn, EVENTS_OF, [id_key(i) for i in ids])
-        if (row[0] or row[1]) in wanted
-    ]
-
-
 def _bodies(conn: sqlite3.Connection, ids: list[str]) -> list[Any]:
     """The bodies of the ids' valid events, oldest first."""
-    rows = _event_rows(conn, ids)
+    wanted = set(ids)
+    rows = [
+        row[2:]
+        for row in select_in(conn, EVENTS_OF, [id_key(i) for i in ids])
+        if (row[0] or row[1]) in wanted  # not another id under the same key
+    ]
     rows.sort(key=_TIME_ORDER)
     return [body for _, _, body in rows]
 
