@@ -7,7 +7,8 @@ against a plain SQLite baseline measured in the same run on the same warehouse.
 Baselines:
 - one person: ``SELECT body FROM events WHERE actor_key IN (<the person's id keys>)``, the
   ids resolved beforehand (not timed); ours is ``TouchEngine.debug_person(warehouse, id)``
-  from the id alone: identity walk, events, replay, comparison, credit, report.
+  from the id alone: identity walk, events, replay, comparison, credit, report. With
+  ``--repeat N`` each person is timed N times and their median kept.
 - scan and attribution: one window-function query computing only each actor's first
   touch (``ROW_NUMBER() OVER (PARTITION BY actor_key ORDER BY ts)`` over the rows with a
   UTM, click ID or referrer); ours stitches identities and replays every event.
@@ -109,9 +110,15 @@ def timed(func: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def bench_person(path: Path, engine: TouchEngine, ids: list[str]) -> dict[str, Any]:
-    """Median debug time per person vs the indexed select of the same person's rows."""
-    ours, base, events = [], [], []
+def bench_person(
+    path: Path, engine: TouchEngine, ids: list[str], rounds: int = 1
+) -> dict[str, Any]:
+    """Median debug time per person vs the indexed select of the same person's rows; with
+    ``rounds`` > 1 each person is timed that many times (both sides alike) and their median
+    kept, which steadies the figure on a noisy machine."""
+    ours: list[list[float]] = [[] for _ in ids]
+    base: list[list[float]] = [[] for _ in ids]
+    events = []
     with Warehouse(path) as wh:
         keys = {}
         for ident in ids:
@@ -121,24 +128,28 @@ def bench_person(path: Path, engine: TouchEngine, ids: list[str]) -> dict[str, A
         conn = wh.conn
         for ident in ids:  # warm both paths
             engine.debug_person(wh, ident)
-        for ident in ids:
-            marks = ",".join("?" * len(keys[ident]))
-            sql = f"SELECT body FROM events WHERE actor_key IN ({marks})"
-            t0 = time.perf_counter()
-            conn.execute(sql, keys[ident]).fetchall()
-            t1 = time.perf_counter()
-            engine.debug_person(wh, ident)
-            t2 = time.perf_counter()
-            base.append(t1 - t0)
-            ours.append(t2 - t1)
+        for _ in range(rounds):
+            for n, ident in enumerate(ids):
+                marks = ",".join("?" * len(keys[ident]))
+                sql = f"SELECT body FROM events WHERE actor_key IN ({marks})"
+                t0 = time.perf_counter()
+                conn.execute(sql, keys[ident]).fetchall()
+                t1 = time.perf_counter()
+                engine.debug_person(wh, ident)
+                t2 = time.perf_counter()
+                base[n].append(t1 - t0)
+                ours[n].append(t2 - t1)
+    mine = [statistics.median(times) for times in ours]
+    theirs = [statistics.median(times) for times in base]
     return {
         "people": len(ids),
+        "rounds": rounds,
         "events_median": statistics.median(events),
         "events_max": max(events),
-        "ours_ms_median": statistics.median(ours) * 1000,
-        "ours_ms_p90": sorted(ours)[int(len(ours) * 0.9)] * 1000,
-        "baseline_ms_median": statistics.median(base) * 1000,
-        "ratio": statistics.median(ours) / statistics.median(base),
+        "ours_ms_median": statistics.median(mine) * 1000,
+        "ours_ms_p90": sorted(mine)[int(len(mine) * 0.9)] * 1000,
+        "baseline_ms_median": statistics.median(theirs) * 1000,
+        "ratio": statistics.median(mine) / statistics.median(theirs),
     }
 
 
@@ -220,8 +231,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     conn.close()
     log(f"warehouse: {stored:,} events, {path.stat().st_size / 1e9:.2f} GB")
     ids = sample_people(path, args.persons, args.seed)
-    log(f"one person: {len(ids)} people")
-    person = bench_person(path, engine, ids)
+    log(f"one person: {len(ids)} people, {args.repeat} round(s)")
+    person = bench_person(path, engine, ids, rounds=args.repeat)
     log(f"scan and attribution: {args.repeat} run(s) each")
     whole = bench_whole(path, engine, args.repeat, args.workers)
     return {
@@ -245,7 +256,8 @@ def report(result: dict[str, Any]) -> str:
         "",
         "| what | ours | baseline | ours/baseline |",
         "|---|---|---|---|",
-        f"| one person's debug (median of {p['people']}, {p['events_median']:.0f} events; "
+        f"| one person's debug (median of {p['people']} x {p['rounds']} rounds, "
+        f"{p['events_median']:.0f} events; "
         f"p90 {p['ours_ms_p90']:.2f} ms) | {p['ours_ms_median']:.2f} ms | "
         f"{p['baseline_ms_median']:.2f} ms | {p['ratio']:.1f}x |",
         f"| findings scan, 1 process | {scan:.1f} s | {base:.1f} s | {w['scan_ratio']:.1f}x "
