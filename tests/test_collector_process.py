@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -62,3 +65,34 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
             CollectorProcess(tmp_path / "b.db", port=port).start()
     finally:
         first.stop()
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/task").exists(), reason="finds the writer process through /proc"
+)
+def test_the_parent_hears_when_the_childs_writer_dies(tmp_path: Path) -> None:
+    """The console runs the collector in a child, whose writer is a grandchild: when that
+    dies, the console learns why (its status bar shows it)."""
+    collector = CollectorProcess(tmp_path / "w.db", port=0)
+    collector.start()
+    try:
+        assert wait_for(lambda: collector.writer_health is not None)
+        assert collector.writer_health == {"kind": "process", "restarts": 0, "down": None}
+        one = {"type": "track", "event": "Clicked", "anonymousId": "a1", "messageId": "m1"}
+        assert httpx.post(f"{collector.url}/v1/track", json=one).status_code == 200  # writing
+        child = collector._process.pid  # type: ignore[union-attr]
+        (writer,) = Path(f"/proc/{child}/task/{child}/children").read_text().split()
+        os.kill(int(writer), signal.SIGKILL)
+        assert wait_for(lambda: (collector.writer_health or {}).get("down"))
+        assert "SIGKILL" in collector.writer_health["down"]  # type: ignore[index]
+    finally:
+        collector.stop()
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> bool:
+    give_up = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(0.05)
+    return True

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from console.cli.collect_cmd import status_line
 from console.collector import Collector
+from console.collector import writer as writer_module
 from console.collector.stats import CollectorStats
+from console.collector.writer import ProcessWriter
+from console.errors import WarehouseError
 from tests.test_collector_http import message, post_batch
 
 
@@ -45,7 +49,7 @@ def test_a_killed_writer_answers_503_then_a_new_one_takes_over(collector: Collec
     assert answer.headers.get("retry-after")
     down = httpx.get(f"{collector.url}/api/stats").json()["writer"]
     assert down["kind"] == "process"
-    assert down["down"] == "the writer process was killed by SIGKILL"  # why CI got 503s
+    assert down["down"] == "killed by SIGKILL"  # why CI got 503s
     assert "SIGKILL" in answer.json()["message"]
     give_up = time.monotonic() + 15
     while (retry := post_batch(collector, [message(2)], timeout=10)).status_code != 200:
@@ -75,3 +79,11 @@ def test_the_status_line_shows_a_writer_in_trouble_and_nothing_when_it_is_well()
     assert "writer down: exit code -9" in down
     assert "writer restarted 2x" in down
     assert "queued 5" in down
+
+
+def test_a_writer_that_dies_while_starting_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer_module.sys, "executable", "/bin/false")  # exits at once, code 1
+    with pytest.raises(WarehouseError, match=r"stopped while starting: .*exited with code 1"):
+        ProcessWriter(str(tmp_path / "w.db")).start()

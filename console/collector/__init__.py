@@ -1,6 +1,6 @@
 """The local collector: vendors' wire formats in, durable normalized events out."""
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from console.bus import EventBus
 from console.collector.app import CollectorApp
@@ -23,6 +23,11 @@ class RunningCollector(Protocol):
     @property
     def stats(self) -> CollectorStats:
         """Live counters."""
+        ...
+
+    @property
+    def writer_health(self) -> dict[str, Any] | None:
+        """Its warehouse writer's ``BatchWriter.health`` (None until known)."""
         ...
 
     def stop(self) -> None:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -21,8 +22,10 @@ from console.collector.stats import CollectorStats
 from console.errors import InputError
 from console.events import Event
 
-READY, FAILED = b"ready ", b"error "
+READY, FAILED, HEALTH = b"ready ", b"error ", b"health "
 START_TIMEOUT = 60.0
+HEALTH_EVERY = 1.0
+"""Seconds between the child's looks at its writer (it reports only changes)."""
 _events = msgspec.json.Decoder(list[Event])
 
 
@@ -59,11 +62,26 @@ def _child(
         conn.send_bytes(FAILED + str(exc).encode())
         return
 
+    send_lock = threading.Lock()
+
     def forward(events: Sequence[Event]) -> None:
-        conn.send_bytes(encoder.encode(list(events)))
+        data = encoder.encode(list(events))
+        with send_lock:
+            conn.send_bytes(data)
+
+    def watch_writer() -> None:
+        last = None
+        while True:
+            health = collector.pipeline.writer.health()
+            if health != last:
+                with send_lock:
+                    conn.send_bytes(HEALTH + encoder.encode(health))
+                last = health
+            threading.Event().wait(HEALTH_EVERY)
 
     collector.bus.subscribe(forward)
     conn.send_bytes(READY + url.encode())
+    threading.Thread(target=watch_writer, name="martech-writer-health", daemon=True).start()
     try:
         collector.serve_forever()
     finally:
@@ -86,6 +104,8 @@ class CollectorProcess:
         self.allow, self.block = allow, list(block)
         self.bus = EventBus()
         self.stats = CollectorStats()
+        self.writer_health: dict[str, Any] | None = None
+        """The child's last word on its warehouse writer (``BatchWriter.health``)."""
         self.url = ""
         self._process: mp.process.BaseProcess | None = None
         self._reader: threading.Thread | None = None
@@ -123,6 +143,9 @@ class CollectorProcess:
                 data = conn.recv_bytes()
             except (EOFError, OSError):
                 return
+            if data.startswith(HEALTH):
+                self.writer_health = msgspec.json.decode(data[len(HEALTH) :])
+                continue
             events = _events.decode(data)
             sources = Counter(event.source for event in events)
             rejected = Counter(event.source for event in events if event.validity == "rejected")

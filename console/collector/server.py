@@ -12,6 +12,7 @@ import ipaddress
 import socket
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 
@@ -104,6 +105,11 @@ class Collector:
     def stats(self) -> CollectorStats:
         """The live counters (events/s, stored, duplicates, rejected)."""
         return self.pipeline.stats
+
+    @property
+    def writer_health(self) -> dict[str, Any]:
+        """The warehouse writer's ``BatchWriter.health``."""
+        return self.pipeline.writer.health()
 
     @property
     def url(self) -> str:

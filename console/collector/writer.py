@@ -169,7 +169,11 @@ class ProcessWriter:
         if not answers.poll(START_TIMEOUT):
             self._process.kill()
             raise WarehouseError(f"the warehouse writer did not start within {START_TIMEOUT}s")
-        first = answers.recv_bytes()
+        try:
+            first = answers.recv_bytes()
+        except (EOFError, OSError) as exc:
+            why = self._why_gone(exc)
+            raise WarehouseError(f"the warehouse writer stopped while starting: {why}") from None
         if first[:1] != _READY:
             self._process.wait(5)
             raise WarehouseError(first[1:].decode(errors="replace"))
@@ -272,8 +276,8 @@ class ProcessWriter:
             return str(exc) or "its answer pipe closed"
         if code < 0:
             with contextlib.suppress(ValueError):
-                return f"the writer process was killed by {signal.Signals(-code).name}"
-        return f"the writer process exited with code {code}"
+                return f"killed by {signal.Signals(-code).name}"
+        return f"exited with code {code}"
 
     def _fail_all(self, why: str) -> None:
         with self._send_lock:

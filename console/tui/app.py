@@ -118,7 +118,8 @@ class ConsoleApp(App[None]):
         self.rates.append(stats.rate() if stats else 0.0)
         bar = self.status_bar(self.screen)
         if bar is not None:
-            bar.update_figures(self.rates, self.stored())
+            health = self.collector.writer_health if self.collector else None
+            bar.update_figures(self.rates, self.stored(), health)
 
     def stored(self) -> int:
         """Events in the warehouse: those at start plus what the collector stored since."""

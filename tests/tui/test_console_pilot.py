@@ -77,6 +77,36 @@ async def test_events_from_a_real_collector_appear_live(
         collector.stop()
 
 
+async def test_the_status_bar_says_when_the_warehouse_writer_is_down_and_when_it_is_back(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    collector = Collector(tui_warehouse, builtin_host, load_click_id_registry(), port=0)
+    collector.start()
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse, collector=collector)
+
+    def bar() -> str:
+        return static_text([app.screen.query_one("#status-text")])
+
+    try:
+        async with app.run_test(size=(160, 30)) as pilot:
+            await settle(pilot)
+            assert "writer" not in bar()
+            writer = collector.pipeline.writer._process  # type: ignore[attr-defined]
+            writer.kill()
+            await asyncio.to_thread(writer.wait)
+            await until(pilot, lambda: "writer down" in bar())
+            assert "killed by SIGKILL" in bar() and "503" in bar()
+            await asyncio.sleep(1.1)  # a new writer is started by the next batch after 1 s
+            response = await asyncio.to_thread(
+                httpx.post, f"{collector.url}/v1/batch", json=segment_batch(0, 2)
+            )
+            assert response.status_code == 200
+            await until(pilot, lambda: "writer restarted 1x" in bar())
+            assert "writer down" not in bar()
+    finally:
+        collector.stop()
+
+
 async def test_filter_as_you_type_and_it_holds_for_new_events(
     tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:

@@ -1,8 +1,10 @@
-"""The console's top bar: where events come in, where they are kept, and how fast."""
+"""The console's top bar: where events come in, where they are kept, and how fast (and,
+when the collector's warehouse writer is in trouble, what happened to it)."""
 
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -34,15 +36,19 @@ class StatusBar(Horizontal):
         self.rates: deque[float] = deque(rates or [0.0] * HISTORY, maxlen=HISTORY)
         self.rate = self.rates[-1]
         self.stored = stored
+        self.writer: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._text(), id="status-text")
         yield Sparkline(list(self.rates), summary_function=max)
 
-    def update_figures(self, rates: deque[float], stored: int) -> None:
-        """Show the newest events/s, the stored count and the recent rates."""
+    def update_figures(
+        self, rates: deque[float], stored: int, writer: dict[str, Any] | None = None
+    ) -> None:
+        """Show the newest events/s, the stored count, the recent rates and the writer's
+        trouble, if any (``BatchWriter.health``)."""
         self.rates = deque(rates, maxlen=HISTORY)
-        self.rate, self.stored = self.rates[-1], stored
+        self.rate, self.stored, self.writer = self.rates[-1], stored, writer
         self.query_one("#status-text", Static).update(self._text())
         self.query_one(Sparkline).data = list(self.rates)
 
@@ -59,4 +65,11 @@ class StatusBar(Horizontal):
         text.append(f"{self.rate:,.1f} ev/s", "bold cyan")
         text.append("  ▸ ", "dim")
         text.append(f"{self.stored:,} stored", "cyan")
+        writer = self.writer or {}
+        if writer.get("down"):
+            text.append("  ▸ ", "dim")
+            text.append(f"writer down: {writer['down']} (senders get 503)", "bold red")
+        elif writer.get("restarts"):
+            text.append("  ▸ ", "dim")
+            text.append(f"writer restarted {writer['restarts']}x", "yellow")
         return text
