@@ -106,7 +106,8 @@ def writers_of(db: Path) -> list[int]:
     return found
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 10) -> bool:
+def wait_for(condition: Callable[[], object], seconds: float = 10) -> bool:
+    """Whether ``condition`` comes true within ``seconds``."""
     give_up = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > give_up:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -16,6 +15,7 @@ from console.collector import CollectorProcess
 from console.errors import InputError
 from console.events import Event
 from console.warehouse import Warehouse
+from tests.test_collector_durability import wait_for
 
 
 def test_events_posted_to_the_child_reach_the_parent_bus_and_the_warehouse(tmp_path: Path) -> None:
@@ -87,12 +87,3 @@ def test_the_parent_hears_when_the_childs_writer_dies(tmp_path: Path) -> None:
         assert "SIGKILL" in collector.writer_health["down"]  # type: ignore[index]
     finally:
         collector.stop()
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> bool:
-    give_up = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > give_up:
-            return False
-        time.sleep(0.05)
-    return True

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from console.collector import Collector
 from console.host import PluginHost
@@ -54,57 +55,60 @@ async def until(pilot: object, condition: Callable[[], bool], timeout: float = 5
     assert condition(), "the app did not get there in time"
 
 
-async def test_events_from_a_real_collector_appear_live(
-    tui_warehouse: Warehouse, builtin_host: PluginHost
-) -> None:
+@pytest.fixture
+def live_collector(tui_warehouse: Warehouse, builtin_host: PluginHost) -> Iterator[Collector]:
+    """A real collector (with its writer process) on the console's warehouse."""
     collector = Collector(tui_warehouse, builtin_host, load_click_id_registry(), port=0)
     collector.start()
-    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse, collector=collector)
     try:
-        async with app.run_test(size=(120, 30)) as pilot:
-            log = app.stream.log_widget
-            assert len(log.ring) == 12  # seeded from the warehouse
-            response = await asyncio.to_thread(
-                httpx.post, f"{collector.url}/v1/batch", json=segment_batch(0, 5)
-            )
-            assert response.status_code == 200
-            await until(pilot, lambda: len(log.ring) == 17)
-            ids = [log.ring[i].message_id for i in range(len(log.ring))]
-            assert ids[-5:] == [f"live-{i}" for i in range(5)]
-            assert log.selected is not None and log.selected.message_id == "live-4"  # tailing
-            assert log.ring[16].click_id is not None and log.ring[16].click_id.network == "google"
+        yield collector
     finally:
         collector.stop()
 
 
-async def test_the_status_bar_says_when_the_warehouse_writer_is_down_and_when_it_is_back(
-    tui_warehouse: Warehouse, builtin_host: PluginHost
+async def test_events_from_a_real_collector_appear_live(
+    tui_warehouse: Warehouse, builtin_host: PluginHost, live_collector: Collector
 ) -> None:
-    collector = Collector(tui_warehouse, builtin_host, load_click_id_registry(), port=0)
-    collector.start()
+    collector = live_collector
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse, collector=collector)
+    async with app.run_test(size=(120, 30)) as pilot:
+        log = app.stream.log_widget
+        assert len(log.ring) == 12  # seeded from the warehouse
+        response = await asyncio.to_thread(
+            httpx.post, f"{collector.url}/v1/batch", json=segment_batch(0, 5)
+        )
+        assert response.status_code == 200
+        await until(pilot, lambda: len(log.ring) == 17)
+        ids = [log.ring[i].message_id for i in range(len(log.ring))]
+        assert ids[-5:] == [f"live-{i}" for i in range(5)]
+        assert log.selected is not None and log.selected.message_id == "live-4"  # tailing
+        assert log.ring[16].click_id is not None and log.ring[16].click_id.network == "google"
+
+
+async def test_the_status_bar_says_when_the_warehouse_writer_is_down_and_when_it_is_back(
+    tui_warehouse: Warehouse, builtin_host: PluginHost, live_collector: Collector
+) -> None:
+    collector = live_collector
     app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse, collector=collector)
 
     def bar() -> str:
         return static_text([app.screen.query_one("#status-text")])
 
-    try:
-        async with app.run_test(size=(160, 30)) as pilot:
-            await settle(pilot)
-            assert "writer" not in bar()
-            writer = collector.pipeline.writer._process  # type: ignore[attr-defined]
-            writer.kill()
-            await asyncio.to_thread(writer.wait)
-            await until(pilot, lambda: "writer down" in bar())
-            assert "killed by SIGKILL" in bar() and "503" in bar()
-            await asyncio.sleep(1.1)  # a new writer is started by the next batch after 1 s
-            response = await asyncio.to_thread(
-                httpx.post, f"{collector.url}/v1/batch", json=segment_batch(0, 2)
-            )
-            assert response.status_code == 200
-            await until(pilot, lambda: "writer restarted 1x" in bar())
-            assert "writer down" not in bar()
-    finally:
-        collector.stop()
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        assert "writer" not in bar()
+        writer = collector.pipeline.writer._process  # type: ignore[attr-defined]
+        writer.kill()
+        await asyncio.to_thread(writer.wait)
+        await until(pilot, lambda: "writer down" in bar())
+        assert "killed by SIGKILL" in bar() and "503" in bar()
+        await asyncio.sleep(1.1)  # a new writer is started by the next batch after 1 s
+        response = await asyncio.to_thread(
+            httpx.post, f"{collector.url}/v1/batch", json=segment_batch(0, 2)
+        )
+        assert response.status_code == 200
+        await until(pilot, lambda: "writer restarted 1x" in bar())
+        assert "writer down" not in bar()
 
 
 async def test_filter_as_you_type_and_it_holds_for_new_events(
