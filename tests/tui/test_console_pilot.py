@@ -234,6 +234,10 @@ async def test_touch_screen_explains_a_person_and_lists_divergent_people(
         assert [t.values.source for t in report.touches] == ["linkedin"]
         text = static_text(screen.query(".touch-section"))
         assert "linkedin" in text and "T0" in text
+        computed = static_text([screen.query_one("#touch-state")])  # its own section
+        assert "first touch" in computed and "last touch" in computed
+        assert "T0" in computed and "linkedin" in computed
+        assert "≠F / ≠L" in static_text([screen.query_one("#touch-message")])
         await pilot.press("p")
         await until(pilot, lambda: screen.scan is not None)
         assert screen.scan is not None and screen.scan.people >= 4

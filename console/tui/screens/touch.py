@@ -46,7 +46,7 @@ class TouchScreen(Screen[None]):
         yield Input(
             placeholder="user id, anonymous id or device id: enter to debug", id="touch-user"
         )
-        yield Static(id="touch-state")
+        yield Static(id="touch-message")
         yield DataTable(id="touch-people", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="touch-report"):
             yield Static(id="touch-summary")
@@ -143,8 +143,8 @@ class TouchScreen(Screen[None]):
         self.query_one("#touch-identities", Static).update(view.identities(report))
         self.query_one("#touch-touches", Static).update(view.touches(report))
         self.query_one("#touch-timeline", Static).update(view.timeline(report))
-        self.query_one("#touch-state", Static).update("")
-        self.query_one("#touch-state", Static).update(
+        self.query_one("#touch-state", Static).update(view.state(report))
+        self._state(
             "≠F / ≠L: reported first / last differs from expected · !: a finding starts here · "
             "p: people with findings"
         )
@@ -154,4 +154,4 @@ class TouchScreen(Screen[None]):
         pane.focus()
 
     def _state(self, message: str | Text) -> None:
-        self.query_one("#touch-state", Static).update(message)
+        self.query_one("#touch-message", Static).update(message)
