@@ -256,3 +256,18 @@ async def test_attribution_panel_credits_the_conversions(
         assert result is not None and result.conversion == "Order Completed"
         assert result.conversions == 2
         assert abs(sum(c.conversions for c in result.channels) - 2) < 1e-9
+
+
+async def test_no_screen_has_two_widgets_with_one_id(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    """Queries by id find the first match: a second widget with the same id is never
+    updated (the touch screen's State section once stayed empty that way)."""
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(130, 40)) as pilot:
+        for name in ("stream", "history", "validation", "links", "touch", "attribution", "plugins"):
+            await app.run_action(f"show('{name}')")  # keys would go into a focused input
+            await settle(pilot, 0.1)
+            ids = [w.id for w in app.screen.walk_children() if w.id]
+            repeated = {i for i in ids if ids.count(i) > 1}
+            assert not repeated, f"{type(app.screen).__name__}: {sorted(repeated)}"
