@@ -63,7 +63,7 @@ class AttributionScreen(Screen[None]):
             yield Select[str](
                 [(m, m) for m in MODELS], value="last", allow_blank=False, id="attribution-model"
             )
-            yield Input(placeholder="lookback days (blank: all)", id="attribution-window")
+            yield Input(placeholder="lookback days (all)", id="attribution-window")
         yield Static(id="attribution-state")
         with VerticalScroll(id="attribution-result"):
             yield Static(Text("Channels", "bold underline"))
