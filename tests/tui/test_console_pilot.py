@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from textual.widgets import TextArea
 
 from console.collector import Collector
 from console.host import PluginHost
@@ -16,6 +17,7 @@ from console.taxonomy import load_click_id_registry
 from console.tui import ConsoleApp
 from console.tui.screens.attribution import AttributionScreen
 from console.tui.screens.inspector import InspectorScreen
+from console.tui.screens.links import LinksScreen
 from console.tui.screens.plugins import PluginsScreen
 from console.tui.screens.touch import TouchScreen
 from console.tui.screens.validation import ValidationScreen
@@ -275,3 +277,22 @@ async def test_no_screen_has_two_widgets_with_one_id(
             ]
             repeated = {i for i in ids if ids.count(i) > 1}
             assert not repeated, f"{type(app.screen).__name__}: {sorted(repeated)}"
+
+
+async def test_escape_leaves_the_link_editor_so_number_keys_switch_screens_again(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("4")
+        await settle(pilot, 0.1)
+        editor = app.screen.query_one("#link-urls", TextArea)
+        editor.focus()
+        typed = editor.text
+        await pilot.press("1")  # in the editor, a digit is text
+        await settle(pilot, 0.1)
+        assert isinstance(app.screen, LinksScreen) and editor.text != typed
+        await pilot.press("escape", "1")
+        await settle(pilot, 0.1)
+        assert not isinstance(app.screen, LinksScreen)
+        assert app.screen.name == "stream" or type(app.screen).__name__ == "StreamScreen"

@@ -54,6 +54,7 @@ class LinksScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+r", "check", "Check links"),
         Binding("ctrl+o", "focus_urls", "Edit URLs"),
+        Binding("escape", "done_editing", "Leave editor"),
     ]
 
     def __init__(self, validator: Validator) -> None:
@@ -85,6 +86,11 @@ class LinksScreen(Screen[None]):
     def action_focus_urls(self) -> None:
         """Back to the URL list."""
         self.query_one("#link-urls", TextArea).focus()
+
+    def action_done_editing(self) -> None:
+        """Leave the URL list (or the campaign field) for the results, so keys are commands
+        again rather than text."""
+        self.query_one("#links-table", DataTable).focus()
 
     def action_check(self) -> None:
         """Check every pasted URL."""
