@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
+from textual.worker import get_current_worker
 
 from console.errors import ConsoleError
 from console.touch import MODELS, AttributionResult, TouchEngine, attribute, conversion_candidates
@@ -91,7 +92,7 @@ class AttributionScreen(Screen[None]):
             self._state("no track events in the warehouse yet")
 
     def on_select_changed(self, message: Select.Changed) -> None:
-        if self.is_mounted and message.value is not Select.BLANK:
+        if self.is_mounted and isinstance(message.value, str):  # not Select.NULL (cleared)
             self.action_run()
 
     def on_input_submitted(self, message: Input.Submitted) -> None:
@@ -101,8 +102,8 @@ class AttributionScreen(Screen[None]):
         """Attribute every conversion of the chosen event under the chosen model."""
         conversion = self.query_one("#attribution-conversion", Select).value
         model = self.query_one("#attribution-model", Select).value
-        if conversion is Select.BLANK or model is Select.BLANK:
-            return
+        if not isinstance(conversion, str) or not isinstance(model, str):
+            return  # nothing picked yet (Select.NULL)
         text = self.query_one("#attribution-window", Input).value.strip()
         try:
             window = timedelta(days=float(text)) if text else None
@@ -114,12 +115,15 @@ class AttributionScreen(Screen[None]):
 
     @work(thread=True, exclusive=True)
     def _attribute(self, conversion: str, model: str, window: timedelta | None) -> None:
+        worker = get_current_worker()
         try:
             result = attribute(self.warehouse, conversion, model, window, engine=self.engine)
         except ConsoleError as exc:
-            self.app.call_from_thread(self._state, Text(str(exc), "bold red"))
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._state, Text(str(exc), "bold red"))
             return
-        self.app.call_from_thread(self._show, result)
+        if not worker.is_cancelled:  # a newer choice started another run: it answers
+            self.app.call_from_thread(self._show, result)
 
     def _show(self, result: AttributionResult) -> None:
         self.result = result

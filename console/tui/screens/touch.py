@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
 
 from console.errors import ConsoleError
 from console.touch import ScanResult, TouchEngine, TouchReport, scan_people
@@ -100,12 +101,15 @@ class TouchScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="touch")
     def _debug(self, person: str) -> None:
+        worker = get_current_worker()
         try:
             report = self.engine.debug_person(self.warehouse, person)
         except ConsoleError as exc:
-            self.app.call_from_thread(self._state, Text(str(exc), "bold red"))
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._state, Text(str(exc), "bold red"))
             return
-        self.app.call_from_thread(self._show, report)
+        if not worker.is_cancelled:  # another person was asked for since: theirs shows
+            self.app.call_from_thread(self._show, report)
 
     @work(thread=True, exclusive=True, group="scan")
     def _scan(self) -> None:
