@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
 
 from console.events import Event
 from console.taxonomy.codes import CODES
@@ -155,8 +156,10 @@ class ValidationScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="offenders")
     def _load_events(self, code: str, campaign: str | None) -> None:
+        worker = get_current_worker()
         found = events_with(self.warehouse, code, campaign)
-        self.app.call_from_thread(self._show_events, found)
+        if not worker.is_cancelled:  # another code was picked since: its events show
+            self.app.call_from_thread(self._show_events, found)
 
     def _show_events(self, events: list[Event]) -> None:
         log = self.query_one("#offenders", EventLog)
