@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -298,6 +299,32 @@ async def test_attribution_never_runs_for_a_cleared_conversion_picker(
         await settle(pilot, 0.5)
         assert screen.result is not None and screen.result.conversion == "Order Completed"
         assert "NULL" not in static_text([screen.query_one("#attribution-state")])
+
+
+async def test_a_slow_debug_of_an_earlier_person_does_not_replace_the_newer_one(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    release = threading.Event()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("5")
+        screen = app.screen
+        assert isinstance(screen, TouchScreen)
+        real = screen.engine.debug_person
+
+        def debug_person(warehouse: Warehouse, person: str, **options: object) -> object:
+            if person == "anon-0":
+                release.wait(10)  # the first request is still replaying...
+            return real(warehouse, person, **options)  # type: ignore[arg-type]
+
+        screen.engine.debug_person = debug_person  # type: ignore[method-assign]
+        screen.show_person("anon-0")
+        await settle(pilot, 0.1)
+        screen.show_person("user-7")  # ...when the user asks for someone else
+        await until(pilot, lambda: screen.report is not None)
+        release.set()
+        await settle(pilot, 0.5)
+        assert screen.report is not None and screen.report.person == "user-7"
 
 
 async def test_escape_leaves_the_link_editor_so_number_keys_switch_screens_again(
