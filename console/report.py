@@ -201,7 +201,7 @@ def _link_row(subject: Subject) -> list[Any]:
     details = subject.details
     landing = ""
     if "status" in details:
-        landing = f"{details.get('status') or '-'} {details.get('final_url', '')}".strip()
+        landing = f"{details.get('status') or '-'} {details.get('final_url') or ''}".strip()
     return [subject.id, subject.verdict, subject.channel or "", landing]
 
 

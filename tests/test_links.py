@@ -17,7 +17,7 @@ from console.cli.context import AppContext
 from console.errors import InputError
 from console.host import PluginHost
 from console.links import LinkInput, check_links, lint, read_links
-from console.report import Report
+from console.report import Report, render_table
 from console.settings import Settings
 from console.taxonomy import Validator, load_taxonomy
 from tests.taxonomy_helpers import team_file
@@ -243,6 +243,10 @@ def test_loops_errors_changed_values_and_head_refusals(site: str, validator: Val
 def test_an_unreachable_link_is_reported_not_raised(validator: Validator) -> None:
     (result,) = follow(validator, f"http://127.0.0.1:9/?{TAGS}")
     assert codes(result) == ["redirect.unreachable"]
+    report = Report("links", "test", "default")
+    report.add(result.subject())
+    row = next(line for line in render_table(report).splitlines() if "127.0.0.1:9/" in line)
+    assert row.split()[-1] == "-" and "None" not in row  # no landing, no status: a dash
 
 
 def test_a_probe_click_id_checks_what_the_ad_network_will_add(
