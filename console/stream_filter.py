@@ -46,6 +46,25 @@ class StreamFilter:
     def __bool__(self) -> bool:
         return bool(self.terms or self.text)
 
+    def unknown_keys(self) -> list[str]:
+        """Words typed as ``key:value`` whose key is not a filter key (they are matched as
+        text), so a screen can say so: ``sorce:segment`` is a typo, not a filter."""
+        found = []
+        for word in self.text:
+            key, sep, value = word.partition(":")
+            if sep and value and key.isidentifier() and not value.startswith("//"):
+                found.append(key)
+        return found
+
+    def hint(self) -> str:
+        """What to tell a person whose filter has unknown keys (empty when there are none)."""
+        unknown = self.unknown_keys()
+        if not unknown:
+            return ""
+        names = ", ".join(f"{key}:" for key in unknown)
+        verb = "is not a key" if len(unknown) == 1 else "are not keys"
+        return f"{names} {verb} ({'/'.join(KEYS)}), so matched as text"
+
     def matches(self, event: Event) -> bool:
         """Whether an event passes every term."""
         terms = self._lower

@@ -130,6 +130,11 @@ async def test_filter_as_you_type_and_it_holds_for_new_events(
         assert "msg-0101" not in {log.ring[i].message_id for i in range(len(log.ring))}
         await pilot.press("escape")
         assert app.focused is log
+        assert "not a key" not in static_text([app.stream.query_one("#stream-state")])
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"sorce:segment")  # a typo
+        await settle(pilot)
+        state = static_text([app.stream.query_one("#stream-state")])
+        assert "sorce: is not a key (source/type" in state and len(log.ring) == 0
 
 
 async def test_pause_holds_events_back_and_scrolling_up_stops_tailing(

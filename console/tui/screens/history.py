@@ -6,6 +6,7 @@ index range scan on ``(ts, id)`` below the last row shown.
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -140,4 +141,6 @@ class HistoryScreen(Screen[None]):
         text = f"{len(log.ring):,} events, newest first  ·  {state}"
         if self.filter:
             text += "  ·  [cyan]filtered[/]"
+            if hint := self.filter.hint():
+                text += f"  ·  [yellow]{escape(hint)}[/]"
         self.query_one("#history-state", Static).update(text)

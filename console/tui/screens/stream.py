@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -135,4 +136,6 @@ class StreamScreen(Screen[None]):
         parts.append(f"{len(log.ring):,} shown of {log.ring.held:,} held")
         if log.ring.filter:
             parts.append("[cyan]filtered[/]")
+            if hint := log.ring.filter.hint():
+                parts.append(f"[yellow]{escape(hint)}[/]")
         self.query_one("#stream-state", Static).update("  ·  ".join(parts))
