@@ -336,3 +336,17 @@ async def test_escape_leaves_the_link_editor_so_number_keys_switch_screens_again
         await pilot.press("escape", "1")
         await settle(pilot, 0.1)
         assert isinstance(app.screen, StreamScreen)
+
+
+async def test_an_empty_warehouse_says_why_the_validation_screen_is_empty(
+    warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=warehouse)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, ValidationScreen)
+        await until(
+            pilot, lambda: "no findings yet" in static_text([screen.query_one("#code-help")])
+        )
+        assert "martech replay" in static_text([screen.query_one("#code-help")])

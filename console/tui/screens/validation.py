@@ -29,6 +29,10 @@ from console.warehouse.findings import (
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
 REFRESH = 3.0
 NO_CAMPAIGN = "(no campaign)"
+NOTHING_FOUND = (
+    "no findings yet: every event is checked against the taxonomy as it arrives "
+    "(send events to the collector, or load a file with martech replay)"
+)
 
 
 class ValidationScreen(Screen[None]):
@@ -86,6 +90,8 @@ class ValidationScreen(Screen[None]):
         self.app.call_from_thread(self._show_counts, codes, campaigns)
 
     def _show_counts(self, codes: list[CodeCount], campaigns: list[CampaignCount]) -> None:
+        if not codes:
+            self.query_one("#code-help", Static).update(Text(NOTHING_FOUND, "dim"))
         if (codes, campaigns) == (self.codes, self.campaigns):
             return
         self.codes, self.campaigns = codes, campaigns
