@@ -133,6 +133,9 @@ class TouchScreen(Screen[None]):
                 codes,
                 key=p.person,
             )
+        if not result.people:
+            self._state("no events yet: people appear here once their events are stored")
+            return
         self._state(
             f"{result.affected} of {result.people} people have reported state that disagrees "
             f"with the computed one · enter on a person to see why · / to type an id"
