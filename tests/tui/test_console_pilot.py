@@ -338,7 +338,7 @@ async def test_escape_leaves_the_link_editor_so_number_keys_switch_screens_again
         assert isinstance(app.screen, StreamScreen)
 
 
-async def test_an_empty_warehouse_says_why_the_validation_screen_is_empty(
+async def test_an_empty_warehouse_says_why_its_screens_are_empty(
     warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:
     app = ConsoleApp(host=builtin_host, warehouse=warehouse)
@@ -350,3 +350,8 @@ async def test_an_empty_warehouse_says_why_the_validation_screen_is_empty(
             pilot, lambda: "no findings yet" in static_text([screen.query_one("#code-help")])
         )
         assert "martech replay" in static_text([screen.query_one("#code-help")])
+        await pilot.press("5")
+        touch = app.screen
+        assert isinstance(touch, TouchScreen)
+        await until(pilot, lambda: touch.scan is not None)
+        assert "no events yet" in static_text([touch.query_one("#touch-message")])
