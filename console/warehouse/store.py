@@ -34,9 +34,9 @@ from console.warehouse.schema import migrations
 CHUNK = 500
 """Ids per ``IN (...)`` lookup."""
 MAX_IDENTITIES = 1000
+"""How many linked ids one person may have before the identity walk stops."""
 LINK_CACHE = 100_000
 """Identity links remembered in memory, so repeats are not re-written."""
-"""How many linked ids one person may have before the identity walk stops."""
 
 
 @dataclass(slots=True)
