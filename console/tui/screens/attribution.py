@@ -12,10 +12,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
-from textual.worker import get_current_worker
 
 from console.errors import ConsoleError
 from console.touch import MODELS, AttributionResult, TouchEngine, attribute, conversion_candidates
+from console.tui.workers import answer
 from console.warehouse import Warehouse
 
 BAR = 24
@@ -115,15 +115,12 @@ class AttributionScreen(Screen[None]):
 
     @work(thread=True, exclusive=True)
     def _attribute(self, conversion: str, model: str, window: timedelta | None) -> None:
-        worker = get_current_worker()
         try:
             result = attribute(self.warehouse, conversion, model, window, engine=self.engine)
         except ConsoleError as exc:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._state, Text(str(exc), "bold red"))
+            answer(self.app, self._state, Text(str(exc), "bold red"))
             return
-        if not worker.is_cancelled:  # a newer choice started another run: it answers
-            self.app.call_from_thread(self._show, result)
+        answer(self.app, self._show, result)
 
     def _show(self, result: AttributionResult) -> None:
         self.result = result

@@ -12,13 +12,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Input, Static, TextArea
-from textual.worker import get_current_worker
 
 from console.errors import ConsoleError
 from console.links import LinkInput, LinkResult, check_links
 from console.report import Report
 from console.taxonomy import Validator
 from console.tui.screens.validation import SEVERITY_STYLE
+from console.tui.workers import answer
 
 VERDICT_STYLE = {
     "good": ("✓ good", "green"),
@@ -112,15 +112,13 @@ class LinksScreen(Screen[None]):
 
     @work(thread=True, exclusive=True)
     def _run(self, links: list[LinkInput], campaign: str | None, follow: bool) -> None:
-        worker = get_current_worker()
         try:
             report = Report("links", "console", self.validator.taxonomy.label)
             results = check_links(links, self.validator, report, campaign=campaign, follow=follow)
         except ConsoleError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        if not worker.is_cancelled:  # checked again since: the newer results show
-            self.app.call_from_thread(self._show, results)
+        answer(self.app, self._show, results)
 
     def _show(self, results: list[LinkResult]) -> None:
         self.results = results

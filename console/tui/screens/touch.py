@@ -10,11 +10,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
-from textual.worker import get_current_worker
 
 from console.errors import ConsoleError
 from console.touch import ScanResult, TouchEngine, TouchReport, scan_people
 from console.tui.screens import touch_view as view
+from console.tui.workers import answer
 from console.warehouse import Warehouse
 
 SCAN_LIMIT = 200
@@ -101,20 +101,17 @@ class TouchScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="touch")
     def _debug(self, person: str) -> None:
-        worker = get_current_worker()
         try:
             report = self.engine.debug_person(self.warehouse, person)
         except ConsoleError as exc:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._state, Text(str(exc), "bold red"))
+            answer(self.app, self._state, Text(str(exc), "bold red"))
             return
-        if not worker.is_cancelled:  # another person was asked for since: theirs shows
-            self.app.call_from_thread(self._show, report)
+        answer(self.app, self._show, report)
 
     @work(thread=True, exclusive=True, group="scan")
     def _scan(self) -> None:
         result = scan_people(self.warehouse, self.engine, findings_only=True, limit=SCAN_LIMIT)
-        self.app.call_from_thread(self._show_scan, result)
+        answer(self.app, self._show_scan, result)
 
     def _show_scan(self, result: ScanResult) -> None:
         self.scan = result

@@ -10,13 +10,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
-from textual.worker import get_current_worker
 
 from console.events import Event
 from console.taxonomy.codes import CODES
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.sparkline_text import sparkline_text
 from console.tui.widgets.stream_header import StreamHeader
+from console.tui.workers import answer
 from console.warehouse import Warehouse
 from console.warehouse.findings import (
     CampaignCount,
@@ -87,7 +87,7 @@ class ValidationScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="counts")
     def _load_counts(self) -> None:
         codes, campaigns = code_counts(self.warehouse), campaign_counts(self.warehouse)
-        self.app.call_from_thread(self._show_counts, codes, campaigns)
+        answer(self.app, self._show_counts, codes, campaigns)
 
     def _show_counts(self, codes: list[CodeCount], campaigns: list[CampaignCount]) -> None:
         if not codes:
@@ -162,10 +162,7 @@ class ValidationScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="offenders")
     def _load_events(self, code: str, campaign: str | None) -> None:
-        worker = get_current_worker()
-        found = events_with(self.warehouse, code, campaign)
-        if not worker.is_cancelled:  # another code was picked since: its events show
-            self.app.call_from_thread(self._show_events, found)
+        answer(self.app, self._show_events, events_with(self.warehouse, code, campaign))
 
     def _show_events(self, events: list[Event]) -> None:
         log = self.query_one("#offenders", EventLog)
