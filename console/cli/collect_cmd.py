@@ -14,6 +14,7 @@ from console.cli.context import AppContext, db_option, pass_app
 from console.cli.taxonomy_opts import load_for, taxonomy_option
 from console.collector import DEFAULT_PORT, Collector, is_loopback
 from console.collector.stats import CollectorStats
+from console.collector.writer import health_notes
 from console.taxonomy import Validator
 
 STATUS_EVERY = 1.0
@@ -28,11 +29,7 @@ def status_line(stats: CollectorStats, pending: int, writer: dict[str, Any] | No
         f" | rejected {data['rejected']} | refused requests {data['refused_requests']}"
         f" | queued {pending}"
     )
-    if writer and writer.get("down"):
-        line += f" | writer down: {writer['down']}"
-    if writer and writer.get("restarts"):
-        line += f" | writer restarted {writer['restarts']}x"
-    return line
+    return " | ".join([line, *health_notes(writer)])
 
 
 @click.command()

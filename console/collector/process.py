@@ -9,6 +9,7 @@ import multiprocessing as mp
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -74,10 +75,13 @@ def _child(
         while True:
             health = collector.pipeline.writer.health()
             if health != last:
-                with send_lock:
-                    conn.send_bytes(HEALTH + encoder.encode(health))
+                try:
+                    with send_lock:
+                        conn.send_bytes(HEALTH + encoder.encode(health))
+                except (OSError, ValueError):
+                    return  # the console is gone, or this process is ending
                 last = health
-            threading.Event().wait(HEALTH_EVERY)
+            time.sleep(HEALTH_EVERY)
 
     collector.bus.subscribe(forward)
     conn.send_bytes(READY + url.encode())

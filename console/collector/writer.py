@@ -56,6 +56,18 @@ class BatchWriter(Protocol):
         again after it died (``restarts``), and why it is down right now (``down``)."""
 
 
+def health_notes(health: dict[str, Any] | None) -> list[str]:
+    """A writer's trouble in words for a status line (none when it is well): why it is
+    down, and how many times it was started again (see ``BatchWriter.health``)."""
+    health = health or {}
+    notes = []
+    if health.get("down"):
+        notes.append(f"writer down: {health['down']}")
+    if health.get("restarts"):
+        notes.append(f"writer restarted {health['restarts']}x")
+    return notes
+
+
 class ThreadWriter:
     """Writes in a thread of this process (for small embedded collectors and tests)."""
 

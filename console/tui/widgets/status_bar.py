@@ -11,6 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Sparkline, Static
 
+from console.collector.writer import health_notes
+
 HISTORY = 60
 
 
@@ -65,11 +67,10 @@ class StatusBar(Horizontal):
         text.append(f"{self.rate:,.1f} ev/s", "bold cyan")
         text.append("  ▸ ", "dim")
         text.append(f"{self.stored:,} stored", "cyan")
-        writer = self.writer or {}
-        if writer.get("down"):
+        if notes := health_notes(self.writer):
+            down = bool((self.writer or {}).get("down"))
             text.append("  ▸ ", "dim")
-            text.append(f"writer down: {writer['down']} (senders get 503)", "bold red")
-        elif writer.get("restarts"):
-            text.append("  ▸ ", "dim")
-            text.append(f"writer restarted {writer['restarts']}x", "yellow")
+            text.append(" · ".join(notes), "bold red" if down else "yellow")
+            if down:
+                text.append(" (senders get 503)", "bold red")
         return text
