@@ -113,6 +113,32 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_ticks() -> list[int]:
+    """The machine's CPU time so far by state (Linux ``/proc/stat``: user, nice, system,
+    idle, iowait, irq, softirq, steal); empty elsewhere."""
+    try:
+        return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return []
+
+
+def machine_use(before: list[int], after: list[int], events: int) -> dict[str, float]:
+    """CPU the whole machine spent per event (every process: the load generators, the
+    server's processes, the kernel) and the share of the cores left idle or waiting on
+    the disk, between two :func:`machine_ticks`."""
+    if not before or not after:
+        return {}
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(spent) or 1
+    idle, iowait = spent[3], spent[4]
+    busy = (total - idle - iowait) / os.sysconf("SC_CLK_TCK")
+    return {
+        "busy_us_per_event": round(busy / events * 1e6, 1),
+        "idle_pct": round(100 * idle / total, 1),
+        "iowait_pct": round(100 * iowait / total, 1),
+    }
+
+
 def children(pid: int) -> list[int]:
     """The server's child processes (its warehouse writer), where /proc tells."""
     try:
@@ -132,7 +158,9 @@ def http_rate(mode_args: list[str], bodies: list[list[bytes]]) -> dict[str, Any]
             time.sleep(0.05)  # the collector starts its writer once it has printed its URL
             writers = children(proc.pid)
         before = [cpu_seconds(pid) for pid in (proc.pid, *writers)]
+        ticks = machine_ticks()
         seconds, failed = drive(url, bodies)
+        machine = machine_ticks()
         after = [cpu_seconds(pid) for pid in (proc.pid, *writers)]
     finally:
         stop_server(proc)
@@ -144,6 +172,7 @@ def http_rate(mode_args: list[str], bodies: list[list[bytes]]) -> dict[str, Any]
         "events_per_s": round(events / seconds, 1),
         "failed_requests": failed,
         "cpu_us_per_event": {"collector": spent[0], "writer": sum(spent[1:])},
+        "machine": machine_use(ticks, machine, events),
     }
 
 
@@ -238,9 +267,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{row['scenario']:<22}" + "".join(f"{f:>16}" for f in figures))
     for row in rows:
         cpu = row["collector"]["cpu_us_per_event"]
+        machine = row["collector"]["machine"]
         print(
             f"{row['scenario']}: CPU per event: collector {cpu['collector']} us, "
-            f"writer {cpu['writer']} us"
+            f"writer {cpu['writer']} us; the whole machine {machine.get('busy_us_per_event')} "
+            f"us, with {machine.get('idle_pct')}% of the cores idle and "
+            f"{machine.get('iowait_pct')}% waiting on the disk"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "collector.json").write_text(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import multiprocessing
 import os
 import random
 import sqlite3
@@ -27,6 +28,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +170,26 @@ def window_baseline(path: Path, *, tuned: bool = True) -> tuple[float, int]:
     return seconds, len(rows)
 
 
+def _read_share(path: str, part: tuple[int, int]) -> int:
+    """One share of the scan's reads alone: every person stitched and their bodies decoded,
+    no replay (runs in a worker process)."""
+    from console.warehouse.scan import iter_people
+
+    return sum(len(person.events) for person in iter_people(path, part=part))
+
+
+def read_floor(path: Path, workers: int) -> tuple[float, int]:
+    """What the findings scan costs before the engine runs: the same reads and decoding in
+    the same worker processes, with nothing done with the people."""
+    context = multiprocessing.get_context("spawn")
+    gc.collect()
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        shares = [pool.submit(_read_share, str(path), (k, workers)) for k in range(workers)]
+        events = sum(share.result() for share in shares)
+    return time.perf_counter() - start, events
+
+
 def bench_whole(path: Path, engine: TouchEngine, repeat: int, workers: int) -> dict[str, Any]:
     """The findings scan (1 and ``workers`` processes) and an attribution run, each vs the
     window query, alternating so background load hits all alike."""
@@ -176,6 +198,7 @@ def bench_whole(path: Path, engine: TouchEngine, repeat: int, workers: int) -> d
         "baseline_default_s": [],
         "scan_s": [],
         "scan_parallel_s": [],
+        "read_floor_s": [],
         "attribution_s": [],
         "workers": workers,
     }
@@ -202,6 +225,9 @@ def bench_whole(path: Path, engine: TouchEngine, repeat: int, workers: int) -> d
                     result.codes,
                 )
                 out["scan_parallel_s"].append(seconds)
+                seconds, events = read_floor(path, workers)
+                assert events == result.events, (events, result.events)
+                out["read_floor_s"].append(seconds)
             seconds, credit = timed(
                 lambda: attribute(wh, "Order Completed", "position_based", engine=engine)
             )
@@ -217,6 +243,7 @@ def bench_whole(path: Path, engine: TouchEngine, repeat: int, workers: int) -> d
     out["scan_ratio_default"] = statistics.median(out["scan_s"]) / default
     if out["scan_parallel_s"]:
         out["scan_parallel_ratio"] = statistics.median(out["scan_parallel_s"]) / base
+        out["read_floor_ratio"] = statistics.median(out["read_floor_s"]) / base
     out["attribution_ratio"] = statistics.median(out["attribution_s"]) / base
     return out
 
@@ -268,6 +295,11 @@ def report(result: dict[str, Any]) -> str:
             f"| findings scan, {w['workers']} processes | "
             f"{statistics.median(w['scan_parallel_s']):.1f} s | {base:.1f} s | "
             f"{w['scan_parallel_ratio']:.1f}x |"
+        )
+        lines.append(
+            f"| (the same processes reading and decoding only, no replay) | "
+            f"{statistics.median(w['read_floor_s']):.1f} s | {base:.1f} s | "
+            f"{w['read_floor_ratio']:.1f}x |"
         )
     lines.append(
         f"| attribution (position_based) | {statistics.median(w['attribution_s']):.1f} s | "
