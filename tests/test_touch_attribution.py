@@ -161,6 +161,36 @@ def test_last_model_follows_the_last_touch_state_mode(filled: Warehouse) -> None
     assert every.conversions[0].credit["last"][0].touch == 1
 
 
+def test_last_model_with_a_window_credits_a_repeat_of_the_last_touch_inside_it(
+    warehouse: Warehouse,
+) -> None:
+    # The newsletter brought the person on day 0 and again an hour before the purchase on
+    # day 20: the repeat keeps the day-0 touch as the last-touch state, but with a 7-day
+    # lookback the newsletter, not Direct, earned the purchase.
+    j = Journey(anon="r", prefix="r-")
+    j.page(0, "/", query=NL_QUERY)
+    j.page(20 * DAY, "/", query=NL_QUERY)
+    j.track(20 * DAY + 60, "Order Completed", revenue=30.0)
+    warehouse.ingest(j.events)
+    week = timedelta(days=7)
+    report = TouchEngine(load_taxonomy(None), window=week).debug_person(warehouse, "r")
+    (credit,) = report.conversions[0].credit["last"]
+    assert (credit.touch, credit.channel, credit.credit) == (1, "Email", 1.0)
+    assert report.conversions[0].last_touch == 0  # the state itself is still the first visit
+    result = attribute(warehouse, "Order Completed", "last", week)
+    assert [(c.channel, c.conversions) for c in result.channels] == [("Email", 1.0)]
+    assert result.unattributed == 0.0
+    # Nothing of that campaign inside the window: Direct.
+    assert (
+        attribute(warehouse, "Order Completed", "last", timedelta(minutes=30)).unattributed == 1.0
+    )
+
+
+def test_conversion_names_match_case_insensitively(filled: Warehouse) -> None:
+    result = attribute(filled, "order COMPLETED", "first")
+    assert (result.conversions, result.people, result.value) == (4, 4, 360.0)
+
+
 def test_unknown_model_is_an_input_error(filled: Warehouse) -> None:
     with pytest.raises(InputError, match="unknown attribution model"):
         attribute(filled, "Order Completed", "u_shaped")

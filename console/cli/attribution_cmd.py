@@ -62,7 +62,8 @@ def attribution(
         if result.conversions == 0:
             raise InputError(
                 f"no {conversion!r} events in {warehouse.path}",
-                hint="event names are case-sensitive; `martech events --event NAME` checks one",
+                hint="names match case-insensitively; `martech events --type track` lists "
+                "what was tracked",
             )
     if as_json:
         print_json(result.to_dict())

@@ -5,6 +5,8 @@ model in ``last_click`` mode) at or before the conversion, within the lookback `
 
 - ``first``: the earliest touch gets 1;
 - ``last``: the touch that is the last-touch state (UTM_Last_*) at the conversion gets 1;
+  when it is older than the window but its campaign brought the person back inside the
+  window (a repeat keeps the state, it does not replace it), that latest repeat gets it;
 - ``last_non_direct``: the latest touch gets 1 (even a repeat of the last-touch campaign);
 - ``linear``: every touch gets 1/n;
 - ``position_based``: 40% first, 40% last, 20% shared by the ones between (one touch: 1;
@@ -59,12 +61,16 @@ def shares(
     """(touch, credit) pairs for one conversion under ``model``; credits add up to 1.
 
     ``pool``: the :func:`eligible` touches, when the caller already has them."""
-    if model == "last":
-        if last is None or last.timestamp > when or (window and when - last.timestamp > window):
-            return [(None, 1.0)]
-        return [(last, 1.0)]
     if pool is None:
         pool = eligible(touches, when, window)
+    if model == "last":
+        if last is None or last.timestamp > when:
+            return [(None, 1.0)]
+        if window and when - last.timestamp > window:
+            key = last.values.key()
+            repeat = next((t for t in reversed(pool) if t.values.key() == key), None)
+            return [(repeat, 1.0)]
+        return [(last, 1.0)]
     if not pool:
         return [(None, 1.0)]
     n = len(pool)

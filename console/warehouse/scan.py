@@ -298,9 +298,10 @@ def iter_people(
 ) -> Iterator[Person]:
     """Every stitched person of the warehouse with all their events.
 
-    With ``having_event``, only people with at least one event of that name (read person
-    by person through the index). ``slim`` decodes :class:`SlimEvent` instead of Event
-    (several times faster: the raw payload is skipped). ``part=(k, n)`` yields only the
+    With ``having_event``, only people with at least one event of that name, compared
+    case-insensitively as conversions are (read person by person through the index).
+    ``slim`` decodes :class:`SlimEvent` instead of Event (several times faster: the raw
+    payload is skipped). ``part=(k, n)`` yields only the
     k-th of n disjoint shares of the people, read from the k-th of n actor-key ranges (for
     parallel scans; every person is in exactly one share, whole).
     """
@@ -375,12 +376,17 @@ def _people_with(
     conn: sqlite3.Connection, people: _People, name: str, decode: Any
 ) -> Iterator[Person]:
     find = people.uf.find
+    if name.isascii():
+        same_name = "event = ? COLLATE NOCASE"
+    else:  # SQLite folds only ASCII letters: fold as the engine does
+        conn.create_function("martech_fold", 1, str.lower, deterministic=True)
+        same_name, name = "martech_fold(event) = ?", name.lower()
     roots = sorted(
         {
             find(actor)
             for (actor,) in conn.execute(
                 "SELECT DISTINCT coalesce(anonymous_id, user_id) FROM events "
-                "WHERE event = ? AND validity = 'ok' AND actor_key IS NOT NULL",
+                f"WHERE {same_name} AND validity = 'ok' AND actor_key IS NOT NULL",
                 (name,),
             )
         }
