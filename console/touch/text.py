@@ -7,6 +7,7 @@ from datetime import datetime
 
 from console.events import format_time
 from console.taxonomy.urls import host_of
+from console.touch.checks import NON_VISITS
 from console.touch.model import Credit, TimelineEntry, Touch, TouchValues
 
 
@@ -30,13 +31,20 @@ def values_text(values: TouchValues | None) -> str:
     return "/".join(shown) if shown else (values.channel or "(none)")
 
 
-def touch_ref(values: TouchValues | None, touches: list[Touch], upto: int) -> str:
-    """A reported state as the touch it names (``T3``) when one does, else its values."""
+def touch_ref(
+    values: TouchValues | None, touches: list[Touch], upto: int, expected: int | None = None
+) -> str:
+    """A reported state as the touch it names (``T3``) when one does, else its values.
+
+    The ``expected`` touch is named when it carries these values (a repeat of its campaign
+    carries them too); otherwise the latest touch at or before event ``upto`` that does."""
     if values is None:
         return "-"
     key = values.key()
     if key == (None,) * len(key):
         return "(none)"
+    if expected is not None and touches[expected].values.key() == key:
+        return f"T{expected}"
     for touch in reversed(touches):
         if touch.event_index <= upto and touch.values.key() == key:
             return f"T{touch.index}"
@@ -45,12 +53,14 @@ def touch_ref(values: TouchValues | None, touches: list[Touch], upto: int) -> st
 
 def reported_text(entry: TimelineEntry, touches: list[Touch]) -> str:
     parts = []
-    upto = entry.index + 1  # an identify may report the touch landing right after it
+    upto = entry.index
+    if entry.touch is None and entry.rule in NON_VISITS:
+        upto += 1  # an identify may report the touch landing right after it
     for state in entry.reported:
         if state.first is None and state.last is None:
             continue
-        first = touch_ref(state.first, touches, upto)
-        last = touch_ref(state.last, touches, upto)
+        first = touch_ref(state.first, touches, upto, entry.expected_first)
+        last = touch_ref(state.last, touches, upto, entry.expected_last)
         origin = "" if state.origin == "properties" else f"{state.origin}: "
         parts.append(f"{origin}{first} | {last}")
     return "; ".join(parts)
