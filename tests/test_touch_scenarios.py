@@ -280,6 +280,17 @@ def test_session_timeout_is_configurable(taxonomy: Taxonomy) -> None:
     assert [e.rule for e in long.timeline] == ["utm", "referrer.search"]
 
 
+def test_a_gap_of_exactly_the_timeout_starts_a_new_session(engine: TouchEngine) -> None:
+    # Sessions continue only while events are less than 30 minutes apart (docs/touch.md).
+    j = Journey()
+    j.page(0, "/", query=NL_QUERY)
+    j.page(10, "/", referrer="")
+    j.page(40, "/", referrer="")  # exactly 30 minutes later
+    report = engine.debug(j.events)
+    assert [e.session_start for e in report.timeline] == [True, False, True]
+    assert [e.rule for e in report.timeline] == ["utm", "same_session", "direct"]
+
+
 def test_a_dropped_click_id_is_found_on_the_conversion(engine: TouchEngine) -> None:
     g = ("google", "cpc", "brand")
     query = "utm_source=google&utm_medium=cpc&utm_campaign=brand&gclid=G1"

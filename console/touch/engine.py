@@ -286,7 +286,7 @@ class TouchEngine:
             ident = event.anonymous_id or event.user_id
             ts = event.timestamp
             state = sessions.get(ident or "")
-            start = state is None or ts - state[0] > timeout
+            start = state is None or ts - state[0] >= timeout
             if start:
                 count += 1
                 # [last activity, session number, touch key, referring domain]
