@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from console.taxonomy import load_taxonomy
 from console.touch import TouchEngine
-from console.touch.text import reported_text
+from console.touch.text import arrival_text, reported_text
 from tests.touch_journeys import DAY, GOOGLE, Journey
 
 ORGANIC = ("google", "organic")
@@ -37,3 +37,14 @@ def test_an_identify_may_name_the_touch_that_lands_right_after_it() -> None:
     cells = [reported_text(entry, report.touches) for entry in report.timeline]
     assert cells[1] == "traits: - | T1"
     assert cells[2] == "- | T1"
+
+
+def test_a_touch_in_the_middle_of_a_session_shows_where_it_arrived_from() -> None:
+    j = Journey()
+    j.page(0, "/", referrer=GOOGLE)
+    j.internal(2)
+    j.page(4, "/checkout", referrer="https://www.paypal.com/checkoutnow")  # mid-session
+    report = TouchEngine(load_taxonomy(None)).debug(j.events)
+    assert [e.touch for e in report.timeline] == [0, None, 1]
+    cells = [arrival_text(entry) for entry in report.timeline]
+    assert cells == ["ref www.google.com", "", "ref www.paypal.com"]

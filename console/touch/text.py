@@ -76,14 +76,16 @@ def event_text(entry: TimelineEntry) -> str:
 
 
 def arrival_text(entry: TimelineEntry) -> str:
-    """How the visit arrived: campaign, click ID, or the referring host."""
+    """How the visit arrived: campaign, click ID, or the referring host (at a session's
+    start, or where a touch arrived mid-session; other pages' referrers are the site's
+    own)."""
     c = entry.campaign
     parts = []
     if not c.is_empty():
         parts.append("/".join(v for v in (c.source, c.medium, c.name) if v))
     if entry.click_id is not None:
         parts.append(entry.click_id.param)
-    if not parts and entry.referrer and entry.session_start:
+    if not parts and entry.referrer and (entry.session_start or entry.touch is not None):
         parts.append("ref " + host_of(entry.referrer))
     return " ".join(parts)
 
