@@ -264,6 +264,8 @@ def test_a_missing_warehouse_is_an_error_not_a_new_file(
         ["touch", "u1", "--workers", "2"],
         ["touch", "u1", "--last-touch", "sometimes"],
         ["touch", "u1", "--session-timeout", "0"],
+        ["touch", "u1", "--exclude-referrer", ".com"],
+        ["attribution", "--conversion", "Order Completed", "--exclude-referrer", " "],
         ["attribution"],
         ["attribution", "--conversion", "Order Completed", "--model", "u_shaped"],
         ["attribution", "--conversion", "Order Completed", "--window", "-3"],

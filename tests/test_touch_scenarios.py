@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from console.errors import InputError
 from console.taxonomy import load_taxonomy
 from console.taxonomy.model import Taxonomy
 from console.touch import TouchEngine
@@ -249,6 +250,25 @@ def test_an_excluded_referrer_is_not_a_touch(taxonomy: Taxonomy, engine: TouchEn
     assert plain.conversions[0].credit["last"][0].channel == "Referral"
 
 
+@pytest.mark.parametrize("given", ["https://www.paypal.com/", " PayPal.com", ".paypal.com"])
+def test_an_excluded_referrer_given_as_a_url_or_untidy_is_its_domain(
+    taxonomy: Taxonomy, given: str
+) -> None:
+    j = Journey()
+    j.page(0, "/", query=FB_QUERY, referrer="https://l.facebook.com/", first=FB, last=FB)
+    j.page(45, "/thanks", referrer="https://www.paypal.com/checkoutnow", first=FB, last=FB)
+    report = TouchEngine(taxonomy, excluded_referrers=[given]).debug(j.events)
+    assert report.timeline[1].rule == "excluded_referrer"
+
+
+@pytest.mark.parametrize("given", ["", ".com", "com", "https://"])
+def test_an_excluded_referrer_that_names_no_domain_is_refused(
+    taxonomy: Taxonomy, given: str
+) -> None:
+    with pytest.raises(InputError, match="is not a domain"):
+        TouchEngine(taxonomy, excluded_referrers=[given])
+
+
 def test_last_touch_modes(taxonomy: Taxonomy) -> None:
     j = Journey()
     j.page(0, "/", query=NL_QUERY)
@@ -399,3 +419,17 @@ def test_the_report_keeps_the_events_in_timeline_order(warehouse: Warehouse) -> 
     assert [e.message_id for e in report.events] == ["m001", "m000"]
     assert [e.message_id for e in report.timeline] == ["m001", "m000"]
     assert report.events[0].raw is None and report.events[0].page_url.endswith("?" + NL_QUERY)
+
+
+def test_utm_values_with_stray_spaces_classify_as_their_trimmed_selves(
+    engine: TouchEngine,
+) -> None:
+    j = Journey()
+    j.page(0, "/", query="utm_source=%20facebook%20&utm_medium=paid_social%20&utm_campaign=s")
+    report = engine.debug(j.events)
+    (touch,) = report.touches
+    assert (touch.values.source, touch.values.medium, touch.channel) == (
+        "facebook",
+        "paid_social",
+        "Paid Social",
+    )

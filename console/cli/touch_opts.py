@@ -11,7 +11,9 @@ import click
 
 from console.cli.context import AppContext
 from console.cli.taxonomy_opts import load_for, taxonomy_option
+from console.errors import InputError
 from console.touch import LAST_TOUCH_MODES, TouchEngine
+from console.touch.classify import referrer_domain
 from console.warehouse import Warehouse
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,12 +41,26 @@ def model_options(func: F) -> F:
             "excluded",
             multiple=True,
             metavar="DOMAIN",
-            help="A referring domain that is never a touch (payment pages...); repeatable.",
+            callback=_referrer_domains,
+            help="A referring domain that is never a touch (payment pages...); its subdomains "
+            "too; repeatable.",
         ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _referrer_domains(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    domains = []
+    for value in values:
+        try:
+            domains.append(referrer_domain(value))
+        except InputError as exc:
+            raise click.BadParameter(f"{value!r} is not a domain: {exc.hint}") from None
+    return tuple(domains)
 
 
 def build_engine(

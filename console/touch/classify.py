@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from console.campaign import campaign_from_params, click_ids_from_params, query_params
+from console.errors import InputError
 from console.events import ClickId
 from console.taxonomy.channels import site_keys
 from console.taxonomy.model import Taxonomy
@@ -201,6 +202,7 @@ class Classifier:
             domain = bare_host(ref_host)
         if utm:
             rule = "utm"
+            values = tuple(v.strip() or None if v else v for v in values)  # ' facebook '
             detail = "/".join(v for v in values[:3] if v)
         else:
             assert click is not None
@@ -294,6 +296,19 @@ class Classifier:
     def channel(self, values: tuple[str | None, ...]) -> str:
         """The taxonomy's channel for reported values (source, medium, campaign...)."""
         return self.taxonomy.channels.predict(values[0], values[1], values[2])
+
+
+def referrer_domain(value: str) -> str:
+    """An excluded-referrer setting as the domain it matches (``https://www.paypal.com/``
+    -> ``www.paypal.com``; subdomains match too); raises InputError when it names none."""
+    text = value.strip()
+    domain = (host_of(text) if "://" in text else text.split("/", 1)[0]).lower().strip(".")
+    if "." not in domain or " " in domain:
+        raise InputError(
+            f"excluded referrer {value!r} is not a domain",
+            hint="give a site's domain, e.g. paypal.com; its subdomains are excluded too",
+        )
+    return domain
 
 
 def _with_click(visit: Visit, click: ClickId) -> Visit:
