@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from console.campaign import enrich
+from console.errors import InputError
 from console.taxonomy import load_taxonomy
 from console.taxonomy.clickids import load_click_id_registry
 from console.touch import TouchEngine
@@ -111,3 +112,12 @@ def test_events_of_the_same_moment_come_back_in_the_order_they_were_stored(
     warehouse.ingest([*journey(), *same])  # type: ignore[list-item]
     _, _, events = scan.person_history(warehouse, "u1", slim=True)
     assert [e.message_id for e in events if e.message_id.startswith("m")] == ["m0", "m1", "m2"]
+
+
+def test_an_id_pasted_with_spaces_is_debugged_as_the_id(warehouse: Warehouse) -> None:
+    warehouse.ingest(journey())  # type: ignore[arg-type]
+    engine = TouchEngine(load_taxonomy(None))
+    report = engine.debug_person(warehouse, " u1\n")
+    assert report.person == "u1" and len(report.timeline) == 7
+    with pytest.raises(InputError, match="no events for user"):
+        engine.debug_person(warehouse, "   ")

@@ -34,7 +34,7 @@ from typing import Any
 from console.errors import InputError
 from console.taxonomy.model import Taxonomy
 from console.touch.attribution import MODELS, conversion_value, credit_all
-from console.touch.classify import DIRECT, MARKETING, Classifier
+from console.touch.classify import DIRECT, MARKETING, Classifier, referrer_domain
 from console.touch.compare import Comparer
 from console.touch.identity import IdentityLink, describe_identities, link_times, links_from_events
 from console.touch.model import (
@@ -60,7 +60,6 @@ DEFAULT_CONVERSIONS: tuple[str, ...] = (
     "Lead Created",
     "Trial Started",
     "Subscription Started",
-    "Purchase",
     "purchase",
     "sign_up",
     "generate_lead",
@@ -132,7 +131,7 @@ class TouchEngine:
         self.config = TouchConfig(
             last_touch=last_touch,
             session_timeout=timeout,
-            excluded_referrers=tuple(excluded_referrers),
+            excluded_referrers=tuple(referrer_domain(d) for d in excluded_referrers),
             conversions=tuple(conversions) if conversions is not None else DEFAULT_CONVERSIONS,
             window=window,
         )
@@ -245,6 +244,9 @@ class TouchEngine:
         from console.warehouse.scan import person_history
 
         ids, links, events = person_history(warehouse, person_id, slim=not full_events)
+        if not events and person_id.strip() not in ("", person_id):  # pasted with spaces
+            person_id = person_id.strip()
+            ids, links, events = person_history(warehouse, person_id, slim=not full_events)
         if not events:
             raise InputError(
                 f"no events for user {person_id} in {warehouse.path}",
