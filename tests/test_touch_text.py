@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from console.taxonomy import load_taxonomy
 from console.touch import TouchEngine
-from console.touch.text import arrival_text, reported_text
+from console.touch.text import arrival_text, reported_text, sizes_text
 from tests.touch_journeys import DAY, GOOGLE, Journey
 
 ORGANIC = ("google", "organic")
@@ -48,3 +48,15 @@ def test_a_touch_in_the_middle_of_a_session_shows_where_it_arrived_from() -> Non
     assert [e.touch for e in report.timeline] == [0, None, 1]
     cells = [arrival_text(entry) for entry in report.timeline]
     assert cells == ["ref www.google.com", "", "ref www.paypal.com"]
+
+
+def test_the_summary_counts_in_the_right_number() -> None:
+    j = Journey()
+    j.page(0, "/", referrer=GOOGLE)
+    j.track(1, "Order Completed")
+    report = TouchEngine(load_taxonomy(None)).debug(j.events)
+    assert sizes_text(report) == "2 events, 1 identity, 1 touch, 1 conversion"
+    j.page(DAY, "/", query="utm_source=newsletter&utm_medium=email")
+    j.identify(DAY + 1, "u1")
+    report = TouchEngine(load_taxonomy(None)).debug(j.events)
+    assert sizes_text(report, " · ") == "4 events · 2 identities · 2 touches · 1 conversion"

@@ -13,9 +13,8 @@ def print_report(report: TouchReport) -> None:
     conversions with credit per model."""
     cfg = report.config
     click.echo(
-        f"Person {report.display_id}: {len(report.timeline)} events, "
-        f"{len(report.identities)} identities, {len(report.touches)} touches, "
-        f"{len(report.conversions)} conversion(s)  (last touch: {cfg['last_touch']}, session "
+        f"Person {report.display_id}: {text.sizes_text(report)}  (last touch: {cfg['last_touch']}, "
+        f"session "
         f"{cfg['session_timeout_minutes']:g} min, {cfg['taxonomy']})"
     )
     click.echo("\nIDENTITIES")

@@ -8,7 +8,7 @@ from datetime import datetime
 from console.events import format_time
 from console.taxonomy.urls import host_of
 from console.touch.checks import NON_VISITS
-from console.touch.model import Credit, TimelineEntry, Touch, TouchValues
+from console.touch.model import Credit, TimelineEntry, Touch, TouchReport, TouchValues
 
 
 def time_cell(value: datetime | None) -> str:
@@ -21,6 +21,23 @@ def short_id(ident: str | None) -> str:
     if not ident:
         return ""
     return ident if len(ident) <= 12 else ident[:8]
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 identity``, ``3 identities``: a count with its noun in the right number."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def sizes_text(report: TouchReport, sep: str = ", ") -> str:
+    """A report's events, identities, touches and conversions, counted."""
+    return sep.join(
+        (
+            counted(len(report.timeline), "event"),
+            counted(len(report.identities), "identity", "identities"),
+            counted(len(report.touches), "touch", "touches"),
+            counted(len(report.conversions), "conversion"),
+        )
+    )
 
 
 def values_text(values: TouchValues | None) -> str:

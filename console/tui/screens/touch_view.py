@@ -130,7 +130,6 @@ def summary(report: TouchReport) -> Text:
     cfg = report.config
     return Text.assemble(
         (f"{report.display_id}", "bold"),
-        f"  {len(report.timeline)} events · {len(report.identities)} identities · "
-        f"{len(report.touches)} touches · {len(report.conversions)} conversions · ",
+        f"  {cells.sizes_text(report, ' · ')} · ",
         (f"last touch: {cfg['last_touch']}, session {cfg['session_timeout_minutes']:g} min", "dim"),
     )
