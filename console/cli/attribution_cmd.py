@@ -12,6 +12,7 @@ from console.cli.touch_opts import build_engine, model_options, open_existing
 from console.cli.touch_text import print_attribution
 from console.errors import InputError
 from console.touch import MODELS, attribute
+from console.touch.attribution import MAX_LOOKBACK_DAYS
 
 
 @click.command()
@@ -30,7 +31,7 @@ from console.touch import MODELS, attribute
 )
 @click.option(
     "--window",
-    type=click.IntRange(1, 3650),
+    type=click.IntRange(1, MAX_LOOKBACK_DAYS),
     metavar="DAYS",
     help="Lookback: touches older than this before a conversion get no credit.",
 )

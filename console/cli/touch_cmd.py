@@ -11,6 +11,7 @@ from console.cli.output import print_json
 from console.cli.touch_opts import build_engine, model_options, open_existing
 from console.cli.touch_text import print_report, print_scan
 from console.touch import scan_people
+from console.touch.attribution import MAX_LOOKBACK_DAYS
 from console.touch.scan import auto_workers
 
 
@@ -60,7 +61,7 @@ class Workers(click.ParamType):
 )
 @click.option(
     "--window",
-    type=click.IntRange(1, 3650),
+    type=click.IntRange(1, MAX_LOOKBACK_DAYS),
     metavar="DAYS",
     help="Attribution lookback for the conversions' credit (default: no limit).",
 )

@@ -39,6 +39,8 @@ HALF_LIFE = timedelta(days=7)
 NO_TOUCH = "Direct"
 """The channel a conversion without any eligible touch is credited to."""
 VALUE_KEYS = ("revenue", "value", "amount", "total", "price")
+MAX_LOOKBACK_DAYS = 3650
+"""The longest lookback window a command or the console accepts (ten years)."""
 
 
 def eligible(touches: Sequence[Touch], when: datetime, window: timedelta | None) -> list[Touch]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from textual.widgets import Select, TextArea
+from textual.widgets import Input, Select, TextArea
 
 from console.collector import Collector
 from console.host import PluginHost
@@ -273,6 +273,24 @@ async def test_attribution_panel_credits_the_conversions(
         await settle(pilot, 0.5)
         assert screen.result is not None and screen.result.conversion == "Order Completed"
         assert "NULL" not in static_text([screen.query_one("#attribution-state")])
+
+
+@pytest.mark.parametrize("typed", ["0", "-3", "1.5", "nan", "10 days", "99999"])
+async def test_attribution_lookback_refuses_what_is_not_whole_days(
+    tui_warehouse: Warehouse, builtin_host: PluginHost, typed: str
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("6")
+        screen = app.screen
+        assert isinstance(screen, AttributionScreen)
+        await until(pilot, lambda: screen.result is not None)
+        screen.query_one("#attribution-window", Input).value = typed
+        screen.action_run()
+        await settle(pilot, 0.3)
+        state = static_text([screen.query_one("#attribution-state")])
+        assert "lookback must be whole days from 1 to 3650" in state
+        assert screen.result is not None and screen.result.window_days is None  # unchanged
 
 
 async def test_no_screen_has_two_widgets_with_one_id(

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input, Select, Static
 
 from console.errors import ConsoleError
 from console.touch import MODELS, AttributionResult, TouchEngine, attribute, conversion_candidates
+from console.touch.attribution import MAX_LOOKBACK_DAYS
 from console.tui.workers import answer
 from console.warehouse import Warehouse
 
@@ -106,10 +107,19 @@ class AttributionScreen(Screen[None]):
             return  # nothing picked yet (Select.NULL)
         text = self.query_one("#attribution-window", Input).value.strip()
         try:
-            window = timedelta(days=float(text)) if text else None
+            days = int(text) if text else None
         except ValueError:
-            self._state(Text(f"lookback must be a number of days, not {text!r}", "bold red"))
+            days = 0
+        if days is not None and not 1 <= days <= MAX_LOOKBACK_DAYS:
+            self._state(
+                Text(
+                    f"lookback must be whole days from 1 to {MAX_LOOKBACK_DAYS}, not {text!r} "
+                    "(empty: no limit)",
+                    "bold red",
+                )
+            )
             return
+        window = timedelta(days=days) if days is not None else None
         self._state(f"attributing {conversion} ({model})…")
         self._attribute(str(conversion), str(model), window)
 
