@@ -252,6 +252,22 @@ async def test_touch_screen_explains_a_person_and_lists_divergent_people(
         assert screen.scan is not None and screen.scan.people >= 4
 
 
+async def test_an_unknown_id_does_not_leave_the_previous_person_on_screen(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("home", "t")
+        screen = app.screen
+        assert isinstance(screen, TouchScreen)
+        await until(pilot, lambda: screen.report is not None)
+        assert screen.query_one("#touch-report").display
+        screen.show_person("nobody-here")
+        await until(pilot, lambda: screen.report is None)
+        assert "no events for user nobody-here" in static_text([screen.query_one("#touch-message")])
+        assert not screen.query_one("#touch-report").display
+
+
 async def test_attribution_panel_credits_the_conversions(
     tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:

@@ -18,6 +18,8 @@ from console.tui.workers import answer
 from console.warehouse import Warehouse
 
 SCAN_LIMIT = 200
+CELL_WIDTH = 34
+"""Characters of a first/last touch in the people list (the counts stay in view at 160)."""
 
 
 def _title(text: str) -> Static:
@@ -59,7 +61,7 @@ class TouchScreen(Screen[None]):
     def on_mount(self) -> None:
         self._ready = True
         self.query_one("#touch-people", DataTable).add_columns(
-            "person", "ids", "events", "first", "last", "errors", "warnings", "codes"
+            "person", "ids", "events", "errors", "warnings", "first", "last", "codes"
         )
         self.query_one("#touch-report").display = False
         if self._pending:
@@ -104,9 +106,15 @@ class TouchScreen(Screen[None]):
         try:
             report = self.engine.debug_person(self.warehouse, person)
         except ConsoleError as exc:
-            answer(self.app, self._state, Text(str(exc), "bold red"))
+            answer(self.app, self._failed, Text(str(exc), "bold red"))
             return
         answer(self.app, self._show, report)
+
+    def _failed(self, message: Text) -> None:
+        """No report for what was asked: the previous person's is not left under it."""
+        self.report = None
+        self.query_one("#touch-report").display = False
+        self._state(message)
 
     @work(thread=True, exclusive=True, group="scan")
     def _scan(self) -> None:
@@ -118,15 +126,15 @@ class TouchScreen(Screen[None]):
         table = self.query_one("#touch-people", DataTable)
         table.clear()
         for p in result.listed:
-            codes = ", ".join(f"{code} x{n}" for code, n in p.codes.items())
+            codes = ", ".join(f"{code.removeprefix('touch.')} x{n}" for code, n in p.codes.items())
             table.add_row(
                 p.person,
                 str(len(p.ids)),
                 str(p.events),
-                p.first or "-",
-                p.last or "-",
                 Text(str(p.errors), "bold red" if p.errors else ""),
                 str(p.warnings),
+                _clip(p.first or "-"),
+                _clip(p.last or "-"),
                 codes,
                 key=p.person,
             )
@@ -159,3 +167,8 @@ class TouchScreen(Screen[None]):
 
     def _state(self, message: str | Text) -> None:
         self.query_one("#touch-message", Static).update(message)
+
+
+def _clip(text: str, width: int = CELL_WIDTH) -> str:
+    """A long first/last touch cut to fit beside the counts."""
+    return text if len(text) <= width else text[: width - 1] + "…"
