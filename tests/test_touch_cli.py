@@ -239,6 +239,17 @@ def test_touch_all_findings_only(sample_db: Path, cli_env: dict[str, str]) -> No
     assert len([line for line in table.stdout.splitlines() if "first_overwritten" in line]) == 2
 
 
+def test_touch_all_on_an_empty_warehouse_says_how_events_get_in(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    empty = tmp_path / "empty.db"
+    Warehouse(empty).close()
+    out = run_martech(["touch", "--all", "--db", str(empty)], cli_env)
+    assert out.returncode == 0, out.stderr
+    assert "the warehouse holds no events yet" in out.stdout
+    assert "martech collect" in out.stdout and "martech replay" in out.stdout
+
+
 def test_unknown_user_is_one_line_and_exit_1(sample_db: Path, cli_env: dict[str, str]) -> None:
     out = run_martech(["touch", "nobody", "--db", str(sample_db)], cli_env)
     assert out.returncode == 1

@@ -118,6 +118,12 @@ def print_report(report: TouchReport) -> None:
 def print_scan(result: ScanResult, findings_only: bool) -> None:
     """One line per person listed, most affected first."""
     who = "people with findings" if findings_only else "people"
+    if not result.people:
+        click.echo(
+            "no people to scan: the warehouse holds no events yet (send some to `martech "
+            "collect`, or load a file with `martech replay`)"
+        )
+        return
     click.echo(
         f"{result.people} people ({result.events} events) scanned, "
         f"{result.affected} with findings of severity {result.min_severity} or worse; "
