@@ -433,3 +433,36 @@ def test_utm_values_with_stray_spaces_classify_as_their_trimmed_selves(
         "paid_social",
         "Paid Social",
     )
+
+
+def test_a_new_touch_that_leaves_a_wrong_last_touch_as_it_was_is_stale(
+    engine: TouchEngine,
+) -> None:
+    # A direct visit overwrote utm_last_* with (direct); the next campaign landing did not
+    # update it: that landing is where the tracking missed a touch.
+    j = Journey()
+    j.page(0, "/", query=NL_QUERY, first=NL, last=NL)
+    j.page(DAY, "/", referrer="", first=NL, last=DIRECT)
+    j.page(2 * DAY, "/", query=FB_QUERY, first=NL, last=DIRECT)
+    report = engine.debug(j.events)
+    assert codes_at(report) == [("touch.last_direct", 1), ("touch.last_stale", 2)]
+    assert "still says (direct)" in report.findings[1].finding.message
+
+
+def test_a_device_that_never_heard_of_a_touch_elsewhere_did_not_change_its_last_touch(
+    engine: TouchEngine,
+) -> None:
+    # Device d1 lands from LinkedIn; d2 (the same user) later arrives from Google; back on
+    # d1, the tracking still reports d1's own LinkedIn state. That is stale, not a change.
+    j = Journey(anon="d1")
+    j.page(0, "/", query=LI_QUERY, referrer=LINKEDIN, first=LI, last=LI)
+    j.identify(2, "u1")
+    j.anon = "d2"
+    j.page(DAY, "/", referrer=GOOGLE, first=LI, last=G_ORG)
+    j.identify(DAY + 1, "u1")
+    j.anon = "d1"
+    j.page(2 * DAY, "/", referrer="", first=LI, last=LI)
+    report = engine.debug(j.events)
+    assert codes_at(report) == [("touch.last_stale", 4)]
+    message = report.findings[0].finding.message
+    assert "still says linkedin" in message and "changed" not in message

@@ -41,6 +41,9 @@ class Origin:
     flagged_first: set[Any] = field(default_factory=set)
     """Reported first-touch values already reported as wrong."""
     last: tuple[Key | None, TouchValues] | None = None
+    last_by_identity: dict[str, Key | None] = field(default_factory=dict)
+    """Each identity's latest reported last touch (a device that never heard of a touch on
+    another one has not changed its value)."""
     flagged_last: set[tuple[Any, ...]] = field(default_factory=set)
     seen: tuple[Any, ...] | None = None
     """(state, identity, expected first, expected last) of the last full check."""
