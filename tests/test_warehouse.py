@@ -16,11 +16,17 @@ T0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
 
 def ev(mid: str, minutes: int = 0, **fields: object) -> Event:
-    values: dict[str, object] = {"type": "track", "event": "Clicked", "anonymous_id": "anon-1"}
+    """An event as an SDK sends it: stamped with the sender's own time."""
+    when = T0 + timedelta(minutes=minutes)
+    values: dict[str, object] = {
+        "source": "segment",
+        "type": "track",
+        "event": "Clicked",
+        "anonymous_id": "anon-1",
+        "original_timestamp": when,
+    }
     values.update(fields)
-    return Event(
-        source="segment", message_id=mid, timestamp=T0 + timedelta(minutes=minutes), **values
-    )  # type: ignore[arg-type]
+    return Event(message_id=mid, timestamp=when, **values)  # type: ignore[arg-type]
 
 
 def test_the_same_message_id_is_stored_once(warehouse: Warehouse) -> None:
@@ -30,6 +36,20 @@ def test_the_same_message_id_is_stored_once(warehouse: Warehouse) -> None:
     assert (second.stored, second.duplicates) == (1, 1)
     assert [e.message_id for e in second.events] == ["m3"]
     assert warehouse.count() == 3
+
+
+def test_retries_of_an_event_without_a_client_time_are_stored_once(
+    warehouse: Warehouse,
+) -> None:
+    # An Amplitude event without "time" gets the receive time: each retry arrives later.
+    first = ev("no-time", 0, original_timestamp=None, source="amplitude")
+    retry = ev("no-time", 3, original_timestamp=None, source="amplitude")
+    assert warehouse.ingest([first]).stored == 1
+    again = warehouse.ingest([retry])
+    assert (again.stored, again.duplicates) == (0, 1)
+    assert warehouse.count() == 1
+    other = ev("no-time-2", 3, original_timestamp=None, source="amplitude")
+    assert warehouse.ingest([other]).stored == 1
 
 
 def test_same_message_id_from_different_sources_are_different_events(warehouse: Warehouse) -> None:
@@ -46,6 +66,21 @@ def test_a_dedupe_hash_collision_loses_nothing(
     assert result.stored == 2
     assert warehouse.ingest([ev("m1"), ev("m2")]).duplicates == 2  # retries, clash or not
     assert {e.message_id for e in warehouse.query(EventQuery())} == {"m1", "m2"}
+
+
+def test_many_clashing_events_are_checked_through_the_index_of_unkeyed_rows(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A burst stamped with one millisecond clashes over and over: each clash must be one
+    # index lookup, not a walk over every row stored without a key.
+    plan = warehouse.conn.execute(
+        "EXPLAIN QUERY PLAN " + store_module.UNKEYED_SQL, ["m1", "segment"]
+    ).fetchall()
+    assert "USING INDEX events_unkeyed" in plan[0][3]
+    monkeypatch.setattr(store_module, "dedupe_key", lambda event: 42)
+    burst = [ev(f"b{i}") for i in range(300)]
+    assert warehouse.ingest(burst).stored == 300
+    assert warehouse.ingest(burst).duplicates == 300
 
 
 def test_events_survive_reopening_the_file(tmp_path: Path) -> None:
@@ -209,6 +244,34 @@ def test_an_older_warehouse_is_migrated_in_place(tmp_path: Path) -> None:
     with Warehouse(path) as migrated:
         assert [e.message_id for e in migrated.query(EventQuery(user="u1"))] == ["old-1"]
         assert migrated.ingest([event]).duplicates == 1
+
+
+def test_rejected_events_keyed_by_older_versions_are_re_keyed(tmp_path: Path) -> None:
+    import hashlib
+
+    from console.events import rejected_event
+
+    path = tmp_path / "w.db"
+    bad = rejected_event("segment", {"messageId": "bad-1"}, "why", message_id="bad-1")
+    with Warehouse(path) as warehouse:
+        warehouse.ingest([ev(f"m{i}", i) for i in range(1_200)])  # bodies now compressed
+        warehouse.ingest([bad])
+        digest = hashlib.blake2b(b"segment\0bad-1", digest_size=8).digest()
+        old_key = int.from_bytes(digest, "big") >> (64 - 22)  # time 0, a 22-bit hash
+        with warehouse.conn:
+            warehouse.conn.execute(
+                "UPDATE events SET message_key = ? WHERE message_id = 'bad-1'", [old_key]
+            )
+            warehouse.conn.execute(
+                "DELETE FROM _sqlite_migrations WHERE name = 'm008_timeless_keys'"
+            )
+    with Warehouse(path) as migrated:
+        (key,) = migrated.conn.execute(
+            "SELECT message_key FROM events WHERE message_id = 'bad-1'"
+        ).fetchone()
+        assert key < 0
+        assert migrated.ingest([bad]).duplicates == 1
+        assert migrated.count() == 1_201
 
 
 def test_findings_are_stored_with_the_event_and_its_verdict(warehouse: Warehouse) -> None:

@@ -27,11 +27,15 @@ def id_key(value: str) -> int:
 def message_key(source: str, message_id: str, client_ms: int | None = None) -> int:
     """The dedupe key of an event: its client time in ms, then a hash of source and id.
 
-    ``client_ms`` is the time the sender stamped on the event (the same on every retry);
-    None puts the key at time 0 (rejected events, which have no trustworthy time).
+    ``client_ms`` is the time the sender stamped on the event (the same on every retry).
+    An event without one (an Amplitude event with no ``time``, a Snowplow one with no
+    ``dtm``, a rejected one) is keyed by a 63-bit hash of source and id alone, as a
+    negative number: its retries share the key, and it never meets a time-led key.
     """
     digest = hashlib.blake2b(
         f"{source}\0{message_id}".encode("utf-8", "surrogatepass"), digest_size=8
     ).digest()
-    when = min(max(client_ms - EPOCH_MS, 0), MAX_TIME) if client_ms is not None else 0
+    if client_ms is None:
+        return -1 - (int.from_bytes(digest, "big") >> 1)
+    when = min(max(client_ms - EPOCH_MS, 0), MAX_TIME)
     return (when << HASH_BITS) | (int.from_bytes(digest, "big") >> (64 - HASH_BITS))

@@ -77,9 +77,9 @@ def actor_of(event: Event) -> str | None:
 
 def dedupe_key(event: Event) -> int:
     """The event's dedupe key (see ``keys.message_key``)."""
-    if event.validity == "rejected":
+    stamp = event.original_timestamp  # the sender's own time: the same on every retry
+    if event.validity == "rejected" or stamp is None:
         return message_key(event.source, event.message_id)
-    stamp = event.original_timestamp or event.timestamp
     return message_key(event.source, event.message_id, to_ms(stamp))
 
 

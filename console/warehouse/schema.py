@@ -156,3 +156,26 @@ def m007_body_dictionaries(db: Database) -> None:
 def m006_unkeyed_ids(db: Database) -> None:
     """The rare events stored without a dedupe key (a key clash) are found by their text id."""
     db.execute("CREATE INDEX events_unkeyed ON events(message_id) WHERE message_key IS NULL")
+
+
+@migrations()
+def m008_timeless_keys(db: Database) -> None:
+    """Events without a client time (and rejected ones) keyed by source and id alone.
+
+    They were keyed at time 0 with a 22-bit hash (rejected ones) or by the time they were
+    received (the rest, so a retry was stored again); new keys are negative 63-bit hashes
+    (see ``keys.py``). The rejected rows are re-keyed here, found by their key range; the
+    others cannot be told apart without reading every body and keep their old keys.
+    """
+    from console.warehouse.codec import load_dictionaries
+    from console.warehouse.rows import dedupe_key, row_event
+
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    load_dictionaries(db.conn, path)  # the bodies may be compressed
+    db.conn.create_function(
+        "martech_rekey", 1, lambda body: dedupe_key(row_event(body)), deterministic=True
+    )
+    db.execute(
+        "UPDATE events SET message_key = martech_rekey(body) WHERE message_key BETWEEN 0 AND ?",
+        [(1 << 22) - 1],
+    )
