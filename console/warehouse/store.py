@@ -96,6 +96,15 @@ Link = tuple[str, str, str, str, int]
 """An identity link row: linked id, user id, how (alias/identify/event), message id, ms."""
 
 
+UNKEYED_SQL = (
+    "SELECT 1 FROM events INDEXED BY events_unkeyed "
+    "WHERE message_key IS NULL AND message_id = ? AND source = ?"
+)
+"""Whether an event stored without a key (its key clashed) is there. Named index: SQLite
+would otherwise pick the key index and walk every unkeyed row, once per clash (a burst of
+events stamped with one millisecond clashes thousands of times)."""
+
+
 @dataclass(slots=True)
 class PreparedBatch:
     """Events with their rows, findings rows and identity links built, ready to write.
@@ -257,7 +266,7 @@ class Warehouse:
         source, message_id = ident
         return bool(
             self.conn.execute(
-                "SELECT 1 FROM events WHERE message_key IS NULL AND message_id = ? AND source = ?",
+                UNKEYED_SQL,
                 [message_id, source],
             ).fetchone()
         )
