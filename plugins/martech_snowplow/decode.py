@@ -113,6 +113,8 @@ def decode_envelope(body: bytes, *, received_at: datetime) -> list[Event]:
         raise PayloadError("is not UTF-8 text", field="body") from None
     except ValueError as exc:
         raise PayloadError(f"is not JSON ({exc})", field="body") from None
+    except RecursionError:
+        raise PayloadError("is JSON nested too deeply to read", field="body") from None
     return [
         decode_item(item, received_at=received_at, where=f"data[{index}]")
         for index, item in enumerate(_items(envelope))

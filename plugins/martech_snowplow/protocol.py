@@ -91,6 +91,8 @@ def json_field(fields: dict[str, str], plain: str, encoded: str) -> tuple[str, A
         return field, json.loads(text)
     except ValueError as exc:
         raise PayloadError(f"is not JSON ({exc})", field=field) from None
+    except RecursionError:
+        raise PayloadError("is JSON nested too deeply to read", field=field) from None
 
 
 def schema_name(uri: Any, *, field: str) -> str:
