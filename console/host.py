@@ -23,6 +23,9 @@ from console.collector_contract import CollectorRoute
 from console.contract import Connector, EventFormat, Registration
 
 ENTRY_POINT_GROUP = "martech_console"
+RUNTIME_PHASES = frozenset({"collector", "decode"})
+"""Failures that happen per request or per replayed record (kept: the latest few)."""
+RUNTIME_FAILURES_KEPT = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,10 @@ class PluginHost:
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         detail = "".join(traceback.format_exception(exc))
         self.failures.append(PluginFailure(plugin, phase, message, detail))
+        if phase in RUNTIME_PHASES:  # one per bad request: keep the latest, not all
+            runtime = [i for i, f in enumerate(self.failures) if f.phase == phase]
+            if len(runtime) > RUNTIME_FAILURES_KEPT:
+                del self.failures[runtime[0]]
 
     # -- calling ---------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from console.host import PluginHost
+from console.host import RUNTIME_FAILURES_KEPT, PluginHost
 from tests.thirdparty import install_thirdparty
 
 BUILTINS = {"segment", "amplitude", "snowplow", "hubspot", "braze", "hightouch"}
@@ -92,3 +92,15 @@ def test_registering_the_same_name_twice_is_a_failure_not_a_crash() -> None:
     host.add_plugin(martech_segment, name="segment")
     host.add_plugin(martech_segment, name="segment")
     assert [f.phase for f in host.failures] == ["load"]
+
+
+def test_a_decoder_failing_on_every_request_keeps_only_its_latest_failures() -> None:
+    host = PluginHost()
+    host._fail("broken", "load", ValueError("bad entry point"))
+    for n in range(500):
+        host._fail("acme", "collector", RuntimeError(f"request {n}"))
+    kept = [f for f in host.failures if f.phase == "collector"]
+    assert len(kept) == RUNTIME_FAILURES_KEPT
+    assert kept[-1].error == "RuntimeError: request 499"
+    loading = [f.error for f in host.failures if f.phase == "load"]
+    assert loading == ["ValueError: bad entry point"]  # never pushed out
