@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from console.collector import Collector
+from console.collector.addresses import host_name, is_loopback
 from console.warehouse import EventQuery
 
 
@@ -229,6 +230,24 @@ def test_reset_clears_events_only_when_allowed(collector: Collector) -> None:
     assert collector.warehouse.count() == 1
 
 
+def test_web_pages_cannot_read_or_wipe_the_query_api(collector: Collector) -> None:
+    post_batch(collector, [message(1)])
+    page = {"Origin": "https://evil.example"}
+    read = httpx.get(f"{collector.url}/api/events", headers=page)
+    assert read.status_code == 403 and "does not answer web pages" in read.json()["message"]
+    assert "access-control-allow-origin" not in read.headers
+    wipe = httpx.post(f"{collector.url}/api/reset", headers={**page, "Content-Type": "text/plain"})
+    assert wipe.status_code == 403
+    # A page on a name that resolves to 127.0.0.1 (DNS rebinding) sends its own Host.
+    rebound = httpx.get(f"{collector.url}/api/events", headers={"Host": "attacker.example"})
+    assert rebound.status_code == 403 and "this machine only" in rebound.json()["message"]
+    assert collector.warehouse.count() == 1
+    for host in ("localhost", f"127.0.0.1:{collector.port}", f"LOCALHOST:{collector.port}"):
+        assert httpx.get(f"{collector.url}/api/stats", headers={"Host": host}).status_code == 200
+    # The SDK routes still answer browsers (their trackers post cross-origin).
+    assert post_batch(collector, [message(2)], headers=page).status_code == 200
+
+
 @pytest.mark.parametrize("collector", [{"writer_process": False}], indirect=True)
 def test_a_full_queue_answers_503_with_retry_after_and_loses_nothing(collector: Collector) -> None:
     gate = threading.Event()
@@ -260,3 +279,29 @@ def test_a_full_queue_answers_503_with_retry_after_and_loses_nothing(collector: 
     assert busy and ok
     assert all(r.headers["retry-after"] == "1" for r in busy)
     assert collector.warehouse.count() == 2 * len(ok)
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1", True),
+        ("LOCALHOST", True),
+        ("[::1]", True),
+        ("app.localhost", True),
+        ("0.0.0.0", False),
+        ("192.168.1.20", False),
+        ("attacker.example", False),
+        ("", False),
+    ],
+)
+def test_loopback_names_in_every_spelling(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("127.0.0.1:8787", "127.0.0.1"), ("[::1]:8787", "::1"), ("localhost", "localhost")],
+)
+def test_the_name_in_a_host_header(header: str, name: str) -> None:
+    assert host_name(header) == name

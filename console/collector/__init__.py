@@ -3,10 +3,11 @@
 from typing import Any, Protocol
 
 from console.bus import EventBus
+from console.collector.addresses import is_loopback
 from console.collector.app import CollectorApp
 from console.collector.pipeline import Busy, IngestPipeline
 from console.collector.process import CollectorProcess
-from console.collector.server import DEFAULT_PORT, Collector, is_loopback
+from console.collector.server import DEFAULT_PORT, Collector
 from console.collector.stats import CollectorStats
 
 

@@ -6,6 +6,7 @@ import contextlib
 from typing import Any
 
 from console.campaign import enrich
+from console.collector.addresses import host_name, is_loopback
 from console.collector.asgi import (
     BodyTooLarge,
     Receive,
@@ -49,11 +50,14 @@ class CollectorApp:
         click_ids: ClickIdRegistry,
         *,
         allow_reset: bool = False,
+        local_only: bool = True,
     ) -> None:
         self.host = host
         self.pipeline = pipeline
         self.click_ids = click_ids
         self.allow_reset = allow_reset
+        self.local_only = local_only
+        """Listening on loopback: the query API answers only requests addressed to it."""
         self.routes: dict[tuple[str, str], Registration] = {
             (reg.item.method.upper(), reg.item.path): reg for reg in host.collector_routes()
         }
@@ -82,9 +86,10 @@ class CollectorApp:
             return
         method, path = scope["method"].upper(), scope["path"]
         headers = header_map(scope)
-        if path.startswith("/api/"):
-            response = await handle_api(self, method, path, query_map(scope))
-            await send_response(send, response, cors_headers(headers))
+        if path.startswith("/api/"):  # for tools on this machine: no CORS, no web pages
+            refusal = self._foreign(headers)
+            response = refusal or await handle_api(self, method, path, query_map(scope))
+            await send_response(send, response)
             return
         reg = self.routes.get((method, path))
         if reg is None:
@@ -94,6 +99,25 @@ class CollectorApp:
         if response.status >= 400:
             self.pipeline.stats.refused()
         await send_response(send, response, cors_headers(headers))
+
+    def _foreign(self, headers: dict[str, str]) -> CollectorResponse | None:
+        """A 403 for a query-API request a web page made (it would read every stored event,
+        or wipe them with a reset): one sent with an ``Origin``, or, on loopback, addressed
+        to another name (a DNS-rebinding page). Tools (curl, CI, SDK tests) send neither."""
+        host = headers.get("host", "")
+        origin = headers.get("origin")
+        if origin is not None and origin not in (f"http://{host}", f"https://{host}"):
+            return _route_error(
+                403,
+                f"the query API does not answer web pages (Origin {origin}); call it from a "
+                "tool on this machine, such as curl or a test",
+            )
+        if self.local_only and host and not is_loopback(host_name(host)):
+            return _route_error(
+                403,
+                f"the query API answers requests addressed to this machine only, not {host!r}",
+            )
+        return None
 
     def _no_route(self, method: str, path: str, headers: dict[str, str]) -> CollectorResponse:
         allowed = self.methods.get(path)

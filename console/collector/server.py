@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import ipaddress
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 import uvicorn
 
 from console.bus import EventBus
+from console.collector.addresses import is_loopback
 from console.collector.app import CollectorApp
 from console.collector.pipeline import Annotator, IngestPipeline
 from console.collector.stats import CollectorStats
@@ -27,16 +27,6 @@ from console.taxonomy.clickids import ClickIdRegistry
 from console.warehouse import Warehouse
 
 DEFAULT_PORT = 8787
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -98,7 +88,11 @@ class Collector:
             self.warehouse, self.bus, annotate=self.validator, writer=writer
         )
         self.app = CollectorApp(
-            self.host, self.pipeline, self.click_ids, allow_reset=self.allow_reset
+            self.host,
+            self.pipeline,
+            self.click_ids,
+            allow_reset=self.allow_reset,
+            local_only=is_loopback(self.bind),
         )
 
     @property
