@@ -217,11 +217,16 @@ def rejected_event(
     reason: str,
     *,
     received_at: datetime | None = None,
-    message_id: str | None = None,
+    message_id: Any = None,
+    user_id: Any = None,
+    anonymous_id: Any = None,
 ) -> Event:
-    """An event that could not be decoded: kept with its raw payload and the reason."""
+    """An event that could not be decoded: kept with its raw payload and the reason.
+
+    The ids the sender gave (its message id, user and anonymous id, when they are non-empty
+    text) are kept, so a test can look the event up by its own id or person and see why."""
     received = received_at or utc_now()
-    if not message_id:
+    if not (isinstance(message_id, str) and message_id):
         message_id = "rejected-" + stable_id(source, msgspec.json.encode(raw))
     return Event(
         source=source,
@@ -229,6 +234,8 @@ def rejected_event(
         type="rejected",
         timestamp=received,
         received_at=received,
+        user_id=user_id if isinstance(user_id, str) and user_id else None,
+        anonymous_id=anonymous_id if isinstance(anonymous_id, str) and anonymous_id else None,
         raw=raw,
         validity="rejected",
         errors=[reason],

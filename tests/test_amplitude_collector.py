@@ -259,6 +259,19 @@ def test_bad_events_are_kept_as_rejected_and_listed_by_index_in_a_400() -> None:
     assert events[1].errors == ["events[1].event_type: every event needs an event_type"]
     assert "not an ISO-8601 timestamp" in events[3].errors[0]
     assert events[4].raw == {"event_type": "Clicked", "device_id": "dev"}
+    # A rejected event keeps the ids it came with: CI finds it by person or insert_id.
+    assert (events[1].user_id, events[3].anonymous_id) == ("user-20391", "device-1")
+    assert events[2].message_id.startswith("rejected-")  # nothing to go by: a content id
+
+
+def test_a_rejected_event_keeps_its_insert_id() -> None:
+    body = {"api_key": "k", "events": [{"device_id": "device-9", "insert_id": "ins-9"}]}
+    _, [event] = answer(HTTP_API, request(body))
+    assert (event.validity, event.message_id, event.anonymous_id) == (
+        "rejected",
+        "ins-9",
+        "device-9",
+    )
 
 
 def test_min_id_length_option_lets_short_device_ids_through() -> None:

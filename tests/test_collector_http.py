@@ -94,7 +94,7 @@ def test_bad_messages_are_stored_as_rejected_and_the_rest_accepted(collector: Co
         message(1),
         {"type": "track", "messageId": "no-ids", "event": "X"},
         "not an object",
-        message(3, properties={"blob": "x" * 40_000}),
+        message(3, anonymousId="anon-3", properties={"blob": "x" * 40_000}),
     ]
     response = post_batch(collector, batch)
     assert response.status_code == 200
@@ -104,6 +104,9 @@ def test_bad_messages_are_stored_as_rejected_and_the_rest_accepted(collector: Co
     assert "Segment's limit is 32 KB" in reasons["msg-3"]
     assert any("batch[2]: must be an object" in r for r in reasons.values())
     assert collector.warehouse.get("msg-1") is not None
+    # The oversize message keeps its sender's ids: its person's events include it.
+    mine = httpx.get(f"{collector.url}/api/events", params={"user": "anon-3"}).json()
+    assert [e["validity"] for e in mine["events"]] == ["rejected"]
 
 
 def _problem(response: httpx.Response) -> str:

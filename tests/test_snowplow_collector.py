@@ -275,6 +275,17 @@ def test_a_bad_event_is_kept_as_a_bad_row_and_its_neighbours_still_load(
     assert bad.errors[0].startswith(reason)
     assert bad.raw == {**base_fields(eid="bad"), **fields}  # the original payload, untouched
     assert bad.source == "snowplow"
+    assert bad.message_id == "bad"  # its own eid: CI looks it up by that
+
+
+def test_a_bad_row_keeps_the_ids_it_came_with() -> None:
+    (bad,) = post([{**base_fields(eid="bad-2", uid="u-7", duid="d-7"), "e": None}])
+    assert (bad.validity, bad.message_id, bad.user_id, bad.anonymous_id) == (
+        "rejected",
+        "bad-2",
+        "u-7",
+        "d-7",
+    )
 
 
 def test_an_item_that_is_not_an_object_is_a_bad_row() -> None:

@@ -226,7 +226,16 @@ def _min_id_length(options: Any) -> int:
 
 
 def _rejected(raw: Any, index: int, exc: EventInvalid, received_at: datetime) -> Event:
-    event = rejected_event(SOURCE, raw, f"events[{index}]: {exc}", received_at=received_at)
+    ids = raw if isinstance(raw, dict) else {}
+    event = rejected_event(
+        SOURCE,
+        raw,
+        f"events[{index}]: {exc}",
+        received_at=received_at,
+        message_id=ids.get("insert_id"),
+        user_id=ids.get("user_id"),
+        anonymous_id=ids.get("device_id"),
+    )
     event.errors = [f"events[{index}].{p.field}: {p.reason}" for p in exc.problems]
     problems: dict[str, list[str]] = {}
     for problem in exc.problems:

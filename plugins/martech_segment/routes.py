@@ -62,12 +62,15 @@ def _decode_item(
             raise PayloadError(f"message is {size} bytes; Segment's limit is 32 KB", field=index)
         return decode_message(item, received_at=request.received_at, sent_at=sent_at, path=index)
     except PayloadError as exc:
+        ids = item if isinstance(item, dict) else {}
         return rejected_event(
             "segment",
             item,
             str(exc),
             received_at=request.received_at,
-            message_id=message_id if isinstance(message_id, str) and message_id else None,
+            message_id=message_id,
+            user_id=ids.get("userId"),
+            anonymous_id=ids.get("anonymousId"),
         )
 
 

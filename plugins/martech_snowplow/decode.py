@@ -149,7 +149,13 @@ def decode_item(fields: Any, *, received_at: datetime | None = None, where: str 
         reason = f"{place}: {exc.message}" if place else exc.message
         raw = fields if isinstance(fields, dict) else {"value": fields}
         return rejected_event(
-            SOURCE, fields, reason, received_at=received_at, message_id=_bad_row_id(raw)
+            SOURCE,
+            fields,
+            reason,
+            received_at=received_at,
+            message_id=raw.get("eid") or _bad_row_id(raw),
+            user_id=raw.get("uid"),
+            anonymous_id=raw.get("duid") or raw.get("tnuid") or raw.get("nuid"),
         )
 
 
