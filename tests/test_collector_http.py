@@ -308,3 +308,12 @@ def test_loopback_names_in_every_spelling(host: str, loopback: bool) -> None:
 )
 def test_the_name_in_a_host_header(header: str, name: str) -> None:
     assert host_name(header) == name
+
+
+def test_an_unreadable_batch_sent_at_does_not_cost_the_batch(collector: Collector) -> None:
+    body = {"batch": [message(1)], "sentAt": "garbage"}
+    response = httpx.post(f"{collector.url}/v1/batch", json=body)
+    assert response.status_code == 200
+    stored = collector.warehouse.get("msg-1")
+    assert stored is not None and stored.validity == "ok"
+    assert stored.timestamp.isoformat().startswith("2026-06-01T10:00:00")  # its own time

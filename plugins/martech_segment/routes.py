@@ -3,7 +3,9 @@
 ``POST /v1/batch`` and the single-message ``/v1/{track,identify,page,screen,group,alias}``.
 Limits as Segment's: 500 KB per batch request, 32 KB per message, 2500 messages per batch.
 A message that breaks the spec is stored as rejected with its reason and the request is
-still answered 200, as Segment does; a request that cannot be read at all gets 400.
+still answered 200, as Segment does; a request that cannot be read at all gets 400. An
+unreadable batch ``sentAt`` is ignored (the messages keep their own times, uncorrected for
+clock skew) rather than costing the whole batch.
 """
 
 from __future__ import annotations
@@ -86,7 +88,10 @@ def decode_batch(request: CollectorRequest) -> list[Event]:
             field="batch",
         )
     sent_at = data.get("sentAt")
-    parse_time(sent_at, field="sentAt")
+    try:
+        parse_time(sent_at, field="sentAt")
+    except PayloadError:  # the messages are fine: store them, without clock-skew correction
+        sent_at = None
     defaults = {k: data[k] for k in ("context", "integrations") if isinstance(data.get(k), dict)}
     return [
         _decode_item(item, f"batch[{i}].", request, sent_at, defaults)
