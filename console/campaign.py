@@ -79,12 +79,18 @@ def click_ids_from_params(
 
 
 def enrich(event: Event, registry: ClickIdRegistry) -> Event:
-    """Fill campaign fields, click IDs and path from the event's page URL or search string."""
+    """Fill campaign fields, click IDs and path from the event's page URL or search string
+    (or, on a call without a page, a ``url`` property: a server-side conversion's)."""
     params = query_params(event.page_url)
     found_in = "page_url"
     if not params and event.search:
         params = query_params(event.search)
         found_in = "search"
+    if not params and event.page_url is None:  # a server-side call: `properties.url`
+        url = event.properties.get("url")
+        if type(url) is str:
+            params = query_params(url)
+            found_in = "properties.url"
     if params:
         from_url = campaign_from_params(params)
         campaign = event.campaign

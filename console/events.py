@@ -44,7 +44,8 @@ class ClickId(msgspec.Struct, kw_only=True, omit_defaults=True):
     value: str
     network: str | None = None
     found_in: str | None = None
-    """Where it was found: ``page_url``, ``search``, ``properties``, ``user_properties``."""
+    """Where it was found: ``page_url``, ``search``, ``properties.url`` (a server-side
+    call's), ``properties``, ``user_properties``."""
 
 
 class Finding(msgspec.Struct, kw_only=True, omit_defaults=True):

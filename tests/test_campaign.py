@@ -81,3 +81,24 @@ def test_url_path() -> None:
     assert url_path("https://acme.io/a/b?x=1") == "/a/b"
     assert url_path("https://acme.io") == "/"
     assert url_path("/docs#x") == "/docs"
+
+
+def test_a_server_side_conversion_carries_its_campaign_in_properties_url(
+    click_ids: ClickIdRegistry,
+) -> None:
+    url = "https://acme.io/signup?utm_source=li&utm_medium=paid_social&li_fat_id=LIX"
+    event = Event(
+        source="segment",
+        message_id="t1",
+        type="track",
+        event="Signed Up",
+        user_id="u1",
+        timestamp=datetime(2026, 6, 1, tzinfo=UTC),
+        properties={"url": url},
+    )
+    enrich(event, click_ids)
+    assert (event.campaign.source, event.campaign.medium) == ("li", "paid_social")
+    assert event.click_ids == [
+        ClickId(param="li_fat_id", value="LIX", network="linkedin", found_in="properties.url")
+    ]
+    assert event.page_url is None  # not a page view: no landing invented
