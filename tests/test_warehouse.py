@@ -326,3 +326,21 @@ def test_repeated_links_are_written_once_and_the_earliest_kept(warehouse: Wareho
     [link] = reopened.identity_links("u1")
     assert link["message_id"] == "early"
     reopened.close()
+
+
+def test_a_search_by_click_id_finds_every_click_id_of_an_event(warehouse: Warehouse) -> None:
+    from console.events import ClickId
+
+    both = ev("two-clicks")
+    both.click_ids = [
+        ClickId(param="li_fat_id", value="LI1", network="linkedin"),
+        ClickId(param="msclkid", value="MS1", network="microsoft"),
+    ]
+    warehouse.ingest([both, ev("none")])
+
+    def found(value: str) -> list[str]:
+        return [e.message_id for e in warehouse.query(EventQuery(click_id=value))]
+
+    for value in ("LI1", "linkedin", "MS1", "microsoft"):
+        assert found(value) == ["two-clicks"], value
+    assert found("MS") == [] and found("soft") == []  # whole values only

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from console.events import Event
+from console.events import ClickId, Event
 from console.warehouse.codec import plain
 from console.warehouse.keys import id_key, message_key
 
@@ -42,6 +42,7 @@ INSERT_COLUMNS: tuple[str, ...] = (
     "click_network",
     "validity",
     "verdict",
+    "more_clicks",
     "body",
 )
 
@@ -160,5 +161,15 @@ def event_row(event: Event, key: int | None) -> tuple[Any, ...]:
         click.network if click else None,
         event.validity,
         event.verdict,
+        more_clicks(event.click_ids),
         encode_body(event),
     )
+
+
+def more_clicks(click_ids: list[ClickId]) -> str | None:
+    """The click IDs after the first (which has columns of its own), as tab-delimited
+    values and networks for an exact ``instr`` match; None for the usual one or none."""
+    if len(click_ids) < 2:
+        return None
+    parts = [p for click in click_ids[1:] for p in (click.value, click.network) if p]
+    return "\t" + "\t".join(parts) + "\t"

@@ -179,3 +179,10 @@ def m008_timeless_keys(db: Database) -> None:
         "UPDATE events SET message_key = martech_rekey(body) WHERE message_key BETWEEN 0 AND ?",
         [(1 << 22) - 1],
     )
+
+
+@migrations()
+def m009_more_click_ids(db: Database) -> None:
+    """The click IDs after an event's first, so a search by any of them finds it (events
+    stored before keep only their first one searchable)."""
+    db.execute("ALTER TABLE events ADD COLUMN more_clicks TEXT")

@@ -444,8 +444,8 @@ class Warehouse:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if query.click_id:
-            clauses.append("(click_id = ? OR click_network = ?)")
-            params += [query.click_id, query.click_id]
+            clauses.append("(click_id = ? OR click_network = ? OR instr(more_clicks, ?) > 0)")
+            params += [query.click_id, query.click_id, f"\t{query.click_id}\t"]
         if query.since:
             clauses.append("ts >= ?")
             params.append(to_ms(query.since))
