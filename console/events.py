@@ -7,7 +7,8 @@ faster than building a dataclass from a dict (see ``bench/bench_event_model.py``
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import msgspec
@@ -241,6 +242,29 @@ def rejected_event(
         validity="rejected",
         errors=[reason],
     )
+
+
+_AGE = re.compile(r"^(\d+)([smhdw])$")
+_AGE_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """A moment given as ISO-8601 (no zone: UTC) or as an age before now (``30m``, ``6h``,
+    ``7d``, ``2w``); raises ValueError saying what is accepted."""
+    value = text.strip()
+    match = _AGE.match(value)
+    if match:
+        return (now or datetime.now(UTC)) - timedelta(**{_AGE_UNITS[match[2]]: int(match[1])})
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        if " " not in value:
+            raise ValueError(
+                f"{text!r} is neither ISO-8601 (2026-06-01T12:00) nor an age (7d)"
+            ) from None
+        # "+00:00" in a query string unencoded reads as " 00:00".
+        return parse_since(value.replace(" ", "+"), now)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def format_time(value: datetime | None) -> str:

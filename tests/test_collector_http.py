@@ -222,6 +222,33 @@ def test_query_api_filters_and_looks_up_by_id(collector: Collector) -> None:
     assert (batch_route["method"], batch_route["connector"]) == ("POST", "segment")
 
 
+def test_query_api_filters_as_a_ci_job_would_write_them(collector: Collector) -> None:
+    post_batch(collector, [message(1), message(2, anonymousId="anon-2")])
+    api = f"{collector.url}/api/events"
+
+    def count(**params: str) -> int:
+        response = httpx.get(api, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()["count"]
+
+    assert count(type="PAGE", source="Segment") == 2  # names match whatever their case
+    assert count(since="1h") == 2  # ages as in `martech events --since`
+    assert count(since="2000-01-01T00:00:00+00:00") == 2
+    unencoded = httpx.get(f"{api}?since=2000-01-01T00:00:00+00:00")  # + reads as a space
+    assert unencoded.status_code == 200 and unencoded.json()["count"] == 2
+    for name in ("user", "limit", "since"):
+        empty = httpx.get(api, params={name: ""})
+        assert empty.status_code == 400 and f"filter {name!r} is empty" in _problem(empty)
+    bogus = httpx.get(api, params={"validity": "bogus"})
+    assert bogus.status_code == 400 and "ok, rejected" in _problem(bogus)
+    late = httpx.get(api, params={"since": "tomorrow"})
+    assert late.status_code == 400 and "nor an age (7d)" in _problem(late)
+    wrong = httpx.post(f"{collector.url}/api/stats")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "GET"
+    assert httpx.get(f"{collector.url}/api/reset").status_code == 405
+    assert httpx.get(f"{collector.url}/api/nothing").status_code == 404
+
+
 def test_reset_clears_events_only_when_allowed(collector: Collector) -> None:
     post_batch(collector, [message(1)])
     assert httpx.post(f"{collector.url}/api/reset").json()["reset"] is True

@@ -77,3 +77,17 @@ def test_format_time_is_iso_utc_with_milliseconds() -> None:
         format_time(datetime(2026, 6, 1, 10, 0, 0, 5000, tzinfo=UTC)) == "2026-06-01T10:00:00.005Z"
     )
     assert format_time(None) == ""
+
+
+def test_since_takes_iso_times_and_ages() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from console.events import parse_since
+
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    assert parse_since("7d", now) == now - timedelta(days=7)
+    assert parse_since(" 30m ", now) == now - timedelta(minutes=30)
+    assert parse_since("2026-06-01T10:00") == datetime(2026, 6, 1, 10, 0, tzinfo=UTC)  # UTC
+    assert parse_since("2026-06-01T10:00:00 02:00") == datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="neither ISO-8601"):
+        parse_since("yesterday")

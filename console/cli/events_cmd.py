@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from console.cli.context import AppContext, db_option, json_option, pass_app
 from console.cli.output import print_json, print_table
-from console.events import Event, event_to_dict, format_time
+from console.events import Event, event_to_dict, format_time, parse_since
 from console.warehouse import EventQuery
-
-_RELATIVE = re.compile(r"^(\d+)([smhdw])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 class SinceType(click.ParamType):
@@ -27,17 +23,10 @@ class SinceType(click.ParamType):
     ) -> datetime:
         if isinstance(value, datetime):
             return value
-        text = str(value).strip()
-        match = _RELATIVE.match(text)
-        if match:
-            return datetime.now(UTC) - timedelta(**{_UNITS[match[2]]: int(match[1])})
         try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            self.fail(
-                f"{text!r} is neither ISO-8601 (2026-06-01T12:00) nor an age (7d)", param, ctx
-            )
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+            return parse_since(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @click.command()

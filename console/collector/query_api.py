@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from console.collector_contract import CollectorResponse
-from console.events import event_to_dict
+from console.events import event_to_dict, parse_since
 from console.warehouse import EventQuery
 
 if TYPE_CHECKING:
@@ -31,6 +30,14 @@ FILTERS = (
     "validity",
     "limit",
 )
+VALIDITIES = ("ok", "rejected")
+ENDPOINTS = {
+    "/api/stats": "GET",
+    "/api/routes": "GET",
+    "/api/events": "GET",
+    "/api/events/{id}": "GET",
+    "/api/reset": "POST",
+}
 
 
 def _error(status: int, message: str, **extra: Any) -> CollectorResponse:
@@ -38,22 +45,34 @@ def _error(status: int, message: str, **extra: Any) -> CollectorResponse:
 
 
 def parse_query(params: Mapping[str, str]) -> EventQuery | CollectorResponse:
-    """An EventQuery from query parameters, or a 400 naming the bad parameter."""
+    """An EventQuery from query parameters, or a 400 naming the bad parameter.
+
+    An empty filter is an error, not "everything": in CI it is usually a variable that was
+    never set. Sources and types match whatever their case (they are lowercase names)."""
     unknown = sorted(set(params) - set(FILTERS))
     if unknown:
         return _error(400, f"unknown filter {unknown[0]!r}", filters=list(FILTERS))
+    empty = [name for name in FILTERS if name in params and not params[name].strip()]
+    if empty:
+        return _error(400, f"filter {empty[0]!r} is empty: give a value or leave it out")
     query = EventQuery()
-    for name in ("source", "type", "event", "user", "campaign", "click_id", "validity"):
-        if params.get(name):
+    for name in ("event", "user", "campaign", "click_id"):
+        if name in params:
             setattr(query, name, params[name])
+    for name in ("source", "type"):
+        if name in params:
+            setattr(query, name, params[name].strip().lower())
+    if "validity" in params:
+        if params["validity"] not in VALIDITIES:
+            return _error(400, f"validity must be one of {', '.join(VALIDITIES)}")
+        query.validity = params["validity"]
     for name in ("since", "until"):
-        if params.get(name):
+        if name in params:
             try:
-                value = datetime.fromisoformat(params[name])
-            except ValueError:
-                return _error(400, f"{name} must be an ISO-8601 time, got {params[name]!r}")
-            setattr(query, name, value if value.tzinfo else value.astimezone())
-    if params.get("limit"):
+                setattr(query, name, parse_since(params[name]))
+            except ValueError as exc:
+                return _error(400, f"{name}: {exc} (URL-encode a + as %2B)")
+    if "limit" in params:
         try:
             query.limit = int(params["limit"])
         except ValueError:
@@ -95,11 +114,13 @@ async def handle_api(
             return _error(403, "reset is disabled", hint="start the collector with --allow-reset")
         await asyncio.to_thread(app.pipeline.reset)
         return CollectorResponse.json(200, {"code": 200, "reset": True})
-    known = [
-        "GET /api/stats",
-        "GET /api/routes",
-        "GET /api/events",
-        "GET /api/events/{id}",
-        "POST /api/reset",
-    ]
+    known = [f"{m} {p}" for p, m in ENDPOINTS.items()]
+    endpoint = "/api/events/{id}" if path.startswith("/api/events/") else path
+    allowed = ENDPOINTS.get(endpoint)
+    if allowed is not None:
+        return CollectorResponse.json(
+            405,
+            {"code": 405, "message": f"{method} is not allowed on {path}", "allowed": [allowed]},
+            headers={"Allow": allowed},
+        )
     return _error(404, f"no API endpoint {method} {path}", endpoints=known)
