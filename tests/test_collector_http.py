@@ -344,3 +344,12 @@ def test_an_unreadable_batch_sent_at_does_not_cost_the_batch(collector: Collecto
     stored = collector.warehouse.get("msg-1")
     assert stored is not None and stored.validity == "ok"
     assert stored.timestamp.isoformat().startswith("2026-06-01T10:00:00")  # its own time
+
+
+@pytest.mark.parametrize("collector", [{"bind": "0.0.0.0", "writer_process": False}], indirect=True)
+def test_listening_everywhere_gives_senders_a_loopback_address(collector: Collector) -> None:
+    assert collector.url == f"http://127.0.0.1:{collector.port}"
+    assert post_batch(collector, [message(1)]).status_code == 200
+    # Not on loopback: the query API answers this machine's other names too.
+    stats = httpx.get(f"{collector.url}/api/stats", headers={"Host": "build-box.internal"})
+    assert stats.status_code == 200

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from console.cli.collect_cmd import status_line
+from console.cli.collect_cmd import fit, status_line
 from console.collector import Collector
 from console.collector import writer as writer_module
 from console.collector.stats import CollectorStats
@@ -79,6 +79,14 @@ def test_the_status_line_shows_a_writer_in_trouble_and_nothing_when_it_is_well()
     assert "writer down: exit code -9" in down
     assert "writer restarted 2x" in down
     assert "queued 5" in down
+
+
+def test_the_status_line_fits_one_terminal_row() -> None:
+    line = status_line(CollectorStats(), 0, {"kind": "process", "restarts": 0, "down": None})
+    assert len(line) < 80  # an 80-column terminal redraws it in place
+    long = status_line(CollectorStats(), 0, {"kind": "process", "restarts": 3, "down": "x" * 90})
+    assert len(fit(long, 80)) == 79 and fit(long, 80).endswith("…")
+    assert fit(line, 200) == line
 
 
 def test_a_writer_that_dies_while_starting_is_a_clear_error(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sys
 import threading
@@ -25,11 +26,17 @@ def status_line(stats: CollectorStats, pending: int, writer: dict[str, Any] | No
     warehouse writer's trouble, if it has any (see ``BatchWriter.health``)."""
     data = stats.as_dict()
     line = (
-        f"{stats.rate():8.1f} events/s | stored {data['stored']} | duplicates {data['duplicates']}"
-        f" | rejected {data['rejected']} | refused requests {data['refused_requests']}"
-        f" | queued {pending}"
+        f"{stats.rate():7.1f} events/s | stored {data['stored']} | duplicates "
+        f"{data['duplicates']} | rejected {data['rejected']} | refused "
+        f"{data['refused_requests']} | queued {pending}"
     )
     return " | ".join([line, *health_notes(writer)])
+
+
+def fit(line: str, columns: int) -> str:
+    """The line cut to one terminal row (a ``\r`` redraw of a wrapped line piles up)."""
+    room = max(columns - 1, 10)
+    return line if len(line) <= room else line[: room - 1] + "…"
 
 
 @click.command()
@@ -86,6 +93,8 @@ def collect(
         )
         url = collector.listen()
         click.echo(f"martech collector listening on {url}  (warehouse {warehouse.path})")
+        if bind in ("0.0.0.0", "::"):
+            click.echo(f"  (on every address of this machine, port {collector.port})")
         for route in collector.app.describe_routes():
             click.echo(f"  {route['method']:4} {url}{route['path']}  ({route['connector']})")
         click.echo(f"  query API: {url}/api/stats, {url}/api/events", err=False)
@@ -113,6 +122,7 @@ def _print_status(collector: Collector, stop: threading.Event) -> None:
         pipeline = collector.pipeline
         line = status_line(pipeline.stats, pipeline.pending, pipeline.writer.health())
         if tty:  # over the last line, blanking what a longer one left
+            line = fit(line, shutil.get_terminal_size().columns)
             click.echo("\r" + line.ljust(len(last)), nl=False, err=True)
         elif line != last:
             click.echo(line, err=True)

@@ -7,7 +7,9 @@ thread), so the TUI keeps its own Ctrl+C handling.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import ipaddress
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -107,8 +109,13 @@ class Collector:
 
     @property
     def url(self) -> str:
-        """The base URL senders should use."""
-        host = f"[{self.bind}]" if ":" in self.bind else self.bind
+        """The base URL senders should use (on this machine's loopback when listening on
+        every address: 0.0.0.0 is where to listen, not where to send)."""
+        host = self.bind
+        with contextlib.suppress(ValueError):
+            if ipaddress.ip_address(host).is_unspecified:
+                host = "::1" if ":" in host else "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
     def listen(self) -> str:
