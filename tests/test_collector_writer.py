@@ -95,3 +95,41 @@ def test_a_writer_that_dies_while_starting_is_a_clear_error(
     monkeypatch.setattr(writer_module.sys, "executable", "/bin/false")  # exits at once, code 1
     with pytest.raises(WarehouseError, match=r"stopped while starting: .*exited with code 1"):
         ProcessWriter(str(tmp_path / "w.db")).start()
+
+
+def test_a_stalled_writer_never_stalls_the_server(collector: Collector) -> None:
+    """A writer that stops reading (a slow disk; here SIGSTOP) must not block the event
+    loop: the query API still answers, and nothing acknowledged is lost once it resumes."""
+    import signal
+    import threading
+
+    child = collector.pipeline.writer._process  # type: ignore[attr-defined]
+    assert child is not None
+    big = [message(i, properties={"pad": "x" * 8_000}) for i in range(60)]  # ~0.5 MB each
+    answers: list[int] = []
+    os.kill(child.pid, signal.SIGSTOP)
+    try:
+        senders = [
+            threading.Thread(
+                target=lambda k=k: answers.append(
+                    post_batch(
+                        collector,
+                        [{**m, "messageId": f"{m['messageId']}-{k}"} for m in big],
+                        timeout=60,
+                    ).status_code
+                )
+            )
+            for k in range(6)  # ~3 MB of rows: more than the pipe to the writer holds
+        ]
+        for sender in senders:
+            sender.start()
+        time.sleep(1.5)
+        assert answers == []  # nothing acknowledged before it is committed
+        stats = httpx.get(f"{collector.url}/api/stats", timeout=3)  # the loop is free
+        assert stats.status_code == 200 and stats.json()["pending"] == 360
+    finally:
+        os.kill(child.pid, signal.SIGCONT)
+    for sender in senders:
+        sender.join(60)
+    assert answers == [200] * 6
+    assert collector.warehouse.count() == 360

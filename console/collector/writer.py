@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import select
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -140,7 +143,7 @@ class ProcessWriter:
 
     def __init__(self, db_path: str) -> None:
         self.db_path = db_path
-        self._conn: Connection | None = None
+        self._pipe: _Pipe | None = None
         self._answers: Connection | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._in_flight: deque[tuple[PreparedBatch | None, Done]] = deque()
@@ -176,7 +179,7 @@ class ProcessWriter:
         )
         os.close(batches_r)
         os.close(answers_w)
-        self._conn = Connection(batches_w, readable=False)
+        self._pipe = _Pipe(batches_w)
         answers = Connection(answers_r, writable=False)
         if not answers.poll(START_TIMEOUT):
             self._process.kill()
@@ -201,12 +204,12 @@ class ProcessWriter:
         with self._send_lock:
             if self.broken is not None and not self._stopping:
                 self._restart_if_due()
-            if self.broken is not None or self._conn is None:
+            if self.broken is not None or self._pipe is None:
                 done(None, WarehouseError(f"the warehouse writer stopped: {self.broken}"))
                 return
             self._in_flight.append((batch, done))
             try:
-                self._conn.send_bytes(data)
+                self._pipe.send(data)
             except OSError as exc:
                 self._in_flight.pop()
                 done(None, WarehouseError(f"the warehouse writer stopped: {exc}"))
@@ -231,9 +234,11 @@ class ProcessWriter:
     def stop(self) -> None:
         """Let the child commit what it has, then end it."""
         self._stopping = True
-        if self._conn is not None:
-            with self._send_lock, contextlib.suppress(OSError):
-                self._conn.send_bytes(b"")
+        with self._send_lock:
+            if self._pipe is not None:
+                with contextlib.suppress(OSError):
+                    self._pipe.send(b"")  # after every batch sent before: commit, then end
+                self._pipe.finish(30)
         if self._process is not None:
             try:
                 self._process.wait(30)
@@ -245,11 +250,13 @@ class ProcessWriter:
         self._close()
 
     def _close(self) -> None:
-        for conn in (self._conn, self._answers):
-            if conn is not None:
-                with contextlib.suppress(OSError):
-                    conn.close()
-        self._conn = self._answers = None
+        if self._pipe is not None:
+            self._pipe.close()  # what it still held was for a child that is gone
+            self._pipe = None
+        if self._answers is not None:
+            with contextlib.suppress(OSError):
+                self._answers.close()
+            self._answers = None
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
@@ -300,13 +307,84 @@ class ProcessWriter:
             done(None, WarehouseError(f"the warehouse writer stopped: {why}"))
 
 
+class _Pipe:
+    """The pipe to a child, written without ever blocking the caller (the event loop).
+
+    A message goes straight into the pipe while it has room; the rest of it, and every
+    message after it until that backlog is written, goes to a thread that waits for room.
+    So a child slow to read (a slow disk) leaves the collector answering, and its queue
+    limit (503) is what pushes back. Messages are framed as ``Connection.recv_bytes``
+    reads them: a 4-byte big-endian length, then the bytes.
+    """
+
+    def __init__(self, fd: int) -> None:
+        os.set_blocking(fd, False)  # writes never wait; the thread polls for room
+        self.fd = fd
+        self._lock = threading.Lock()
+        """Held for each write and for closing: nothing is written to a closed (and perhaps
+        reused) descriptor."""
+        self._closed = False
+        self._backlog = 0
+        self._outbox: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._drain, name="martech-ingest-sends")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def send(self, data: bytes) -> None:
+        """Send one message, in order; raises OSError when the pipe is closed or the child
+        is gone."""
+        framed = memoryview(struct.pack("!i", len(data)) + data)
+        with self._lock:
+            if self._closed:
+                raise OSError("the pipe to the writer is closed")
+            if not self._backlog:
+                with contextlib.suppress(BlockingIOError):
+                    framed = framed[os.write(self.fd, framed) :]
+                if not framed:
+                    return
+            self._backlog += 1
+            self._outbox.put(framed)
+
+    def finish(self, timeout: float) -> None:
+        """Write what is queued, then end the thread and close the pipe."""
+        self._outbox.put(None)
+        self._thread.join(timeout)
+        self.close()
+
+    def close(self) -> None:
+        """Close the pipe now; what is still queued is dropped (its child is gone)."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                os.close(self.fd)
+        self._outbox.put(None)
+
+    def _drain(self) -> None:
+        poller = select.poll()
+        poller.register(self.fd, select.POLLOUT)
+        while (rest := self._outbox.get()) is not None:
+            while rest:
+                poller.poll(1000)
+                with self._lock:
+                    if self._closed:
+                        return
+                    try:
+                        rest = rest[os.write(self.fd, rest) :]
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        return  # the child is gone: its reader fails what was in flight
+            with self._lock:
+                self._backlog -= 1
+
+
 _encoder = msgspec.msgpack.Encoder()
 _wire_decoder = msgspec.msgpack.Decoder(_Wire)
 _answer_decoder = msgspec.msgpack.Decoder(_Answer)
 
 
 def _widen(fd: int) -> None:
-    """Let a pipe hold several batches, so sending one never waits for the child to read
+    """Let a pipe hold several batches, so sending one rarely waits for the child to read
     (Linux's default of 64 KiB holds less than one 100-event batch)."""
     with contextlib.suppress(AttributeError, OSError):
         import fcntl
