@@ -31,6 +31,8 @@ def query_string(url: str) -> str:
         return query
     if "?" in fragment:
         return fragment.partition("?")[2]
+    if "=" in fragment and "/" not in fragment:  # https://shop.example/#gclid=... (a hash router)
+        return fragment
     return head if "=" in head and "/" not in head else ""
 
 

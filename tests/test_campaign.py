@@ -24,6 +24,9 @@ def test_query_params_decodes_and_keeps_first_value() -> None:
     assert params == {"utm_source": "news letter", "utm_term": "a b", "x": "1"}
     assert query_params("?utm_medium=email") == {"utm_medium": "email"}
     assert query_params("https://a.io/#/landing?gclid=G1") == {"gclid": "G1"}
+    assert query_params("https://a.io/#gclid=G2&utm_source=x") == {"gclid": "G2", "utm_source": "x"}
+    assert query_params("https://a.io/#/pricing") == {}
+    assert query_params("https://a.io/#top") == {}
     assert query_params("https://a.io/plain") == {}
     assert query_params(None) == {}
 
