@@ -457,10 +457,10 @@ def test_a_device_that_never_heard_of_a_touch_elsewhere_did_not_change_its_last_
     j = Journey(anon="d1")
     j.page(0, "/", query=LI_QUERY, referrer=LINKEDIN, first=LI, last=LI)
     j.identify(2, "u1")
-    j.anon = "d2"
+    j.switch("d2")
     j.page(DAY, "/", referrer=GOOGLE, first=LI, last=G_ORG)
     j.identify(DAY + 1, "u1")
-    j.anon = "d1"
+    j.switch("d1")
     j.page(2 * DAY, "/", referrer="", first=LI, last=LI)
     report = engine.debug(j.events)
     assert codes_at(report) == [("touch.last_stale", 4)]

@@ -268,15 +268,21 @@ async def test_an_unknown_id_does_not_leave_the_previous_person_on_screen(
         assert not screen.query_one("#touch-report").display
 
 
+async def attribution_panel(app: ConsoleApp, pilot: object) -> AttributionScreen:
+    """Key 6, then wait for the panel's first attribution (of the commonest conversion)."""
+    await pilot.press("6")  # type: ignore[attr-defined]
+    screen = app.screen
+    assert isinstance(screen, AttributionScreen)
+    await until(pilot, lambda: screen.result is not None)
+    return screen
+
+
 async def test_attribution_panel_credits_the_conversions(
     tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:
     app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
     async with app.run_test(size=(130, 40)) as pilot:
-        await pilot.press("6")
-        screen = app.screen
-        assert isinstance(screen, AttributionScreen)
-        await until(pilot, lambda: screen.result is not None)
+        screen = await attribution_panel(app, pilot)
         result = screen.result
         assert result is not None and result.conversion == "Order Completed"
         assert result.conversions == 2
@@ -297,10 +303,7 @@ async def test_attribution_lookback_refuses_what_is_not_whole_days(
 ) -> None:
     app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
     async with app.run_test(size=(130, 40)) as pilot:
-        await pilot.press("6")
-        screen = app.screen
-        assert isinstance(screen, AttributionScreen)
-        await until(pilot, lambda: screen.result is not None)
+        screen = await attribution_panel(app, pilot)
         screen.query_one("#attribution-window", Input).value = typed
         screen.action_run()
         await settle(pilot, 0.3)
