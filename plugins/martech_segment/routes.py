@@ -38,6 +38,10 @@ def _json_object(request: CollectorRequest) -> dict[str, Any]:
         data = msgspec.json.decode(request.body)
     except msgspec.DecodeError as exc:
         raise PayloadError(f"Invalid JSON: {exc}", field="body") from None
+    except UnicodeDecodeError:
+        raise PayloadError(
+            "Invalid JSON: a string in the body is not UTF-8 text", field="body"
+        ) from None
     except RecursionError:
         raise PayloadError("Invalid JSON: nested too deeply", field="body") from None
     if not isinstance(data, dict):
