@@ -175,6 +175,28 @@ def test_identify_keeps_user_property_operations_and_takes_the_current_touch() -
     ]
 
 
+def test_plain_user_properties_are_set_as_amplitude_sets_them() -> None:
+    # The HTTP API sets user_properties without operations as $set would.
+    body = {
+        "api_key": "k",
+        "events": [
+            {
+                "event_type": "Signed Up",
+                "user_id": "user-20391",
+                "insert_id": "plain-1",
+                "user_properties": {
+                    "utm_source": "linkedin",
+                    "utm_medium": "paid_social",
+                    "li_fat_id": "L1",
+                },
+            }
+        ],
+    }
+    _, [event] = answer(HTTP_API, request(body))
+    assert (event.campaign.source, event.campaign.medium) == ("linkedin", "paid_social")
+    assert [(c.param, c.value) for c in event.click_ids] == [("li_fat_id", "L1")]
+
+
 def test_group_identify_becomes_a_group_event_with_the_group_traits() -> None:
     raw = {
         "event_type": "$groupidentify",

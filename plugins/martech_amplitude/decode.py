@@ -241,8 +241,10 @@ def _group_id(groups: Any) -> str | None:
 
 
 def _campaign(event: Event, traits: dict[str, Any], properties: dict[str, Any]) -> None:
-    """Current-touch campaign and click IDs from ``$set``, then from page-view properties."""
-    current = traits.get("$set")
+    """Current-touch campaign and click IDs from ``$set`` (or plain user properties, which
+    Amplitude sets as ``$set`` does), then from page-view properties."""
+    operations = any(key.startswith("$") for key in traits)
+    current = traits.get("$set") if operations else traits
     sources = [(current if isinstance(current, dict) else {}, "user_properties")]
     sources.append((properties, "properties"))
     campaign = Campaign()
