@@ -392,3 +392,46 @@ async def test_an_empty_warehouse_says_why_its_screens_are_empty(
         assert isinstance(touch, TouchScreen)
         await until(pilot, lambda: touch.scan is not None)
         assert "no events yet" in static_text([touch.query_one("#touch-message")])
+
+
+async def test_text_from_events_is_shown_as_it_is_on_every_screen(
+    tmp_path: Path, builtin_host: PluginHost
+) -> None:
+    """A sender controls every field: markup must not be read (it crashed tables, or hid
+    part of a user id) and control codes must not reach the terminal (one retitled it)."""
+    from datetime import timedelta
+
+    from console.events import Campaign, Finding
+
+    hostile = fixed_events(1, start=40)[0]
+    hostile.type, hostile.event = "track", "Order Completed"
+    hostile.user_id = "u_[b]markup[/b]"
+    hostile.timestamp += timedelta(days=1)
+    hostile.page_url = "https://www.acme.io/?utm_campaign=%5B%2F%5D"
+    hostile.campaign = Campaign(source="google", medium="cpc", name="[/]")
+    hostile.title = "Checkout \x1b]2;PWNED\x07 ok"
+    hostile.findings = [
+        Finding(code="utm.uppercase", severity="warning", message="[/] \x1b[31mred", field="x")
+    ]
+    with Warehouse(tmp_path / "hostile.db") as warehouse:
+        warehouse.ingest([*fixed_events(), hostile])
+        app = ConsoleApp(host=builtin_host, warehouse=warehouse)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await settle(pilot)
+            await pilot.press("end", "enter")
+            screen = app.screen
+            assert isinstance(screen, InspectorScreen)
+            shown = static_text(screen.query(".section"), width=160)
+            assert "u_[b]markup[/b]" in shown and "[/] \\x1b[31mred" in shown
+            assert "\x1b" not in shown
+            await pilot.press("escape")
+            for name in ("validation", "attribution", "history", "stream"):
+                await app.run_action(f"show('{name}')")
+                await settle(pilot, 0.8)
+                assert app.is_running and app._exception is None, name
+            app.action_show_touch("u_[b]markup[/b]")
+            touch = app.screen
+            assert isinstance(touch, TouchScreen)
+            await until(pilot, lambda: touch.report is not None)
+            shown = static_text(touch.query(".touch-section"), width=160)
+            assert "u_[b]markup[/b]" in shown and "\x1b" not in shown

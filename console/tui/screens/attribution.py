@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, Select, Static
 from console.errors import ConsoleError
 from console.touch import MODELS, AttributionResult, TouchEngine, attribute, conversion_candidates
 from console.touch.attribution import MAX_LOOKBACK_DAYS
+from console.tui.literal import literal, literal_cells
 from console.tui.workers import answer
 from console.warehouse import Warehouse
 
@@ -34,7 +35,11 @@ def credit_tables(result: AttributionResult) -> tuple[Table, Table]:
         channels.add_column(title)
     for c in result.channels:
         channels.add_row(
-            c.channel, f"{c.conversions:.2f}", f"{c.share:.1%}", _bar(c.share), f"{c.value:,.2f}"
+            literal(c.channel),
+            f"{c.conversions:.2f}",
+            f"{c.share:.1%}",
+            _bar(c.share),
+            f"{c.value:,.2f}",
         )
     campaigns = Table(box=None, header_style="bold")
     for title in ("channel", "source / medium / campaign", "credit", "share", "value"):
@@ -42,7 +47,10 @@ def credit_tables(result: AttributionResult) -> tuple[Table, Table]:
     for c in result.campaigns:
         label = " / ".join(v for v in (c.source, c.medium, c.campaign) if v) or "-"
         campaigns.add_row(
-            c.channel, label, f"{c.conversions:.2f}", f"{c.share:.1%}", f"{c.value:,.2f}"
+            *literal_cells(c.channel, label),
+            f"{c.conversions:.2f}",
+            f"{c.share:.1%}",
+            f"{c.value:,.2f}",
         )
     return channels, campaigns
 

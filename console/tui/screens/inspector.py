@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console.events import Event, format_time
+from console.tui.literal import literal, literal_cells, printable
 from console.tui.rows import MARKS
 
 
@@ -24,7 +25,7 @@ def _table(rows: list[tuple[str, Any]]) -> Table:
     table.add_column(overflow="fold")
     for name, value in rows:
         if value not in (None, "", [], {}):
-            table.add_row(name, value if isinstance(value, Text) else str(value))
+            table.add_row(literal(name), literal(value if isinstance(value, Text) else str(value)))
     return table
 
 
@@ -83,10 +84,7 @@ def findings_table(event: Event) -> Table | Text:
     for f in event.findings:
         table.add_row(
             Text(f.severity, colours.get(f.severity, "")),
-            f.code,
-            f.field or "",
-            f.value or "",
-            f.hint or f.message,
+            *literal_cells(f.code, f.field or "", f.value or "", f.hint or f.message),
         )
     return table
 
@@ -115,7 +113,8 @@ class InspectorScreen(Screen[None]):
         e = self.event
         with VerticalScroll(id="inspector"):
             yield Static(
-                Text(f"{e.type} {e.event or e.path or ''}".strip(), "bold"), classes="title"
+                Text(printable(f"{e.type} {e.event or e.path or ''}".strip()), "bold"),
+                classes="title",
             )
             yield Static(event_fields(e), classes="section")
             yield Static(Text("Campaign and click IDs", "bold underline"))
@@ -150,7 +149,7 @@ class InspectorScreen(Screen[None]):
     def action_copy_id(self) -> None:
         """Copy the message id to the clipboard."""
         self.app.copy_to_clipboard(self.event.message_id)
-        self.notify(f"copied {self.event.message_id}")
+        self.notify(f"copied {printable(self.event.message_id)}", markup=False)
 
     def action_touch(self) -> None:
         """This person's first/last-touch timeline."""

@@ -17,6 +17,7 @@ from console.errors import ConsoleError
 from console.links import LinkInput, LinkResult, check_links
 from console.report import Report
 from console.taxonomy import Validator
+from console.tui.literal import literal_cells, printable
 from console.tui.screens.validation import SEVERITY_STYLE
 from console.tui.workers import answer
 
@@ -30,22 +31,24 @@ EXAMPLE = "https://www.acme.io/?utm_source=linkedin&utm_medium=paid_social&utm_c
 
 def link_details(result: LinkResult) -> Group:
     """Findings and (when followed) the redirect chain of one link."""
-    parts: list[object] = [Text(result.link.url, "bold"), Text(f"channel: {result.channel or '-'}")]
+    parts: list[object] = [
+        Text(printable(result.link.url), "bold"),
+        Text(printable(f"channel: {result.channel or '-'}")),
+    ]
     table = Table(box=None, show_header=True, header_style="bold")
     for title in ("severity", "code", "field", "value", "what to do"):
         table.add_column(title, overflow="fold")
     for f in result.findings:
         table.add_row(
             Text(f.severity, SEVERITY_STYLE.get(f.severity, "")),
-            f.code,
-            f.field or "",
-            f.value or "",
-            f.hint or f.message,
+            *literal_cells(f.code, f.field or "", f.value or "", f.hint or f.message),
         )
     parts.append(table if result.findings else Text("no findings", "green"))
     if result.trace is not None:
         for number, hop in enumerate(result.trace.hops, start=1):
-            parts.append(Text(f"hop {number}: {hop.method} {hop.status} {hop.url}", "dim"))
+            parts.append(
+                Text(printable(f"hop {number}: {hop.method} {hop.status} {hop.url}"), "dim")
+            )
     return Group(*parts)
 
 
@@ -129,7 +132,9 @@ class LinksScreen(Screen[None]):
             label, style = VERDICT_STYLE[verdict]
             codes = ", ".join(sorted({f.code for f in result.findings})) or "-"
             table.add_row(
-                Text(label, style), result.link.url, result.channel or "-", codes, key=str(index)
+                Text(label, style),
+                *literal_cells(result.link.url, result.channel or "-", codes),
+                key=str(index),
             )
         table.focus()
         verdicts = [result.subject().verdict for result in results]

@@ -13,6 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from console.tui.literal import literal, printable
+
 STATUS_STYLE = {"keyring": "green", "env": "green", "unset": "dim"}
 
 
@@ -23,9 +25,10 @@ def plugin_panel(plugin: dict[str, Any]) -> Panel:
     body.add_column(overflow="fold")
     for connector in plugin["connectors"]:
         caps = ", ".join(connector["capabilities"]) or "metadata only"
-        body.add_row("connector", Text.assemble((connector["display_name"], "bold"), f"  [{caps}]"))
+        name = printable(connector["display_name"])
+        body.add_row("connector", Text.assemble((name, "bold"), printable(f"  [{caps}]")))
         if connector["docs_url"]:
-            body.add_row("docs", connector["docs_url"])
+            body.add_row("docs", literal(connector["docs_url"]))
         for cred in connector["credentials"]:
             state = Text(cred["status"], STATUS_STYLE.get(cred["status"], ""))
             body.add_row(
@@ -33,11 +36,13 @@ def plugin_panel(plugin: dict[str, Any]) -> Panel:
             )
         body.add_row("health", Text("no health check", "dim"))
     if plugin["routes"]:
-        body.add_row("routes", "\n".join(plugin["routes"]))
-    body.add_row("hooks", ", ".join(plugin["hooks"]) or "-")
+        body.add_row("routes", Text("\n".join(printable(r) for r in plugin["routes"])))
+    body.add_row("hooks", literal(", ".join(plugin["hooks"]) or "-"))
     parts: list[Any] = [body]
     for failure in plugin["failures"]:
-        parts.append(Text(f"FAILED in {failure['phase']}: {failure['error']}", "bold red"))
+        parts.append(
+            Text(printable(f"FAILED in {failure['phase']}: {failure['error']}"), "bold red")
+        )
     title = Text.assemble((plugin["name"], "bold"), f" {plugin['version'] or ''}")
     subtitle = plugin["distribution"] or plugin["module"]
     border = "red" if plugin["failures"] or not plugin["loaded"] else "blue"

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from console.errors import ConsoleError
 from console.touch import ScanResult, TouchEngine, TouchReport, scan_people
+from console.tui.literal import literal, literal_cells
 from console.tui.screens import touch_view as view
 from console.tui.workers import answer
 from console.warehouse import Warehouse
@@ -128,14 +129,12 @@ class TouchScreen(Screen[None]):
         for p in result.listed:
             codes = ", ".join(f"{code.removeprefix('touch.')} x{n}" for code, n in p.codes.items())
             table.add_row(
-                p.person,
+                literal(p.person),
                 str(len(p.ids)),
                 str(p.events),
                 Text(str(p.errors), "bold red" if p.errors else ""),
                 str(p.warnings),
-                _clip(p.first or "-"),
-                _clip(p.last or "-"),
-                codes,
+                *literal_cells(_clip(p.first or "-"), _clip(p.last or "-"), codes),
                 key=p.person,
             )
         if not result.people:
@@ -166,7 +165,7 @@ class TouchScreen(Screen[None]):
         pane.focus()
 
     def _state(self, message: str | Text) -> None:
-        self.query_one("#touch-message", Static).update(message)
+        self.query_one("#touch-message", Static).update(literal(message))
 
 
 def _clip(text: str, width: int = CELL_WIDTH) -> str:

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from console.touch import TouchReport
 from console.touch import text as cells
+from console.tui.literal import literal_cells, printable
 
 SEVERITY = {"error": "bold red", "warning": "yellow", "info": "blue"}
 
@@ -24,13 +25,15 @@ def identities(report: TouchReport) -> Table:
     table = _table("id", "kind", "linked via", "to", "by event", "at", "events")
     for i in report.identities:
         table.add_row(
-            i.id,
-            i.kind,
-            i.via or "-",
-            i.linked_to or "",
-            (i.message_id or "")[:8],
-            cells.time_cell(i.linked_at),
-            str(i.events),
+            *literal_cells(
+                i.id,
+                i.kind,
+                i.via or "-",
+                i.linked_to or "",
+                (i.message_id or "")[:8],
+                cells.time_cell(i.linked_at),
+                str(i.events),
+            )
         )
     return table
 
@@ -45,7 +48,7 @@ def touches(report: TouchReport) -> RenderableType:
         "touch", "time", "id", "channel", "source / medium / campaign", "click", "rule", "became"
     )
     for touch in report.touches:
-        table.add_row(*cells.touch_row(touch))
+        table.add_row(*literal_cells(*cells.touch_row(touch)))
     return table
 
 
@@ -59,7 +62,7 @@ def timeline(report: TouchReport) -> Table:
         mark = cells_row[-1]
         style = "bold red" if e.findings else ("yellow" if mark else "")
         table.add_row(
-            *cells_row[:-1],
+            *literal_cells(*cells_row[:-1]),
             Text(mark, style),
             style="on grey15" if e.touch is not None else None,
         )
@@ -77,9 +80,9 @@ def state(report: TouchReport) -> Group:
                 Text.assemble(
                     (f"{name:<12}", "bold"),
                     (f"T{touch.index} ", "cyan"),
-                    touch.label(),
+                    printable(touch.label()),
                     (f"  {cells.time_cell(touch.timestamp)}", "dim"),
-                    (f"  {touch.why}", "dim"),
+                    (f"  {printable(touch.why)}", "dim"),
                 )
             )
     return Group(*lines)
@@ -103,9 +106,9 @@ def findings(report: TouchReport) -> RenderableType:
                 f"  {where}",
             )
         )
-        parts.append(Text("   " + item.finding.message))
+        parts.append(Text("   " + printable(item.finding.message)))
         if item.finding.hint:
-            parts.append(Text("   fix: " + item.finding.hint, "italic"))
+            parts.append(Text("   fix: " + printable(item.finding.hint), "italic"))
     return Group(*parts)
 
 
@@ -117,10 +120,12 @@ def conversions(report: TouchReport) -> RenderableType:
     for conv in report.conversions:
         for model, credits in conv.credit.items():
             table.add_row(
-                f"#{conv.event_index} {conv.event}",
-                cells.time_cell(conv.timestamp),
-                model,
-                cells.credit_text(credits),
+                *literal_cells(
+                    f"#{conv.event_index} {conv.event}",
+                    cells.time_cell(conv.timestamp),
+                    model,
+                    cells.credit_text(credits),
+                )
             )
     return table
 
@@ -129,7 +134,7 @@ def summary(report: TouchReport) -> Text:
     """One line: who, how much history, and the model's settings."""
     cfg = report.config
     return Text.assemble(
-        (f"{report.display_id}", "bold"),
+        (printable(report.display_id), "bold"),
         f"  {cells.sizes_text(report, ' · ')} · ",
         (f"last touch: {cfg['last_touch']}, session {cfg['session_timeout_minutes']:g} min", "dim"),
     )

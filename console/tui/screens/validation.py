@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from console.events import Event
 from console.taxonomy.codes import CODES
+from console.tui.literal import literal
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.sparkline_text import sparkline_text
 from console.tui.widgets.stream_header import StreamHeader
@@ -101,7 +102,7 @@ class ValidationScreen(Screen[None]):
         for item in codes:
             table.add_row(
                 Text(item.severity, SEVERITY_STYLE.get(item.severity, "")),
-                item.code,
+                literal(item.code),
                 f"{item.count:,}",
                 f"{item.events:,}",
                 f"{item.campaigns:,}",
@@ -115,7 +116,7 @@ class ValidationScreen(Screen[None]):
         ctable.clear()
         for item in campaigns:
             ctable.add_row(
-                item.campaign or NO_CAMPAIGN,
+                literal(item.campaign or NO_CAMPAIGN),
                 str(item.errors),
                 str(item.warnings),
                 str(item.infos),

@@ -18,6 +18,7 @@ from textual.strip import Strip
 
 from console.events import Event
 from console.stream_filter import StreamFilter
+from console.tui.literal import printable
 from console.tui.ring import EventRing
 from console.tui.rows import MARKS, cell, columns_for, fit
 
@@ -215,7 +216,7 @@ class EventLog(ScrollView, can_focus=True):
         narrow = width < 110
         segments: list[Segment] = []
         for position, (column, column_width) in enumerate(layout):
-            text = fit(cell(event, column.key, narrow), column_width)
+            text = fit(printable(cell(event, column.key, narrow)), column_width)
             style = base + _style(event, column.key)
             segments.append(Segment(text, style))
             if position < len(layout) - 1:
