@@ -162,3 +162,22 @@ def test_default_warehouse_lives_in_the_user_data_dir(
     src = write(tmp_path / "e.ndjson", PAGE)
     assert run_martech(["replay", str(src)], cli_env).returncode == 0
     assert (tmp_path / "data" / "martech-console" / "warehouse.db").exists()
+
+
+def test_printed_tables_never_pass_a_senders_control_codes_to_the_terminal(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    title = '"Checkout \\u001b]2;PWNED\\u0007 ok\\r\\nnext"'
+    hostile = (
+        '{"type":"track","messageId":"x1","userId":"u\\u001b[31mred","event":' + title + ","
+        '"timestamp":"2026-06-01T10:00:00Z"}'
+    )
+    db = str(tmp_path / "w.db")
+    run_martech(["replay", str(write(tmp_path / "x.ndjson", hostile)), "--db", db], cli_env)
+    table = run_martech(["events", "--db", db], cli_env)
+    assert table.returncode == 0, table.stderr
+    assert "\x1b" not in table.stdout and "\x07" not in table.stdout and "\r" not in table.stdout
+    assert "Checkout \\x1b]2;PWNED\\x07 ok\\r\\nnext" in table.stdout
+    report = run_martech(["touch", "u\x1b[31mred", "--db", db], cli_env)
+    assert report.returncode == 0, report.stderr
+    assert "\x1b" not in report.stdout and "Person u\\x1b[31mred" in report.stdout

@@ -8,6 +8,8 @@ from typing import Any
 import click
 import msgspec
 
+from console.display import printable
+
 _encoder = msgspec.json.Encoder()
 
 
@@ -31,6 +33,5 @@ def print_table(
 
 
 def _cell(value: Any, max_width: int) -> str:
-    text = "" if value is None else str(value)
-    text = text.replace("\n", " ")
+    text = "" if value is None else printable(str(value))
     return text if len(text) <= max_width else text[: max_width - 1] + "…"

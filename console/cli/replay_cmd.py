@@ -10,6 +10,7 @@ import click
 from console.cli.context import AppContext, db_option, json_option, pass_app
 from console.cli.output import print_json
 from console.cli.taxonomy_opts import load_for, taxonomy_option
+from console.display import printable
 from console.replay import AUTO, Replayer, ReplayReport
 from console.taxonomy import Validator
 
@@ -82,9 +83,9 @@ def _print_report(report: ReplayReport) -> None:
 
 def _print_problems(report: ReplayReport) -> None:
     for item in report.malformed:
-        click.echo(f"{report.path}:{item.line}: malformed line: {item.reason}", err=True)
+        click.echo(f"{report.path}:{item.line}: malformed line: {printable(item.reason)}", err=True)
     for line, reason in report.rejections:
-        click.echo(f"{report.path}:{line}: stored as rejected: {reason}", err=True)
+        click.echo(f"{report.path}:{line}: stored as rejected: {printable(reason)}", err=True)
     hidden = report.malformed_count - len(report.malformed)
     if hidden > 0:
         click.echo(f"... and {hidden} more malformed lines", err=True)

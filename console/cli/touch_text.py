@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from console.cli.output import print_table
+from console.display import printable
 from console.touch import AttributionResult, ScanResult, TouchReport, text
 
 
@@ -13,9 +14,9 @@ def print_report(report: TouchReport) -> None:
     conversions with credit per model."""
     cfg = report.config
     click.echo(
-        f"Person {report.display_id}: {text.sizes_text(report)}  (last touch: {cfg['last_touch']}, "
-        f"session "
-        f"{cfg['session_timeout_minutes']:g} min, {cfg['taxonomy']})"
+        f"Person {printable(report.display_id)}: {text.sizes_text(report)}  "
+        f"(last touch: {cfg['last_touch']}, session {cfg['session_timeout_minutes']:g} min, "
+        f"{cfg['taxonomy']})"
     )
     click.echo("\nIDENTITIES")
     print_table(
@@ -78,7 +79,8 @@ def print_report(report: TouchReport) -> None:
             click.echo(f"{name}  (none)")
         else:
             when = text.time_cell(touch.timestamp)
-            click.echo(f"{name}  T{touch.index} {touch.label()}  {when}  ({touch.why})")
+            line = f"{name}  T{touch.index} {touch.label()}  {when}  ({touch.why})"
+            click.echo(printable(line))
     click.echo("\nFINDINGS")
     if not report.findings:
         click.echo("  none: the reported state agrees with the computed one")
@@ -88,10 +90,11 @@ def print_report(report: TouchReport) -> None:
             if item.event_index is not None
             else ""
         )
-        click.echo(f"  {item.severity:<7} {item.code}  {where}  {item.message_id or ''}".rstrip())
-        click.echo(f"          {item.finding.message}")
+        head = f"  {item.severity:<7} {item.code}  {where}  {item.message_id or ''}"
+        click.echo(printable(head.rstrip()))
+        click.echo(f"          {printable(item.finding.message)}")
         if item.finding.hint:
-            click.echo(f"          fix: {item.finding.hint}")
+            click.echo(f"          fix: {printable(item.finding.hint)}")
     if report.conversions:
         click.echo("\nCONVERSIONS  (credit per model)")
         rows = []
@@ -112,7 +115,7 @@ def print_report(report: TouchReport) -> None:
                 )
         print_table(["conversion", "time", "models", "credit"], rows, max_width=80)
     for note in report.notes:
-        click.echo(f"\nnote: {note}")
+        click.echo(f"\nnote: {printable(note)}")
 
 
 def print_scan(result: ScanResult, findings_only: bool) -> None:

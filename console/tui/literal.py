@@ -12,16 +12,7 @@ from typing import Any
 
 from rich.text import Text
 
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_ESCAPES = {
-    code: _NAMED.get(chr(code), f"\\x{code:02x}") for code in (*range(0x20), *range(0x7F, 0xA0))
-}
-"""C0 and C1 control characters and DEL, as the escapes a programmer would type."""
-
-
-def printable(text: str) -> str:
-    """The text with control characters written as escapes (``\\n``, ``\\x1b``)."""
-    return text if text.isprintable() else text.translate(_ESCAPES)
+from console.display import printable
 
 
 def literal(value: Any) -> Any:

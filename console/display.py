@@ -1,0 +1,19 @@
+"""Text from events made safe to print: control characters written as escapes.
+
+Event fields are whatever a sender put in them; printed raw, ``\\x1b]2;...\\x07`` retitles
+the user's terminal, ``\\x1b[31m`` recolours it and ``\\r`` or ``\\n`` break a row. The CLI's
+tables and reports and every cell of the console pass such text through :func:`printable`.
+"""
+
+from __future__ import annotations
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ESCAPES = {
+    code: _NAMED.get(chr(code), f"\\x{code:02x}") for code in (*range(0x20), *range(0x7F, 0xA0))
+}
+"""C0 and C1 control characters and DEL, as the escapes a programmer would type."""
+
+
+def printable(text: str) -> str:
+    """The text with control characters written as escapes (``\\n``, ``\\x1b``)."""
+    return text if text.isprintable() else text.translate(_ESCAPES)
