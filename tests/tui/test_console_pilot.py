@@ -160,6 +160,38 @@ async def test_pause_holds_events_back_and_scrolling_up_stops_tailing(
         assert log.tailing and log.selected.message_id == "msg-0301"
 
 
+async def test_a_full_view_keeps_the_same_events_in_sight_while_the_oldest_drop(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(120, 30)) as pilot:
+        log = app.stream.log_widget
+        log.ring.capacity = 40  # the console holds 50,000: the same happens at that size
+        app.stream.add_events(fixed_events(28, start=100))  # 40 held: full
+        await settle(pilot, 0.1)
+        await pilot.press("up", "up", "up")
+        assert not log.tailing
+        selected, top = log.selected, log.ring[log.scroll_offset.y]
+        app.stream.add_events(fixed_events(10, start=300))  # the 10 oldest drop out
+        await settle(pilot, 0.1)
+        assert log.ring.held == 40 and log.unseen == 10
+        assert log.selected is selected and log.ring[log.scroll_offset.y] is top
+
+
+async def test_pausing_counts_every_arrival_even_past_what_it_keeps(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.stream.capacity = 20
+        await pilot.press("space")
+        app.stream.add_events(fixed_events(15, start=100))
+        app.stream.add_events(fixed_events(15, start=200))
+        await settle(pilot, 0.1)
+        state = static_text([app.stream.query_one("#stream-state")])
+        assert "30 waiting, the newest 20 kept" in state
+
+
 async def test_inspector_shows_fields_campaign_and_raw_payload(
     tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:

@@ -39,6 +39,8 @@ class StreamScreen(Screen[None]):
         self.capacity = capacity
         self.paused = False
         self.backlog: list[Event] = []
+        self.arrived = 0
+        """Events that arrived while paused (the backlog keeps the newest ``capacity``)."""
         self._early: list[Event] = []
         self._ready = False
 
@@ -68,6 +70,7 @@ class StreamScreen(Screen[None]):
             del self._early[: -self.capacity]
             return
         if self.paused:
+            self.arrived += len(events)
             self.backlog.extend(events)
             del self.backlog[: -self.capacity]
         else:
@@ -87,6 +90,7 @@ class StreamScreen(Screen[None]):
     def action_toggle_pause(self) -> None:
         """Hold new events back (they are still stored), or let them in again."""
         self.paused = not self.paused
+        self.arrived = 0
         if not self.paused and self.backlog:
             self.log_widget.add(self.backlog)
             self.backlog = []
@@ -96,6 +100,7 @@ class StreamScreen(Screen[None]):
         """Empty the view; the warehouse keeps everything."""
         self.log_widget.clear()
         self.backlog = []
+        self.arrived = 0
         self._show_state()
 
     def action_touch(self) -> None:
@@ -128,7 +133,10 @@ class StreamScreen(Screen[None]):
         log = self.log_widget
         parts = []
         if self.paused:
-            parts.append(f"[b yellow]PAUSED[/] ({len(self.backlog):,} waiting; space resumes)")
+            waiting = f"{self.arrived:,} waiting"
+            if self.arrived > len(self.backlog):
+                waiting += f", the newest {len(self.backlog):,} kept"
+            parts.append(f"[b yellow]PAUSED[/] ({waiting}; space resumes)")
         elif log.tailing:
             parts.append("[green]tailing[/]")
         else:

@@ -90,9 +90,10 @@ class EventLog(ScrollView, can_focus=True):
         before = len(self.ring)
         shown = self.ring.extend(events)
         dropped = before + shown - len(self.ring)
-        if dropped and not self.tailing:
-            self.cursor = max(0, self.cursor - dropped)
         self._resize()
+        if dropped and not self.tailing:  # the oldest rows left: keep the same events in view
+            self.cursor = max(0, self.cursor - dropped)
+            self.scroll_to(y=max(0, self.scroll_offset.y - dropped), animate=False)
         if self.tailing:
             self._follow()
         elif shown and self.follow:
