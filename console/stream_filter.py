@@ -2,8 +2,10 @@
 
 Keys: ``source``, ``type``, ``event``, ``user``, ``campaign``, ``click`` (network or value),
 ``verdict`` (good/warn/bad/rejected); anything else is free text matched anywhere in the
-row. Values may be quoted: ``event:"Order Completed"``. Matching is case-insensitive;
-``source`` and ``type`` match exactly, the rest as substrings.
+row. Values may be quoted: ``event:"Order Completed"``. A key given twice matches either
+value (``type:page type:track``). Matching is case-insensitive; ``source`` and ``type``
+match exactly, the rest as substrings. (History hands ``source``, ``type`` and a single
+``user`` to the warehouse, which finds a user by exact id across their linked ids.)
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from console.events import Event
 from console.warehouse import EventQuery
 
 KEYS = ("source", "type", "event", "user", "campaign", "click", "verdict")
+VERDICTS = ("good", "warn", "bad", "rejected")
+TYPES = ("page", "track", "identify", "screen", "group", "alias", "rejected")
 
 
 @dataclass(slots=True)
@@ -22,9 +26,11 @@ class StreamFilter:
     """A parsed filter; the empty filter matches everything."""
 
     terms: dict[str, str] = field(default_factory=dict)
-    """Key -> value as typed (ids keep their case for warehouse queries)."""
+    """Key -> value as typed (ids keep their case for warehouse queries); the last one when
+    a key is given twice (``values`` has them all)."""
     text: list[str] = field(default_factory=list)
-    _lower: dict[str, str] = field(default_factory=dict, repr=False)
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    """Key -> every value given for it, lowercased (any of them matches)."""
 
     @classmethod
     def parse(cls, text: str) -> StreamFilter:
@@ -37,8 +43,9 @@ class StreamFilter:
         for token in tokens:
             key, sep, value = token.partition(":")
             if sep and key.lower() in KEYS and value:
-                parsed.terms[key.lower()] = value
-                parsed._lower[key.lower()] = value.lower()
+                name = key.lower()
+                parsed.terms[name] = value
+                parsed.values[name] = (*parsed.values.get(name, ()), value.lower())
             elif token:
                 parsed.text.append(token.lower())
         return parsed
@@ -57,38 +64,25 @@ class StreamFilter:
         return found
 
     def hint(self) -> str:
-        """What to tell a person whose filter has unknown keys (empty when there are none)."""
+        """What to tell a person whose filter cannot match as they meant: unknown keys
+        (matched as text), or a verdict or type that no event has (empty when all is well)."""
+        notes = []
         unknown = self.unknown_keys()
-        if not unknown:
-            return ""
-        names = ", ".join(f"{key}:" for key in unknown)
-        verb = "is not a key" if len(unknown) == 1 else "are not keys"
-        return f"{names} {verb} ({'/'.join(KEYS)}), so matched as text"
+        if unknown:
+            names = ", ".join(f"{key}:" for key in unknown)
+            verb = "is not a key" if len(unknown) == 1 else "are not keys"
+            notes.append(f"{names} {verb} ({'/'.join(KEYS)}), so matched as text")
+        for key, known in (("verdict", VERDICTS), ("type", TYPES)):
+            odd = [v for v in self.values.get(key, ()) if v not in known]
+            if odd:
+                notes.append(f"{key}:{odd[0]} matches nothing ({'/'.join(known)})")
+        return "; ".join(notes)
 
     def matches(self, event: Event) -> bool:
-        """Whether an event passes every term."""
-        terms = self._lower
-        if "source" in terms and event.source.lower() != terms["source"]:
-            return False
-        if "type" in terms and event.type.lower() != terms["type"]:
-            return False
-        if "event" in terms and terms["event"] not in (event.event or event.path or "").lower():
-            return False
-        if "user" in terms and not any(
-            terms["user"] in (value or "").lower() for value in (event.user_id, event.anonymous_id)
-        ):
-            return False
-        if "campaign" in terms and not _campaign_matches(event, terms["campaign"]):
-            return False
-        if "click" in terms and not any(
-            terms["click"] in (c.network or "").lower()
-            or terms["click"] in c.value.lower()
-            or terms["click"] == c.param.lower()
-            for c in event.click_ids
-        ):
-            return False
-        if "verdict" in terms and (event.verdict or "") != terms["verdict"]:
-            return False
+        """Whether an event passes every key (any of its values) and every word."""
+        for key, wanted in self.values.items():
+            if not any(_MATCHERS[key](event, value) for value in wanted):
+                return False
         if self.text:
             haystack = _haystack(event)
             return all(word in haystack for word in self.text)
@@ -96,10 +90,11 @@ class StreamFilter:
 
     def to_query(self, limit: int = 500) -> EventQuery:
         """The closest warehouse query (free text and partial matches are not pushed down)."""
+        one = {key: values[0] for key, values in self.values.items() if len(values) == 1}
         return EventQuery(
-            source=self._lower.get("source"),
-            type=self._lower.get("type"),
-            user=self.terms.get("user"),
+            source=one.get("source"),
+            type=one.get("type"),
+            user=self.terms.get("user") if "user" in one else None,
             limit=limit,
         )
 
@@ -107,6 +102,27 @@ class StreamFilter:
 def _campaign_matches(event: Event, needle: str) -> bool:
     c = event.campaign
     return any(needle in (value or "").lower() for value in (c.source, c.medium, c.name))
+
+
+def _click_matches(event: Event, needle: str) -> bool:
+    return any(
+        needle in (c.network or "").lower()
+        or needle in c.value.lower()
+        or needle == c.param.lower()
+        for c in event.click_ids
+    )
+
+
+_MATCHERS = {
+    "source": lambda e, v: e.source.lower() == v,
+    "type": lambda e, v: e.type.lower() == v,
+    "event": lambda e, v: v in (e.event or e.path or "").lower(),
+    "user": lambda e, v: any(v in (i or "").lower() for i in (e.user_id, e.anonymous_id)),
+    "campaign": _campaign_matches,
+    "click": _click_matches,
+    "verdict": lambda e, v: (e.verdict or "") == v,
+}
+"""How each key matches one (lowercased) value."""
 
 
 def _haystack(event: Event) -> str:
