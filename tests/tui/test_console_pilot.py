@@ -160,6 +160,22 @@ async def test_pause_holds_events_back_and_scrolling_up_stops_tailing(
         assert log.tailing and log.selected.message_id == "msg-0301"
 
 
+async def test_coming_back_to_history_shows_what_arrived_meanwhile(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.run_action("show('history')")
+        await settle(pilot)
+        log = app.screen.query_one(EventLog)
+        await until(pilot, lambda: len(log.ring) == 12)
+        await app.run_action("show('stream')")
+        tui_warehouse.ingest(fixed_events(3, start=500))
+        await app.run_action("show('history')")
+        await until(pilot, lambda: len(log.ring) == 15)
+        assert log.ring[0].message_id == "msg-0502"  # newest first
+
+
 async def test_a_full_view_keeps_the_same_events_in_sight_while_the_oldest_drop(
     tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:

@@ -72,8 +72,11 @@ def test_validation_screen(
         await pilot.press("3")
         for _ in range(30):
             await pilot.pause(0.1)
-            if app.screen.query("#offenders") and len(app.screen.query_one("#offenders").ring):
+            screen = app.screen
+            loaded = getattr(screen, "codes", None) and getattr(screen, "campaigns", None)
+            if loaded and screen.query("#offenders") and len(screen.query_one("#offenders").ring):
                 break
+        await pilot.pause(0.2)  # the tables and the list draw what they were given
 
     assert snap_compare(app, run_before=open_and_wait, terminal_size=(130, 30))
 

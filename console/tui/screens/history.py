@@ -44,6 +44,7 @@ class HistoryScreen(Screen[None]):
         self._generation = 0
         self._pending_filter: str | None = None
         self._ready = False
+        self._shown = False
 
     def compose(self) -> ComposeResult:
         yield self.app.make_status_bar()  # type: ignore[attr-defined]
@@ -68,6 +69,15 @@ class HistoryScreen(Screen[None]):
         if self._pending_filter is not None:
             self.show_filter(self._pending_filter)
         else:
+            self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        """Coming back to history shows what arrived meanwhile, unless the user was
+        reading further down (then ``r`` reloads)."""
+        if not self._shown:
+            self._shown = True  # the first time, mounting loaded it
+            return
+        if self._pending_filter is None and self.log_widget.cursor <= 0:
             self.action_reload()
 
     def show_filter(self, text: str) -> None:
