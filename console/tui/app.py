@@ -8,12 +8,14 @@ from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from console.collector import RunningCollector
 from console.credentials import CredentialStore
+from console.events import Event
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
 from console.taxonomy import Validator, load_taxonomy
@@ -81,6 +83,10 @@ class ConsoleApp(App[None]):
         self.stream_capacity = stream_capacity
         self.feed = LiveFeed(collector.bus if collector else None, limit=stream_capacity)
         self.stored_at_start = warehouse.count()
+        self._read_up_to = warehouse.last_id()
+        """Without a collector of its own: the last row shown (another process may write)."""
+        self._read_since_start = 0
+        self._read_this_second = 0
         self.rates: deque[float] = deque([0.0] * 60, maxlen=60)
 
     # -- screens ---------------------------------------------------------------------------
@@ -99,6 +105,8 @@ class ConsoleApp(App[None]):
         self.stream.add_events(self.warehouse.query(EventQuery(limit=SEED_EVENTS)))
         self.set_interval(FRAME, self.pump)
         self.set_interval(1.0, self.refresh_status)
+        if self.collector is None:
+            self.set_interval(1.0, self._tail_warehouse)
         self.refresh_status()
 
     def status_bar(self, screen: Screen[object]) -> StatusBar | None:
@@ -115,16 +123,33 @@ class ConsoleApp(App[None]):
     def refresh_status(self) -> None:
         """Update the events/s figure and sparkline of the current screen."""
         stats = self.collector.stats if self.collector else None
-        self.rates.append(stats.rate() if stats else 0.0)
+        self.rates.append(stats.rate() if stats else float(self._read_this_second))
+        self._read_this_second = 0
         bar = self.status_bar(self.screen)
         if bar is not None:
             health = self.collector.writer_health if self.collector else None
             bar.update_figures(self.rates, self.stored(), health)
 
     def stored(self) -> int:
-        """Events in the warehouse: those at start plus what the collector stored since."""
+        """Events in the warehouse: those at start plus what was stored since (by our
+        collector, or read from the file when another process writes it)."""
         stats = self.collector.stats if self.collector else None
-        return self.stored_at_start + (stats.stored if stats else 0)
+        return self.stored_at_start + (stats.stored if stats else self._read_since_start)
+
+    @work(thread=True, exclusive=True, group="tail")
+    def _tail_warehouse(self) -> None:
+        """No collector here: show what another process (``martech collect``) stores."""
+        events, last = self.warehouse.stored_after(self._read_up_to)
+        if events:
+            self.call_from_thread(self._tailed, events, last)
+
+    def _tailed(self, events: list[Event], last: int) -> None:
+        if last <= self._read_up_to:
+            return  # a cleared view or an older read
+        self._read_up_to = last
+        self._read_since_start += len(events)
+        self._read_this_second += len(events)
+        self.stream.add_events(events)
 
     @property
     def collector_url(self) -> str | None:

@@ -419,6 +419,20 @@ class Warehouse:
         with self._lock:
             return self.conn.execute(sql, list(params)).fetchall()
 
+    def stored_after(self, last_id: int, limit: int = 5_000) -> tuple[list[Event], int]:
+        """Events stored after row ``last_id`` (by another process: a collector beside a
+        console that runs none), oldest first, at most ``limit``; and the last row id read."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?", [last_id, limit]
+            ).fetchall()
+        return [row_event(body) for _, body in rows], (rows[-1][0] if rows else last_id)
+
+    def last_id(self) -> int:
+        """The newest row's id (0 when empty)."""
+        with self._lock:
+            return self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+
     def count(self) -> int:
         """How many events are stored."""
         with self._lock:

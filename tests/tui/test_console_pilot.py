@@ -160,6 +160,20 @@ async def test_pause_holds_events_back_and_scrolling_up_stops_tailing(
         assert log.tailing and log.selected.message_id == "msg-0301"
 
 
+async def test_without_a_collector_the_stream_follows_what_another_process_stores(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)  # `tui --no-collector`
+    async with app.run_test(size=(120, 30)) as pilot:
+        log = app.stream.log_widget
+        await until(pilot, lambda: len(log.ring) == 12)
+        with Warehouse(tui_warehouse.path) as other:  # `martech collect` on the same file
+            other.ingest(fixed_events(3, start=700))
+        await until(pilot, lambda: len(log.ring) == 15, timeout=5)
+        assert log.tailing and log.selected.message_id == "msg-0702"
+        await until(pilot, lambda: app.stored() == 15)
+
+
 async def test_coming_back_to_history_shows_what_arrived_meanwhile(
     tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:
