@@ -14,6 +14,8 @@ from textual.widgets import Sparkline, Static
 from console.collector.writer import health_notes
 
 HISTORY = 60
+NARROW = 120
+"""Below this many columns the bar leaves out its sparkline."""
 
 
 class StatusBar(Horizontal):
@@ -54,23 +56,28 @@ class StatusBar(Horizontal):
         self.query_one("#status-text", Static).update(self._text())
         self.query_one(Sparkline).data = list(self.rates)
 
+    def on_resize(self) -> None:
+        # On a narrow terminal the figures matter more than the sparkline.
+        self.query_one(Sparkline).display = self.size.width >= NARROW
+
     def _text(self) -> Text:
+        """Most important first, so a narrow terminal cuts the path, not the figures."""
         text = Text()
         if self.collector_url:
             text.append("● ", "green")
             text.append(self.collector_url, "bold")
         else:
             text.append("○ no collector", "dim")
-        text.append("  ▸ ", "dim")
-        text.append(self.warehouse_path, "italic")
-        text.append("  ▸ ", "dim")
-        text.append(f"{self.rate:,.1f} ev/s", "bold cyan")
-        text.append("  ▸ ", "dim")
-        text.append(f"{self.stored:,} stored", "cyan")
         if notes := health_notes(self.writer):
             down = bool((self.writer or {}).get("down"))
             text.append("  ▸ ", "dim")
             text.append(" · ".join(notes), "bold red" if down else "yellow")
             if down:
                 text.append(" (senders get 503)", "bold red")
+        text.append("  ▸ ", "dim")
+        text.append(f"{self.rate:,.1f} ev/s", "bold cyan")
+        text.append("  ▸ ", "dim")
+        text.append(f"{self.stored:,} stored", "cyan")
+        text.append("  ▸ ", "dim")
+        text.append(self.warehouse_path, "italic")
         return text
