@@ -20,7 +20,7 @@ import msgspec
 
 from console.bus import EventBus
 from console.collector.stats import CollectorStats
-from console.errors import InputError
+from console.errors import ConsoleError, InputError
 from console.events import Event
 
 READY, FAILED, HEALTH = b"ready ", b"error ", b"health "
@@ -60,7 +60,10 @@ def _child(
         )
         url = collector.listen()
     except Exception as exc:
-        conn.send_bytes(FAILED + str(exc).encode())
+        # The parent raises its own InputError around it: send the reason, not our title.
+        reason = exc.message if isinstance(exc, ConsoleError) else str(exc)
+        hint = getattr(exc, "hint", None)
+        conn.send_bytes(FAILED + (f"{reason} ({hint})" if hint else reason).encode())
         return
 
     send_lock = threading.Lock()

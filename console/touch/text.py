@@ -25,7 +25,7 @@ def short_id(ident: str | None) -> str:
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:
     """``1 identity``, ``3 identities``: a count with its noun in the right number."""
-    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 def sizes_text(report: TouchReport, sep: str = ", ") -> str:

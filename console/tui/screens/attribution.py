@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, Select, Static
 from console.errors import ConsoleError
 from console.touch import MODELS, AttributionResult, TouchEngine, attribute, conversion_candidates
 from console.touch.attribution import MAX_LOOKBACK_DAYS
+from console.touch.text import counted
 from console.tui.literal import literal, literal_cells
 from console.tui.workers import answer
 from console.warehouse import Warehouse
@@ -146,10 +147,11 @@ class AttributionScreen(Screen[None]):
         self.query_one("#attribution-channels", Static).update(channels)
         self.query_one("#attribution-campaigns", Static).update(campaigns)
         window = f"{result.window_days:g} days" if result.window_days else "no limit"
+        who = counted(result.people, "person", "people")
         self._state(
-            f"{result.conversions} {result.conversion} from {result.people} people · model "
-            f"{result.model} · lookback {window} · value {result.value:,.2f}"
+            f"{result.conversions:,} {result.conversion} from {who} · model {result.model} · "
+            f"lookback {window} · value {result.value:,.2f}"
         )
 
     def _state(self, message: str | Text) -> None:
-        self.query_one("#attribution-state", Static).update(message)
+        self.query_one("#attribution-state", Static).update(literal(message))

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 
 from console.events import Event
 from console.stream_filter import StreamFilter
+from console.touch.text import counted
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.filter_input import FilterInput
 from console.tui.widgets.stream_header import StreamHeader
@@ -148,7 +149,7 @@ class HistoryScreen(Screen[None]):
             if self.loading
             else ("all loaded" if self.exhausted else "scroll down for older")
         )
-        text = f"{len(log.ring):,} events, newest first  ·  {state}"
+        text = f"{counted(len(log.ring), 'event')}, newest first  ·  {state}"
         if self.filter:
             text += "  ·  [cyan]filtered[/]"
             if hint := self.filter.hint():

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from console.errors import ConsoleError
 from console.touch import ScanResult, TouchEngine, TouchReport, scan_people
+from console.touch.text import counted
 from console.tui.literal import literal, literal_cells
 from console.tui.screens import touch_view as view
 from console.tui.workers import answer
@@ -141,8 +142,9 @@ class TouchScreen(Screen[None]):
             self._state("no events yet: people appear here once their events are stored")
             return
         self._state(
-            f"{result.affected} of {result.people} people have reported state that disagrees "
-            f"with the computed one · enter on a person to see why · / to type an id"
+            f"{result.affected:,} of {counted(result.people, 'person', 'people')} "
+            f"{'has' if result.affected == 1 else 'have'} reported state that disagrees with "
+            "the computed one · enter on a person to see why · / to type an id"
         )
 
     def _show(self, report: TouchReport) -> None:
