@@ -61,8 +61,9 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     url = first.start()
     try:
         port = int(url.rsplit(":", 1)[1])
-        with pytest.raises(InputError, match="cannot listen"):
+        with pytest.raises(InputError, match="cannot listen") as taken:
             CollectorProcess(tmp_path / "b.db", port=port).start()
+        assert str(taken.value).count("Bad input") == 1  # said once, not once per process
     finally:
         first.stop()
 
