@@ -250,7 +250,7 @@ class TouchEngine:
         if not events:
             raise InputError(
                 f"no events for user {person_id} in {warehouse.path}",
-                hint="check the id (user id, anonymous id or device id) and --db",
+                hint="check the id (a user id, anonymous id or device id) and the warehouse",
             )
         return self.debug(events, [link_from_row(r) for r in links], person=person_id, ids=ids)
 

@@ -226,9 +226,12 @@ class ConsoleApp(App[None]):
         yield SystemCommand(
             "Filter the stream", "source:… type:… user:… click:…", self._filter_stream
         )
+        ours = ("Keys", "Quit")
         yield SystemCommand("Keys", "Every key binding", self.action_help)
         yield SystemCommand("Quit", "Stop the collector and leave", self.action_quit)
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in ours:  # Textual's own of the same name
+                yield command
 
     def _filter_stream(self) -> None:
         self.action_show("stream")

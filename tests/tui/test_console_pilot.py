@@ -374,6 +374,15 @@ async def test_attribution_lookback_refuses_what_is_not_whole_days(
         assert screen.result is not None and screen.result.window_days is None  # unchanged
 
 
+async def test_the_command_palette_names_each_command_once(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(120, 30)):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert len(titles) == len(set(titles)) and "Keys" in titles
+
+
 async def test_no_screen_has_two_widgets_with_one_id(
     tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:
