@@ -21,19 +21,7 @@ def print_report(report: TouchReport) -> None:
     click.echo("\nIDENTITIES")
     print_table(
         ["id", "kind", "linked via", "to", "by event", "at", "events", "first seen"],
-        [
-            [
-                i.id,
-                i.kind,
-                i.via or "-",
-                i.linked_to or "",
-                (i.message_id or "")[:8],
-                text.time_cell(i.linked_at),
-                i.events,
-                text.time_cell(i.first_seen),
-            ]
-            for i in report.identities
-        ],
+        [[*text.identity_row(i), text.time_cell(i.first_seen)] for i in report.identities],
     )
     click.echo("\nTOUCHES")
     if report.touches:

@@ -8,7 +8,14 @@ from datetime import datetime
 from console.events import format_time
 from console.taxonomy.urls import host_of
 from console.touch.checks import NON_VISITS
-from console.touch.model import Credit, TimelineEntry, Touch, TouchReport, TouchValues
+from console.touch.model import (
+    Credit,
+    Identity,
+    TimelineEntry,
+    Touch,
+    TouchReport,
+    TouchValues,
+)
 
 
 def time_cell(value: datetime | None) -> str:
@@ -112,6 +119,20 @@ def mark_text(entry: TimelineEntry) -> str:
     diverged = "".join(d[0].upper() for d in entry.diverged)
     text = f"≠{diverged}" if diverged else ""
     return f"! {text}".strip() if entry.findings else text
+
+
+def identity_row(identity: Identity) -> list[str]:
+    """One identity as table cells: id, kind, how and to whom linked, by which event,
+    when, how many events."""
+    return [
+        identity.id,
+        identity.kind,
+        identity.via or "-",
+        identity.linked_to or "",
+        (identity.message_id or "")[:8],
+        time_cell(identity.linked_at),
+        str(identity.events),
+    ]
 
 
 def touch_row(touch: Touch) -> list[str]:

@@ -24,17 +24,7 @@ def identities(report: TouchReport) -> Table:
     """Each id of the person and how it was linked (which event, when)."""
     table = _table("id", "kind", "linked via", "to", "by event", "at", "events")
     for i in report.identities:
-        table.add_row(
-            *literal_cells(
-                i.id,
-                i.kind,
-                i.via or "-",
-                i.linked_to or "",
-                (i.message_id or "")[:8],
-                cells.time_cell(i.linked_at),
-                str(i.events),
-            )
-        )
+        table.add_row(*literal_cells(*cells.identity_row(i)))
     return table
 
 
