@@ -143,5 +143,7 @@ def _haystack(event: Event) -> str:
         c.term,
         *(click.value for click in event.click_ids),
         *(click.network for click in event.click_ids),
+        *event.errors,  # why a rejected event was rejected: what its row shows
+        *(value for value in event.traits.values() if isinstance(value, str)),  # an email
     ]
     return " ".join(p for p in parts if p).lower()

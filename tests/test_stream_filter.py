@@ -65,3 +65,11 @@ def test_a_value_no_event_can_have_is_named_in_the_hint() -> None:
     )
     assert "type:pageview matches nothing" in StreamFilter.parse("type:pageview").hint()
     assert StreamFilter.parse("verdict:bad type:page").hint() == ""
+
+
+def test_free_text_finds_what_a_row_shows_and_who_identified() -> None:
+    rejected = _event(type="rejected", errors=["batch[1].userId: every message needs userId"])
+    identify = _event(type="identify", traits={"email": "ada@example.com", "age": 36})
+    assert StreamFilter.parse("needs userid").matches(rejected)
+    assert StreamFilter.parse("ada@example").matches(identify)
+    assert not StreamFilter.parse("ada@example").matches(rejected)

@@ -27,7 +27,7 @@ class Column:
 
 WIDE = (
     Column("mark", "", 1),
-    Column("time", "TIME", 19),
+    Column("time", "TIME (UTC)", 19),
     Column("source", "SOURCE", 9),
     Column("type", "TYPE", 8),
     Column("name", "EVENT / PAGE", share=0.4),
@@ -37,7 +37,7 @@ WIDE = (
 )
 NARROW = (
     Column("mark", "", 1),
-    Column("time", "TIME", 8),
+    Column("time", "UTC", 8),
     Column("type", "TYPE", 8),
     Column("name", "EVENT / PAGE", share=0.45),
     Column("user", "USER", share=0.2),

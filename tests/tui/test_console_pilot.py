@@ -339,6 +339,21 @@ async def attribution_panel(app: ConsoleApp, pilot: object) -> AttributionScreen
     return screen
 
 
+async def test_replaying_another_person_hides_the_last_ones_story(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("home", "t")
+        screen = app.screen
+        assert isinstance(screen, TouchScreen)
+        await until(pilot, lambda: screen.report is not None)
+        screen.show_person("anon-1")  # someone else: anon-0's story must not stay on screen
+        assert not screen.query_one("#touch-report").display
+        await until(pilot, lambda: screen.report is not None and screen.report.person == "anon-1")
+        assert screen.query_one("#touch-report").display
+
+
 async def test_attribution_panel_credits_the_conversions(
     tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:

@@ -78,8 +78,13 @@ class TouchScreen(Screen[None]):
             return
         self._pending = None
         self.query_one("#touch-user", Input).value = person
+        if self.report is not None and person not in self._ids_shown():
+            self.query_one("#touch-report").display = False  # not the last person's story
         self._state(f"replaying {person}…")
         self._debug(person)
+
+    def _ids_shown(self) -> set[str]:
+        return {i.id for i in self.report.identities} if self.report is not None else set()
 
     def action_focus_user(self) -> None:
         """Type a user id."""
