@@ -290,15 +290,21 @@ async def test_validation_screen_groups_findings_and_drills_down(
         assert app.screen.event.findings and app.screen.event.findings[0].code == "utm.uppercase"
 
 
+async def touch_story(app: ConsoleApp, pilot: object) -> TouchScreen:
+    """From the stream, ``t`` on the oldest event: its person's story, once replayed."""
+    await pilot.press("home", "t")  # type: ignore[attr-defined]
+    screen = app.screen
+    assert isinstance(screen, TouchScreen)
+    await until(pilot, lambda: screen.report is not None)
+    return screen
+
+
 async def test_touch_screen_explains_a_person_and_lists_divergent_people(
     tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:
     app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
     async with app.run_test(size=(130, 40)) as pilot:
-        await pilot.press("home", "t")  # the oldest event's person, from the stream
-        screen = app.screen
-        assert isinstance(screen, TouchScreen)
-        await until(pilot, lambda: screen.report is not None)
+        screen = await touch_story(app, pilot)
         report = screen.report
         assert report is not None and report.display_id == "anon-0"
         assert len(report.timeline) == 3
@@ -319,10 +325,7 @@ async def test_an_unknown_id_does_not_leave_the_previous_person_on_screen(
 ) -> None:
     app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
     async with app.run_test(size=(130, 40)) as pilot:
-        await pilot.press("home", "t")
-        screen = app.screen
-        assert isinstance(screen, TouchScreen)
-        await until(pilot, lambda: screen.report is not None)
+        screen = await touch_story(app, pilot)
         assert screen.query_one("#touch-report").display
         screen.show_person("nobody-here")
         await until(pilot, lambda: screen.report is None)
@@ -344,10 +347,7 @@ async def test_replaying_another_person_hides_the_last_ones_story(
 ) -> None:
     app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
     async with app.run_test(size=(130, 40)) as pilot:
-        await pilot.press("home", "t")
-        screen = app.screen
-        assert isinstance(screen, TouchScreen)
-        await until(pilot, lambda: screen.report is not None)
+        screen = await touch_story(app, pilot)
         screen.show_person("anon-1")  # someone else: anon-0's story must not stay on screen
         assert not screen.query_one("#touch-report").display
         await until(pilot, lambda: screen.report is not None and screen.report.person == "anon-1")
