@@ -1,4 +1,5 @@
-"""Text from events made safe to print: control characters written as escapes.
+"""Text made safe and short to print: a sender's control characters written as escapes,
+long values cut to a width.
 
 Event fields are whatever a sender put in them; printed raw, ``\\x1b]2;...\\x07`` retitles
 the user's terminal, ``\\x1b[31m`` recolours it and ``\\r`` or ``\\n`` break a row. The CLI's
@@ -12,6 +13,11 @@ _ESCAPES = {
     code: _NAMED.get(chr(code), f"\\x{code:02x}") for code in (*range(0x20), *range(0x7F, 0xA0))
 }
 """C0 and C1 control characters and DEL, as the escapes a programmer would type."""
+
+
+def shorten(text: str, width: int) -> str:
+    """The text cut to ``width`` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
 def printable(text: str) -> str:

@@ -255,16 +255,14 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     match = _AGE.match(value)
     if match:
         return (now or datetime.now(UTC)) - timedelta(**{_AGE_UNITS[match[2]]: int(match[1])})
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        if " " not in value:
-            raise ValueError(
-                f"{text!r} is neither ISO-8601 (2026-06-01T12:00) nor an age (7d)"
-            ) from None
-        # "+00:00" in a query string unencoded reads as " 00:00".
-        return parse_since(value.replace(" ", "+"), now)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    # A "+02:00" zone sent unencoded in a query string arrives as " 02:00".
+    for candidate in (value, value.replace(" ", "+")):
+        try:
+            parsed = datetime.fromisoformat(candidate)
+        except ValueError:
+            continue
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    raise ValueError(f"{text!r} is neither ISO-8601 (2026-06-01T12:00) nor an age (7d)")
 
 
 def format_time(value: datetime | None) -> str:

@@ -14,8 +14,10 @@ import click
 from console.cli.context import AppContext, db_option, pass_app
 from console.cli.taxonomy_opts import load_for, taxonomy_option
 from console.collector import DEFAULT_PORT, Collector, is_loopback
+from console.collector.addresses import is_everywhere
 from console.collector.stats import CollectorStats
 from console.collector.writer import health_notes
+from console.display import shorten
 from console.taxonomy import Validator
 
 STATUS_EVERY = 1.0
@@ -35,8 +37,7 @@ def status_line(stats: CollectorStats, pending: int, writer: dict[str, Any] | No
 
 def fit(line: str, columns: int) -> str:
     """The line cut to one terminal row (a ``\r`` redraw of a wrapped line piles up)."""
-    room = max(columns - 1, 10)
-    return line if len(line) <= room else line[: room - 1] + "…"
+    return shorten(line, max(columns - 1, 10))
 
 
 @click.command()
@@ -93,7 +94,7 @@ def collect(
         )
         url = collector.listen()
         click.echo(f"martech collector listening on {url}  (warehouse {warehouse.path})")
-        if bind in ("0.0.0.0", "::"):
+        if is_everywhere(bind):
             click.echo(f"  (on every address of this machine, port {collector.port})")
         for route in collector.app.describe_routes():
             click.echo(f"  {route['method']:4} {url}{route['path']}  ({route['connector']})")

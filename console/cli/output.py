@@ -8,7 +8,7 @@ from typing import Any
 import click
 import msgspec
 
-from console.display import printable
+from console.display import printable, shorten
 
 _encoder = msgspec.json.Encoder()
 
@@ -33,5 +33,4 @@ def print_table(
 
 
 def _cell(value: Any, max_width: int) -> str:
-    text = "" if value is None else printable(str(value))
-    return text if len(text) <= max_width else text[: max_width - 1] + "…"
+    return "" if value is None else shorten(printable(str(value)), max_width)

@@ -116,7 +116,8 @@ def print_scan(result: ScanResult, findings_only: bool) -> None:
         )
         return
     click.echo(
-        f"{result.people} people ({result.events} events) scanned, "
+        f"{text.counted(result.people, 'person', 'people')} "
+        f"({text.counted(result.events, 'event')}) scanned, "
         f"{result.affected} with findings of severity {result.min_severity} or worse; "
         f"{len(result.listed)} {who} listed, most affected first"
     )

@@ -21,6 +21,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def is_everywhere(host: str) -> bool:
+    """True for the addresses that mean "every address of this machine" (0.0.0.0, ::)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
 def host_name(host_header: str) -> str:
     """The name in an HTTP ``Host`` header, without its port (``[::1]:8787`` -> ``::1``)."""
     value = host_header.strip()

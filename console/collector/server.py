@@ -7,9 +7,7 @@ thread), so the TUI keeps its own Ctrl+C handling.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
-import ipaddress
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -18,7 +16,7 @@ from typing import Any
 import uvicorn
 
 from console.bus import EventBus
-from console.collector.addresses import is_loopback
+from console.collector.addresses import is_everywhere, is_loopback
 from console.collector.app import CollectorApp
 from console.collector.pipeline import Annotator, IngestPipeline
 from console.collector.stats import CollectorStats
@@ -112,9 +110,8 @@ class Collector:
         """The base URL senders should use (on this machine's loopback when listening on
         every address: 0.0.0.0 is where to listen, not where to send)."""
         host = self.bind
-        with contextlib.suppress(ValueError):
-            if ipaddress.ip_address(host).is_unspecified:
-                host = "::1" if ":" in host else "127.0.0.1"
+        if is_everywhere(host):
+            host = "::1" if ":" in host else "127.0.0.1"
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 

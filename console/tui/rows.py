@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from console.display import shorten
 from console.events import Event
 
 MARKS = {
@@ -84,6 +85,4 @@ def cell(event: Event, key: str, narrow: bool) -> str:
 
 def fit(text: str, width: int) -> str:
     """Pad or cut text to exactly ``width`` cells (cut text ends with an ellipsis)."""
-    if len(text) <= width:
-        return text.ljust(width)
-    return text[: max(0, width - 1)] + "…"
+    return shorten(text, width).ljust(width)

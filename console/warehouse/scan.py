@@ -301,9 +301,9 @@ def iter_people(
     With ``having_event``, only people with at least one event of that name, compared
     case-insensitively as conversions are (read person by person through the index).
     ``slim`` decodes :class:`SlimEvent` instead of Event (several times faster: the raw
-    payload is skipped). ``part=(k, n)`` yields only the
-    k-th of n disjoint shares of the people, read from the k-th of n actor-key ranges (for
-    parallel scans; every person is in exactly one share, whole).
+    payload is skipped). ``part=(k, n)`` yields only the k-th of n disjoint shares of the
+    people, read from the k-th of n actor-key ranges (for parallel scans; every person is in
+    exactly one share, whole).
     """
     conn = _reader(warehouse)
     decode = slim_events if slim else full_events

@@ -128,11 +128,7 @@ def m004_time_local_keys(db: Database) -> None:
 @migrations()
 def m005_millisecond_keys(db: Database) -> None:
     """Dedupe keys led by the client millisecond (was: hour), for fewer dirtied pages."""
-    from console.warehouse.rows import dedupe_key, row_event
-
-    db.conn.create_function(
-        "martech_rekey", 1, lambda body: dedupe_key(row_event(body)), deterministic=True
-    )
+    _register_rekey(db)
     db.execute("DROP INDEX IF EXISTS events_message_key")
     db.execute("UPDATE events SET message_key = martech_rekey(body) WHERE message_key IS NOT NULL")
     db.execute("CREATE UNIQUE INDEX events_message_key ON events(message_key)")
@@ -168,13 +164,10 @@ def m008_timeless_keys(db: Database) -> None:
     others cannot be told apart without reading every body and keep their old keys.
     """
     from console.warehouse.codec import load_dictionaries
-    from console.warehouse.rows import dedupe_key, row_event
 
     path = db.conn.execute("PRAGMA database_list").fetchone()[2]
     load_dictionaries(db.conn, path)  # the bodies may be compressed
-    db.conn.create_function(
-        "martech_rekey", 1, lambda body: dedupe_key(row_event(body)), deterministic=True
-    )
+    _register_rekey(db)
     db.execute(
         "UPDATE events SET message_key = martech_rekey(body) WHERE message_key BETWEEN 0 AND ?",
         [(1 << 22) - 1],
@@ -186,3 +179,12 @@ def m009_more_click_ids(db: Database) -> None:
     """The click IDs after an event's first, so a search by any of them finds it (events
     stored before keep only their first one searchable)."""
     db.execute("ALTER TABLE events ADD COLUMN more_clicks TEXT")
+
+
+def _register_rekey(db: Database) -> None:
+    """``martech_rekey(body)``: the dedupe key the current code gives a stored body."""
+    from console.warehouse.rows import dedupe_key, row_event
+
+    db.conn.create_function(
+        "martech_rekey", 1, lambda body: dedupe_key(row_event(body)), deterministic=True
+    )

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from console.display import shorten
 from console.errors import ConsoleError
 from console.touch import ScanResult, TouchEngine, TouchReport, scan_people
 from console.touch.text import counted
@@ -140,7 +141,9 @@ class TouchScreen(Screen[None]):
                 str(p.events),
                 Text(str(p.errors), "bold red" if p.errors else ""),
                 str(p.warnings),
-                *literal_cells(_clip(p.first or "-"), _clip(p.last or "-"), codes),
+                *literal_cells(
+                    shorten(p.first or "-", CELL_WIDTH), shorten(p.last or "-", CELL_WIDTH), codes
+                ),
                 key=p.person,
             )
         if not result.people:
@@ -173,8 +176,3 @@ class TouchScreen(Screen[None]):
 
     def _state(self, message: str | Text) -> None:
         self.query_one("#touch-message", Static).update(literal(message))
-
-
-def _clip(text: str, width: int = CELL_WIDTH) -> str:
-    """A long first/last touch cut to fit beside the counts."""
-    return text if len(text) <= width else text[: width - 1] + "…"
