@@ -121,3 +121,14 @@ def test_an_id_pasted_with_spaces_is_debugged_as_the_id(warehouse: Warehouse) ->
     assert report.person == "u1" and len(report.timeline) == 7
     with pytest.raises(InputError, match="no events for user"):
         engine.debug_person(warehouse, "   ")
+
+
+def test_a_sender_with_only_rejected_events_is_nobody_to_scan(warehouse: Warehouse) -> None:
+    from console.events import rejected_event
+    from console.touch import scan_people
+
+    warehouse.ingest(journey())  # type: ignore[arg-type]
+    bad = rejected_event("segment", {"userId": "ghost"}, "why", message_id="b1", user_id="ghost")
+    warehouse.ingest([bad])
+    result = scan_people(warehouse, TouchEngine(load_taxonomy(None)), findings_only=False)
+    assert result.people == 1 and [p.person for p in result.listed] == ["u1"]

@@ -105,7 +105,8 @@ class Classifier:
     ) -> None:
         self.taxonomy = taxonomy
         self.landing_types = taxonomy.landing_types
-        self.excluded = tuple(d.lower().lstrip(".") for d in excluded_referrers if d)
+        self.excluded = tuple(excluded_referrers)
+        """Domains as :func:`referrer_domain` gives them (the engine's settings)."""
         self.search = taxonomy.channels.sites.get(search_sites, frozenset())
         self._click_touch = {k.lower(): v for k, v in (click_touches or {}).items()}
         self._referrers: dict[tuple[str, str], Visit] = {}
