@@ -36,6 +36,7 @@ from console.events import (
     utc_now,
 )
 from console.hookspecs import hookimpl
+from console.json_input import decode_json
 from console.taxonomy.validator import ValidationRule
 
 __version__ = "0.1.0"
@@ -66,6 +67,7 @@ __all__ = [
     "__version__",
     "campaign_from_params",
     "corrected_timestamp",
+    "decode_json",
     "default_accept",
     "default_refuse",
     "hookimpl",

@@ -18,6 +18,7 @@ from console.contract import EventFormat
 from console.errors import InputError, PayloadError
 from console.events import Event, rejected_event
 from console.host import PluginHost
+from console.json_input import json_problem
 from console.taxonomy.clickids import ClickIdRegistry
 from console.warehouse import IngestResult, Warehouse
 
@@ -184,10 +185,10 @@ class Replayer:
                 continue
             try:
                 record = msgspec.json.decode(raw_line)
-            except (msgspec.DecodeError, RecursionError) as exc:
+            except (msgspec.DecodeError, RecursionError):
                 report.malformed_count += 1
                 if len(report.malformed) < KEEP_PROBLEMS:
-                    report.malformed.append(Malformed(number, _json_reason(exc, raw_line)))
+                    report.malformed.append(Malformed(number, _json_reason(raw_line)))
                 continue
             name, events, reason = self.decode(record)
             report.formats[name] += 1
@@ -201,12 +202,9 @@ class Replayer:
             yield batch
 
 
-def _json_reason(exc: Exception, line: bytes) -> str:
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError as err:
-        return f"not UTF-8 text (byte {err.start})"
-    return f"invalid JSON ({exc})"
+def _json_reason(line: bytes) -> str:
+    problem = json_problem(line)
+    return problem if problem.startswith("not UTF-8") else f"invalid JSON: {problem}"
 
 
 def _lines(path: Path | str) -> Iterator[tuple[int, bytes, int]]:

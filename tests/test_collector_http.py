@@ -116,20 +116,20 @@ def _problem(response: httpx.Response) -> str:
 @pytest.mark.parametrize(
     ("body", "headers", "status", "says"),
     [
-        (b"{not json", {}, 400, "Invalid JSON"),
+        (b"{not json", {}, 400, "Invalid JSON: unexpected text at line 1, column 2"),
         (b"", {}, 400, "body is empty"),
         (b'{"batch": {"a": 1}}', {}, 400, "'batch' list"),
         (b'["a list"]', {}, 400, "expected a JSON object"),
-        (b'{"batch": []}\xff\xfe', {}, 400, "Invalid JSON"),
-        (b'{"batch": [{"event": "\xff"}]}', {}, 400, "a string in the body is not UTF-8"),
-        (b"[" * 5000 + b"]" * 5000, {}, 400, "Invalid JSON"),
+        (b'{"batch": []}\xff\xfe', {}, 400, "Invalid JSON: not UTF-8 text (byte 13)"),
+        (b'{"batch": [{"event": "\xff"}]}', {}, 400, "Invalid JSON: not UTF-8 text (byte 22)"),
+        (b"[" * 5000 + b"]" * 5000, {}, 400, "Invalid JSON: nested too deeply to read"),
         (b"this is not gzip", {"Content-Encoding": "gzip"}, 400, "not valid gzip"),
         (b'{"batch":[]}', {"Content-Encoding": "br"}, 400, "unsupported Content-Encoding"),
         (
             json.dumps({"batch": [message(i) for i in range(2501)]}).encode()[:499_000],
             {},
             400,
-            "Invalid JSON",
+            "Invalid JSON: the JSON ends early (truncated?) at byte 499000",
         ),
     ],
     ids=[

@@ -257,9 +257,15 @@ def test_page_pings_and_transactions_are_named_tracks() -> None:
         ({"e": "se", "se_ca": "c", "se_ac": "a", "se_va": "lots"}, "data[1].se_va: 'lots' is not"),
         ({"e": "ue"}, "data[1].ue_px: a self-describing event needs ue_px or ue_pr"),
         ({"e": "ue", "ue_px": "!!not base64!!"}, "data[1].ue_px: is not valid base64"),
-        ({"e": "ue", "ue_pr": "{"}, "data[1].ue_pr: is not JSON"),
-        ({"e": "ue", "ue_pr": "[" * 100_000}, "data[1].ue_pr: is JSON nested too deeply"),
-        ({"co": "[" * 100_000}, "data[1].co: is JSON nested too deeply"),
+        (
+            {"e": "ue", "ue_pr": "{"},
+            "data[1].ue_pr: is not JSON: the JSON ends early (truncated?) at byte 1",
+        ),
+        (
+            {"e": "ue", "ue_pr": "[" * 100_000},
+            "data[1].ue_pr: is not JSON: nested too deeply to read",
+        ),
+        ({"co": "[" * 100_000}, "data[1].co: is not JSON: nested too deeply to read"),
         ({"e": "ue", "ue_pr": '{"data": {"schema": "link"}}'}, "data[1].ue_pr: schema 'link'"),
         ({"cx": b64({"data": "nope"})}, "data[1].cx: must be {schema: contexts"),
         ({"dtm": "yesterday"}, "data[1].dtm: 'yesterday' is not an ISO-8601"),
@@ -297,7 +303,7 @@ def test_an_item_that_is_not_an_object_is_a_bad_row() -> None:
 @pytest.mark.parametrize(
     ("body", "field", "words"),
     [
-        (b"e=pv&tv=1", "body", "is not JSON"),
+        (b"e=pv&tv=1", "body", "is not JSON: unexpected text at line 1, column 1"),
         (b"[1, 2]", "body", "must be an object"),
         (b"[" * 100_000 + b"]" * 100_000, "body", "nested too deeply"),
         (json.dumps({"schema": SCHEMA}).encode(), "data", "must be a list"),

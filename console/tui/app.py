@@ -125,7 +125,8 @@ class ConsoleApp(App[None]):
         stats = self.collector.stats if self.collector else None
         self.rates.append(stats.rate() if stats else float(self._read_this_second))
         self._read_this_second = 0
-        bar = self.status_bar(self.screen)
+        stack = self.screen_stack  # empty while the console starts and while it quits
+        bar = self.status_bar(stack[-1]) if stack else None
         if bar is not None:
             health = self.collector.writer_health if self.collector else None
             bar.update_figures(self.rates, self.stored(), health)

@@ -20,7 +20,6 @@ then ignores as duplicates (same ``insert_id``). A client that does not retry lo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
@@ -34,6 +33,7 @@ from console import (
     Event,
     IngestOutcome,
     PayloadError,
+    decode_json,
     rejected_event,
 )
 from martech_amplitude.decode import (
@@ -204,9 +204,9 @@ def refuse(
 
 def _envelope(body: bytes) -> dict[str, Any]:
     try:
-        envelope = json.loads(body)
-    except (ValueError, RecursionError):
-        raise AmplitudeRequestError(INVALID_JSON, "the body is not valid JSON") from None
+        envelope = decode_json(body)
+    except PayloadError as exc:
+        raise AmplitudeRequestError(INVALID_JSON, f"the body is not JSON: {exc.message}") from None
     if not isinstance(envelope, dict):
         kind = type(envelope).__name__
         raise AmplitudeRequestError(INVALID_JSON, f"the body must be a JSON object, got {kind}")

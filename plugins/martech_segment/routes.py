@@ -19,6 +19,7 @@ from console import (
     CollectorRoute,
     Event,
     PayloadError,
+    decode_json,
     parse_time,
     rejected_event,
 )
@@ -35,15 +36,9 @@ def _json_object(request: CollectorRequest) -> dict[str, Any]:
     if not request.body.strip():
         raise PayloadError("the request body is empty", field="body")
     try:
-        data = msgspec.json.decode(request.body)
-    except msgspec.DecodeError as exc:
-        raise PayloadError(f"Invalid JSON: {exc}", field="body") from None
-    except UnicodeDecodeError:
-        raise PayloadError(
-            "Invalid JSON: a string in the body is not UTF-8 text", field="body"
-        ) from None
-    except RecursionError:
-        raise PayloadError("Invalid JSON: nested too deeply", field="body") from None
+        data = decode_json(request.body)
+    except PayloadError as exc:
+        raise PayloadError(f"Invalid JSON: {exc.message}", field="body") from None
     if not isinstance(data, dict):
         raise PayloadError(f"expected a JSON object, got {type(data).__name__}", field="body")
     for key in SECRET_KEYS:

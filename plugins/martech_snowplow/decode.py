@@ -26,6 +26,7 @@ from console import (
     Event,
     PayloadError,
     corrected_timestamp,
+    decode_json,
     parse_time,
     rejected_event,
     stable_id,
@@ -108,13 +109,9 @@ def decode_envelope(body: bytes, *, received_at: datetime) -> list[Event]:
     readable body comes back as a rejected event with its reason.
     """
     try:
-        envelope = json.loads(body)
-    except UnicodeDecodeError:
-        raise PayloadError("is not UTF-8 text", field="body") from None
-    except ValueError as exc:
-        raise PayloadError(f"is not JSON ({exc})", field="body") from None
-    except RecursionError:
-        raise PayloadError("is JSON nested too deeply to read", field="body") from None
+        envelope = decode_json(body)
+    except PayloadError as exc:
+        raise PayloadError(f"is not JSON: {exc.message}", field="body") from None
     return [
         decode_item(item, received_at=received_at, where=f"data[{index}]")
         for index, item in enumerate(_items(envelope))

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 import re
 from typing import Any
 
-from console import PayloadError
+from console import PayloadError, decode_json
 
 IGLU_URI = re.compile(r"^iglu:([^/\s]+)/([^/\s]+)/([^/\s]+)/(\d+-\d+-\d+)$")
 """``iglu:vendor/name/format/model-revision-addition``."""
@@ -88,11 +87,9 @@ def json_field(fields: dict[str, str], plain: str, encoded: str) -> tuple[str, A
     else:
         return None
     try:
-        return field, json.loads(text)
-    except ValueError as exc:
-        raise PayloadError(f"is not JSON ({exc})", field=field) from None
-    except RecursionError:
-        raise PayloadError("is JSON nested too deeply to read", field=field) from None
+        return field, decode_json(text, field=field)
+    except PayloadError as exc:
+        raise PayloadError(f"is not JSON: {exc.message}", field=field) from None
 
 
 def schema_name(uri: Any, *, field: str) -> str:

@@ -521,3 +521,15 @@ async def test_text_from_events_is_shown_as_it_is_on_every_screen(
             await until(pilot, lambda: touch.report is not None)
             shown = static_text(touch.query(".touch-section"), width=160)
             assert "u_[b]markup[/b]" in shown and "\x1b" not in shown
+
+
+async def test_the_status_timer_survives_a_moment_with_no_screen(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    """At start and while quitting the screen stack is empty; a status tick then is a no-op."""
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    app.refresh_status()  # no screen yet, as a timer firing during quit sees it
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: app.status_bar(app.screen) is not None)
+        app.refresh_status()
+    app.refresh_status()  # after exit: every screen is gone
