@@ -5,15 +5,19 @@ Everything else in ``console`` is internal and may change.
 """
 
 from console.campaign import UTM_PARAMS, campaign_from_params, query_params, url_path
-from console.collector_contract import (
+from console.contract import (
     CollectorRequest,
     CollectorResponse,
     CollectorRoute,
+    Connector,
+    CredentialField,
+    EventFormat,
     IngestOutcome,
+    Registration,
+    ValidationRule,
     default_accept,
     default_refuse,
 )
-from console.contract import Connector, CredentialField, EventFormat, Registration
 from console.errors import (
     AuthError,
     ConnectorError,
@@ -37,7 +41,7 @@ from console.events import (
 )
 from console.hookspecs import hookimpl
 from console.json_input import decode_json
-from console.taxonomy.validator import ValidationRule
+from console.taxonomy.model import Taxonomy
 
 __version__ = "0.1.0"
 
@@ -63,6 +67,7 @@ __all__ = [
     "RateLimitError",
     "Registration",
     "RemoteError",
+    "Taxonomy",
     "ValidationRule",
     "__version__",
     "campaign_from_params",

@@ -13,9 +13,7 @@ from collections.abc import Callable
 import click
 import pluggy
 
-from console.collector_contract import CollectorRoute
-from console.contract import Connector, EventFormat
-from console.taxonomy.validator import ValidationRule
+from console.contract import CollectorRoute, Connector, EventFormat, ValidationRule
 
 PROJECT = "martech_console"
 

@@ -136,7 +136,7 @@ class Replayer:
             return fmt.name, [rejected_event(fmt.connector, record, reason)], reason
         except Exception as exc:
             plugin = self.plugin_of.get(fmt.name, "console")
-            self.host._fail(plugin, "decode", exc)
+            self.host.record_failure(plugin, "decode", exc)
             reason = f"{fmt.name} decoder failed: {type(exc).__name__}: {exc}"
             return fmt.name, [rejected_event(fmt.connector, record, reason)], reason
         for event in events:

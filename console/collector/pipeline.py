@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from console.bus import EventBus
 from console.collector.stats import CollectorStats
 from console.collector.writer import BatchWriter, ThreadWriter
-from console.collector_contract import IngestOutcome
+from console.contract import IngestOutcome
 from console.errors import RateLimitError, WarehouseError
 from console.events import Event
 from console.warehouse import IngestResult, PreparedBatch, Warehouse, prepare

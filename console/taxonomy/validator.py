@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from console.contract import ValidationRule
 from console.events import SEVERITIES, Event, Finding
 from console.taxonomy.landing import EventRules
 from console.taxonomy.model import Taxonomy
@@ -34,28 +34,10 @@ HOOK = "register_validation_rules"
 PHASE = "validate"
 
 
-@dataclass(frozen=True, slots=True)
-class ValidationRule:
-    """A plugin's own taxonomy rule.
-
-    ``check(event, taxonomy)`` returns the findings for one event (an empty list when it is
-    fine): :class:`console.Finding` objects with a stable ``code`` in the plugin's own
-    namespace (e.g. ``acme.consent_missing``). A taxonomy file's ``[severity]`` table can
-    change their severity or turn them off like the built-in codes.
-    """
-
-    name: str
-    check: Callable[[Event, Taxonomy], Iterable[Finding]]
-    event_types: frozenset[str] | None = None
-    """Only events of these types are checked (None: every type)."""
-    description: str = ""
-
-
-def _check_rule(item: Any) -> None:
+def _check_rule(item: object) -> ValidationRule:
     if not isinstance(item, ValidationRule):
         raise TypeError(f"{HOOK} expects a ValidationRule, got {item!r}")
-    if not item.name or not callable(item.check):
-        raise ValueError("a ValidationRule needs a name and a callable check")
+    return item
 
 
 class Validator:
@@ -185,7 +167,7 @@ class Validator:
             except Exception as exc:
                 if index not in failed and self.host is not None:
                     failed.add(index)
-                    self.host._fail(plugin, PHASE, exc)
+                    self.host.record_failure(plugin, PHASE, exc)
                 continue
             for item in found:
                 level = tax.severity.get(item.code)
