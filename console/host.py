@@ -250,8 +250,9 @@ class PluginHost:
     def capabilities(self, connector: str) -> list[str]:
         """What a connector can do, derived from what its plugins registered."""
         caps = set()
-        sources = [*self.event_formats(), *self.collector_routes()]
-        if any(reg.item.connector == connector for reg in sources):
+        formats = (reg.item.connector for reg in self.event_formats())
+        routes = (reg.item.connector for reg in self.collector_routes())
+        if connector in (*formats, *routes):
             caps.add("source")
         return sorted(caps)
 
