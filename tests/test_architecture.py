@@ -1,4 +1,4 @@
-"""The house rules of ARCHITECTURE.md, checked mechanically."""
+"""The house rules of docs/architecture.md, checked mechanically."""
 
 from __future__ import annotations
 
