@@ -19,7 +19,14 @@ import click
 import pluggy
 
 from console import hookspecs
-from console.contract import CollectorRoute, Connector, EventFormat, Registration
+from console.contract import (
+    CollectorRoute,
+    Connector,
+    Destination,
+    EventFormat,
+    Registration,
+    SandboxRegistration,
+)
 
 ENTRY_POINT_GROUP = "martech_console"
 RUNTIME_PHASES = frozenset({"collector", "decode"})
@@ -247,6 +254,30 @@ class PluginHost:
             routes[key] = reg
         return list(routes.values())
 
+    def destinations(self) -> dict[str, Registration[Destination]]:
+        """Registered sync destinations by connector name (the first plugin's wins)."""
+        return self._one_per_connector("register_destinations", _check_destination)
+
+    def sandboxes(self) -> dict[str, Registration[SandboxRegistration]]:
+        """Registered vendor fakes by connector name (the first plugin's wins)."""
+        return self._one_per_connector("register_sandboxes", _check_sandbox)
+
+    def _one_per_connector(
+        self, hook_name: str, check: Callable[[object], T]
+    ) -> dict[str, Registration[T]]:
+        result: dict[str, Registration[T]] = {}
+        for reg in self.collect(hook_name, check):
+            name = str(getattr(reg.item, "connector", ""))
+            if name in result:
+                self.record_failure(
+                    reg.plugin,
+                    hook_name,
+                    ValueError(f"{name!r} is already registered by {result[name].plugin!r}"),
+                )
+                continue
+            result[name] = reg
+        return result
+
     def capabilities(self, connector: str) -> list[str]:
         """What a connector can do, derived from what its plugins registered."""
         caps = set()
@@ -254,6 +285,8 @@ class PluginHost:
         routes = (reg.item.connector for reg in self.collector_routes())
         if connector in (*formats, *routes):
             caps.add("source")
+        if connector in self.destinations():
+            caps.add("destination")
         return sorted(caps)
 
     def plugins(self) -> list[PluginInfo]:
@@ -313,4 +346,18 @@ def _check_route(item: object) -> CollectorRoute:
 def _check_format(item: object) -> EventFormat:
     if not isinstance(item, EventFormat):
         raise TypeError(f"register_event_formats expects an EventFormat, got {item!r}")
+    return item
+
+
+def _check_destination(item: object) -> Destination:
+    if not isinstance(item, Destination):
+        raise TypeError(f"register_destinations expects a Destination, got {item!r}")
+    if not item.objects or item.batch_size < 1:
+        raise ValueError(f"destination {item.connector!r} needs objects and a batch_size >= 1")
+    return item
+
+
+def _check_sandbox(item: object) -> SandboxRegistration:
+    if not isinstance(item, SandboxRegistration):
+        raise TypeError(f"register_sandboxes expects a SandboxRegistration, got {item!r}")
     return item

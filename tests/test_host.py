@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from console import ValidationRule, hookimpl
+from console import Destination, DestinationObject, ValidationRule, hookimpl
 from console.host import RUNTIME_FAILURES_KEPT, PluginHost
 from tests.thirdparty import install_thirdparty
 
@@ -141,3 +141,39 @@ def test_a_rule_without_a_name_fails_in_its_own_plugin() -> None:
     assert host.collect("register_validation_rules", lambda item: item) == []
     (failure,) = host.failures_of("nameless")
     assert "needs a name" in failure.error
+
+
+def _destination(connector: str) -> Destination:
+    return Destination(
+        connector=connector,
+        base_url="https://api.example.test",
+        objects=(DestinationObject("contacts", match_keys=("email",)),),
+        plan=lambda target, changes: [],
+        outcomes=lambda request, answer: [],
+        auth_headers=lambda credentials: {},
+    )
+
+
+def test_a_registered_destination_makes_its_connector_a_destination() -> None:
+    class Acme:
+        @hookimpl
+        def register_destinations(self, register: Callable[[object], None]) -> None:
+            register(_destination("acme_crm"))
+            register("not a destination")
+
+    class Copycat:
+        @hookimpl
+        def register_destinations(self, register: Callable[[object], None]) -> None:
+            register(_destination("acme_crm"))
+
+    host = PluginHost(allow=())
+    host.add_plugin(Acme(), name="acme")
+    host.add_plugin(Copycat(), name="copycat")
+    destinations = host.destinations()
+    assert list(destinations) == ["acme_crm"]
+    assert host.capabilities("acme_crm") == ["destination"]
+    failures = {(f.plugin, f.error) for f in host.failures}
+    assert any(p == "acme" and "expects a Destination" in e for p, e in failures)
+    loser = "acme" if destinations["acme_crm"].plugin == "copycat" else "copycat"
+    clash = f"'acme_crm' is already registered by '{destinations['acme_crm'].plugin}'"
+    assert (loser, f"ValueError: {clash}") in failures

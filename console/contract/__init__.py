@@ -15,8 +15,26 @@ from console.contract.collector import (
     default_refuse,
 )
 from console.contract.connector import Connector, CredentialField, EventFormat
+from console.contract.destinations import (
+    Destination,
+    DestinationObject,
+    Lint,
+    PlannedRequest,
+    RateLimit,
+    RowChange,
+    RowOutcome,
+    SyncTarget,
+    VendorAnswer,
+)
 from console.contract.registration import Registration
 from console.contract.rules import ValidationRule
+from console.contract.sandbox import (
+    Fault,
+    SandboxFake,
+    SandboxRegistration,
+    SandboxRequest,
+    SandboxResponse,
+)
 
 __all__ = [
     "CollectorRequest",
@@ -24,10 +42,24 @@ __all__ = [
     "CollectorRoute",
     "Connector",
     "CredentialField",
+    "Destination",
+    "DestinationObject",
     "EventFormat",
+    "Fault",
     "IngestOutcome",
+    "Lint",
+    "PlannedRequest",
+    "RateLimit",
     "Registration",
+    "RowChange",
+    "RowOutcome",
+    "SandboxFake",
+    "SandboxRegistration",
+    "SandboxRequest",
+    "SandboxResponse",
+    "SyncTarget",
     "ValidationRule",
+    "VendorAnswer",
     "default_accept",
     "default_refuse",
 ]
