@@ -16,7 +16,7 @@ import platformdirs
 from console.errors import InputError
 
 APP_NAME = "martech-console"
-KNOWN_KEYS = frozenset({"db", "load_plugins", "block_plugins", "taxonomy"})
+KNOWN_KEYS = frozenset({"db", "load_plugins", "block_plugins", "taxonomy", "syncs"})
 
 
 def default_data_dir() -> Path:
@@ -47,6 +47,8 @@ class Settings:
     block_plugins: list[str] = field(default_factory=list)
     """Plugins never loaded (``MARTECH_BLOCK_PLUGINS=a,b`` or ``block_plugins`` in config)."""
     taxonomy_path: Path | None = None
+    syncs_path: Path | None = None
+    """The syncs file (``--syncs``, ``MARTECH_SYNCS``, ``syncs`` in config)."""
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +66,10 @@ class Settings:
         settings.block_plugins = _names(config.get("block_plugins")) or []
         if env.get("MARTECH_DB"):
             settings.db_path = Path(env["MARTECH_DB"]).expanduser()
+        if "syncs" in config:
+            settings.syncs_path = Path(str(config["syncs"])).expanduser()
+        if env.get("MARTECH_SYNCS"):
+            settings.syncs_path = Path(env["MARTECH_SYNCS"]).expanduser()
         if env.get("MARTECH_TAXONOMY"):
             settings.taxonomy_path = Path(env["MARTECH_TAXONOMY"]).expanduser()
         if "MARTECH_LOAD_PLUGINS" in env:

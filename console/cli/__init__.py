@@ -14,6 +14,8 @@ from console.cli.events_cmd import events
 from console.cli.links_cmd import links
 from console.cli.plugins_cmd import plugins
 from console.cli.replay_cmd import replay
+from console.cli.sql_cmd import sql
+from console.cli.sync_cmd import sync
 from console.cli.touch_cmd import touch
 from console.cli.tui_cmd import demo, run_console, tui
 from console.cli.validate_cmd import validate
@@ -54,6 +56,7 @@ def create_cli() -> click.Group:
             run_console(ctx.obj, None, DEFAULT_PORT, True)
 
     builtin = (plugins, replay, events, collect, tui, demo, validate, links, touch, attribution)
+    builtin += (sync, sql)
     for command in builtin:
         cli.add_command(command)
     return cli
