@@ -125,3 +125,34 @@ def accept_all(db: Path, plan: Plan) -> None:
         )  # fmt: skip
     finally:
         store.close()
+
+
+def acme_outcomes(request: PlannedRequest, answer: VendorAnswer) -> list[RowOutcome]:
+    """Acme's answers: 2xx with ``errors: [{row, message}]`` for the rows it refused;
+    another 4xx refuses the whole request; 401, 429 and 5xx leave every row unknown."""
+    body = answer.json() or {}
+    if 200 <= answer.status < 300:
+        refused = {e["row"]: e["message"] for e in body.get("errors", [])}
+        return [
+            RowOutcome(k, "rejected", refused[k]) if k in refused
+            else RowOutcome(k, "accepted", remote_id=f"id-{k}")
+            for k in request.rows
+        ]  # fmt: skip
+    if answer.status in (401, 403, 429) or answer.status >= 500:
+        return [RowOutcome(k, "unknown", f"acme answered {answer.status}") for k in request.rows]
+    return [RowOutcome(k, "rejected", body.get("message", "refused")) for k in request.rows]
+
+
+class FakeTime:
+    """A clock and a sleep that only move when the engine waits: no real waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
