@@ -20,6 +20,7 @@ from console.sync import (
     SyncSpec,
     SyncStore,
     WarehouseModels,
+    base_url_override,
     build_plan,
     load_syncs,
     record_plan,
@@ -53,7 +54,7 @@ def list_syncs(app: AppContext, db: Path | None, as_json: bool) -> None:
     specs = _specs(app)
     path = Path(db or app.settings.db_path)
     last = _last_runs(path) if path.exists() else {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for spec in specs:
         run = last.get(spec.name)
         rows.append(
@@ -206,12 +207,20 @@ def _spec(app: AppContext, name: str) -> SyncSpec:
     raise BadUsage(f"no sync named {name!r} in {app.settings.syncs_path} (syncs: {known})")
 
 
-def _plan(app: AppContext, spec: SyncSpec, db: Path | None) -> Plan:
+def _plan(
+    app: AppContext,
+    spec: SyncSpec,
+    db: Path | None,
+    *,
+    base_url: str | None = None,
+    record: bool = True,
+) -> Plan:
     path = app.existing_warehouse(db).path
     models, store = WarehouseModels(path), SyncStore(path)
     try:
-        plan = build_plan(spec, app.host, models, store, base_url=_base_url(spec))
-        record_plan(store, plan)
+        plan = build_plan(spec, app.host, models, store, base_url=base_url or _base_url(spec))
+        if record:
+            record_plan(store, plan)
         return plan
     except SyncError as exc:
         raise BadUsage(str(exc)) from None
@@ -225,7 +234,7 @@ def _plan(app: AppContext, spec: SyncSpec, db: Path | None) -> Plan:
 
 
 def _base_url(spec: SyncSpec) -> str | None:
-    return os.environ.get(f"MARTECH_{spec.destination.upper()}_BASE_URL") or None
+    return base_url_override(spec.destination, os.environ)
 
 
 def _last_runs(path: Path) -> dict[str, Any]:

@@ -169,6 +169,9 @@ class Destination:
     rate_limit: RateLimit | None = None
     lint: Callable[[SyncTarget, Sequence[RowChange]], list[Lint]] | None = None
     retry_after: Callable[[VendorAnswer], float | None] | None = None
+    check: PlannedRequest | None = None
+    """A harmless authenticated read (``martech creds test``): 2xx means the credentials
+    work; 401/403 that the vendor refused them."""
     description: str = ""
 
     def object(self, name: str) -> DestinationObject | None:

@@ -10,7 +10,7 @@ the run ledger. The sync wing imports no vendor: destinations arrive through
 from console.sync.diff import Diff, diff_rows
 from console.sync.ledger import record_plan
 from console.sync.model import ModelError, ModelSource, WarehouseModels
-from console.sync.plan import Plan, build_plan, destination_for, plan_id
+from console.sync.plan import Plan, base_url_override, build_plan, destination_for, plan_id
 from console.sync.spec import SyncError, SyncSpec, load_syncs
 from console.sync.store import RunRecord, StateRow, SyncStore
 
@@ -25,6 +25,7 @@ __all__ = [
     "SyncSpec",
     "SyncStore",
     "WarehouseModels",
+    "base_url_override",
     "build_plan",
     "destination_for",
     "diff_rows",

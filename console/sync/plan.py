@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -89,6 +89,11 @@ def build_plan(
     _check_rows(plan)
     plan.id = plan_id(plan)
     return plan
+
+
+def base_url_override(connector: str, env: Mapping[str, str]) -> str | None:
+    """``MARTECH_<CONNECTOR>_BASE_URL``: where CI points a destination (its own fake)."""
+    return env.get(f"MARTECH_{connector.upper()}_BASE_URL") or None
 
 
 def destination_for(spec: SyncSpec, host: PluginHost) -> Destination:
