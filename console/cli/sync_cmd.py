@@ -13,6 +13,7 @@ import click
 from console.cli.context import AppContext, db_option, json_option, pass_app
 from console.cli.output import print_json, print_table
 from console.cli.taxonomy_opts import BadUsage
+from console.cli.touch_opts import build_engine
 from console.errors import ConsoleError, PluginError
 from console.sync import (
     Plan,
@@ -25,6 +26,7 @@ from console.sync import (
     load_syncs,
     record_plan,
 )
+from console.sync.people import refresh as refresh_people
 from console.sync.render import plan_text
 
 SHOWN_CHANGES = 20
@@ -216,9 +218,12 @@ def _plan(
     record: bool = True,
 ) -> Plan:
     path = app.existing_warehouse(db).path
+    engine = build_engine(app, None, "new_channel", None, ())
+    plan_refresh = refresh_people(path, engine)
     models, store = WarehouseModels(path), SyncStore(path)
     try:
         plan = build_plan(spec, app.host, models, store, base_url=base_url or _base_url(spec))
+        plan.refreshed = plan_refresh
         if record:
             record_plan(store, plan)
         return plan

@@ -37,6 +37,8 @@ class Plan:
     requests: list[PlannedRequest] = field(default_factory=list)
     lints: list[Lint] = field(default_factory=list)
     id: str = ""
+    refreshed: Any = None
+    """How ``people``/``conversions`` were brought up to date before the model ran."""
 
     @property
     def changes(self) -> list[RowChange]:
@@ -59,6 +61,7 @@ class Plan:
             "production": self.spec.production,
             "base_url": self.base_url,
             "counts": self.diff.counts(),
+            "people_refresh": asdict(self.refreshed) if self.refreshed else None,
             "blocked": self.blocked,
             "lints": [_lint_json(lint) for lint in self.lints],
             "changes": [_change_json(change) for change in self.changes],

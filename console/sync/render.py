@@ -34,6 +34,12 @@ def plan_text(plan: Plan, *, limit: int | None = 20) -> str:
         )
         + f"; {len(plan.requests):,} {_plural(len(plan.requests), 'request')}",
     ]
+    refreshed = plan.refreshed
+    if refreshed is not None and refreshed.kind != "fresh":
+        lines.append(
+            f"people/conversions: {refreshed.kind} refresh of {refreshed.people:,} people "
+            f"({refreshed.new_events:,} new events) in {refreshed.seconds:.2f} s"
+        )
     if plan.lints:
         lines.append("")
         for lint in plan.lints:
