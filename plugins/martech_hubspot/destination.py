@@ -12,7 +12,8 @@
   sent anyway its 204 is never read as success (see :mod:`martech_hubspot.responses`).
 
 100 inputs per request; more changes than that are split, in order. Values are rendered by
-:func:`martech_hubspot.properties.render_value` (a requested clear becomes ``""``).
+:func:`martech_hubspot.properties.render_value`: a NULL becomes ``""`` (HubSpot clears) only
+for a field the sync clears; a NULL for any other field is refused, never sent.
 """
 
 from __future__ import annotations
@@ -84,6 +85,12 @@ def plan(target: SyncTarget, changes: Sequence[RowChange]) -> list[PlannedReques
         raise ValueError(f"hubspot has no object {target.object!r} (it has 'contacts')")
     groups: dict[str, list[RowChange]] = {}
     for change in changes:
+        wipes = sorted(n for n, v in change.values.items() if v is None and n not in target.clear)
+        if wipes:
+            raise ValueError(
+                f"row {change.key!r}: NULL for {', '.join(wipes)}, which the sync does not "
+                "clear (HubSpot would wipe the value); leave the field out of the change"
+            )
         groups.setdefault(_endpoint(change.kind, target), []).append(change)
     requests = []
     for path, group in groups.items():
