@@ -372,6 +372,9 @@ def test_a_429_waits_hubspots_interval() -> None:
     assert retry_after(answer(200, {}, **headers)) == 10.0
     assert retry_after(answer(200, {}, X_HubSpot_RateLimit_Remaining="42")) is None
     assert retry_after(answer(429, {"errorType": "RATE_LIMIT", "policyName": "DAILY"})) is None
+    secondly = {"status": "error", "message": "You have reached your secondly limit."}
+    assert retry_after(answer(429, secondly)) == 1.0
+    assert retry_after(answer(429, {"errorType": "RATE_LIMIT", "policyName": "SECONDLY"})) == 1.0
 
 
 # -- lints ----------------------------------------------------------------------------

@@ -155,7 +155,13 @@ def test_a_batch_naming_one_contact_twice_is_a_400() -> None:
         {"id": "a@example.com", "properties": {}}, {"id": " A@example.com", "properties": {}}
     )
     answer = raw(f, f"{BASE}/batch/upsert", body)
-    assert answer.status == 400 and "Duplicate IDs" in answer.json()["message"]
+    assert answer.status == 400
+    assert answer.json()["message"] == (
+        "Duplicate IDs found in batch input: [ A@example.com]. IDs must be unique"
+    )
+    assert answer.json()["context"] == {"ids": [" A@example.com"]}
+    (request,) = plan(target(), [add("1", "a@example.com")])
+    assert outcomes(request, answer)[0].outcome == "rejected"
 
 
 def test_bodies_hubspot_cannot_read_are_400s() -> None:

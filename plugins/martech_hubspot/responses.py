@@ -28,7 +28,11 @@ from typing import Any
 from console import PlannedRequest, RowOutcome, VendorAnswer
 
 DEFAULT_INTERVAL_SECONDS = 10.0
-"""HubSpot's burst window: the wait after a 429 that names no interval."""
+"""HubSpot's burst window: the wait after a 429 that names no interval (HubSpot's own Node
+client waits 10 s after a ``TEN_SECONDLY_ROLLING`` 429)."""
+SECONDLY_SECONDS = 1.0
+"""The wait after a per-second 429 (the search API's ``SECONDLY`` policy, "You have reached
+your secondly limit."), as HubSpot's Node client does."""
 
 
 def _norm(value: object) -> str:
@@ -178,10 +182,11 @@ def _seconds(value: str) -> float | None:
 
 
 def retry_after(answer: VendorAnswer) -> float | None:
-    """Seconds HubSpot asks to wait: ``Retry-After`` when sent; else, on a 429 or with no
-    requests left in the window, ``X-HubSpot-RateLimit-Interval-Milliseconds`` (10 s when
-    absent). None when nothing says to wait, and for the daily limit (it resets at midnight
-    in the account's time zone, which the answer does not say: the engine should stop)."""
+    """Seconds HubSpot asks to wait: ``Retry-After`` when sent; 1 s after a per-second 429;
+    else, on a 429 or with no requests left in the window,
+    ``X-HubSpot-RateLimit-Interval-Milliseconds`` (10 s when absent). None when nothing says
+    to wait, and for the daily limit (it resets at midnight in the account's time zone,
+    which the answer does not say: the engine should stop)."""
     headers = {k.lower(): v for k, v in answer.headers.items()}
     if "retry-after" in headers:
         seconds = _seconds(headers["retry-after"])
@@ -191,6 +196,9 @@ def retry_after(answer: VendorAnswer) -> float | None:
     policy = str(body.get("policyName", "")) if isinstance(body, Mapping) else ""
     if policy.upper() == "DAILY":
         return None
+    message = str(body.get("message", "")) if isinstance(body, Mapping) else ""
+    if answer.status == 429 and (policy.upper() == "SECONDLY" or "secondly limit" in message):
+        return SECONDLY_SECONDS
     remaining = headers.get("x-hubspot-ratelimit-remaining", "").strip()
     if answer.status != 429 and remaining != "0":
         return None

@@ -250,7 +250,8 @@ class HubSpotFake:
             ident = str(item["id"]).strip().lower() if email else str(item["id"])
             if ident in seen and action != "/batch/archive":
                 message = f"Duplicate IDs found in batch input: [{item['id']}]. IDs must be unique"
-                return {}, self._error(400, "VALIDATION_ERROR", message)
+                context = {"ids": [str(item["id"])]}
+                return {}, self._error(400, "VALIDATION_ERROR", message, context=context)
             seen.add(ident)
         return body, None
 
