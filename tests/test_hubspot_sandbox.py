@@ -371,3 +371,23 @@ def test_a_401_from_the_fake_skips_every_row() -> None:
     result = outcomes(request, send(f, request))
     assert [o.outcome for o in result] == ["skipped"] * 3
     assert f.state()["contacts"] == []
+
+
+def test_a_changed_email_finds_the_contact_by_its_new_email_only() -> None:
+    f = fake()
+    raw(f, f"{BASE}/batch/upsert", upsert({"id": "old@example.com", "properties": {}}))
+    moved = upsert({"id": "old@example.com", "properties": {"email": "New@Example.com"}})
+    assert raw(f, f"{BASE}/batch/update", moved).status == 200
+    assert list(contacts(f)) == ["new@example.com"]
+    stale = upsert({"id": "old@example.com", "properties": {"firstname": "X"}})
+    assert raw(f, f"{BASE}/batch/update", stale).status == 207
+
+
+def test_an_archived_contacts_email_is_free_for_a_new_contact() -> None:
+    f = fake()
+    first = raw(f, f"{BASE}/batch/upsert", upsert({"id": "a@example.com", "properties": {}}))
+    old_id = first.json()["results"][0]["id"]
+    raw(f, f"{BASE}/batch/archive", {"inputs": [{"id": old_id}]})
+    again = raw(f, f"{BASE}/batch/upsert", upsert({"id": "a@example.com", "properties": {}}))
+    assert again.json()["results"][0]["new"] is True
+    assert again.json()["results"][0]["id"] != old_id

@@ -24,6 +24,7 @@ Faults (:meth:`HubSpotFake.inject`), each for the next ``count`` requests: ``una
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections import deque
@@ -66,10 +67,15 @@ class HubSpotFake:
         self.requests = 0
         self.daily_used = 0
         self._correlation = 0
+        self._lock = threading.Lock()
 
     # -- faults and state -------------------------------------------------------------
     def inject(self, fault: Fault) -> None:
         """Fail the next ``fault.count`` requests as ``fault.kind`` says."""
+        with self._lock:
+            self._inject(fault)
+
+    def _inject(self, fault: Fault) -> None:
         if fault.kind not in FAULT_KINDS:
             raise ValueError(
                 f"hubspot fake has no fault {fault.kind!r} (known: {', '.join(FAULT_KINDS)})"
@@ -80,6 +86,10 @@ class HubSpotFake:
 
     def state(self) -> Mapping[str, Any]:
         """Contacts, counters and pending faults, JSON-ready."""
+        with self._lock:
+            return self._state()
+
+    def _state(self) -> Mapping[str, Any]:
         pending = [
             {"kind": p.fault.kind, "remaining": p.left, "rows": list(p.fault.rows)}
             for p in self.faults
@@ -157,7 +167,12 @@ class HubSpotFake:
         return None
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
-        """Answer one request as HubSpot would (see the module doc for the order)."""
+        """Answer one request as HubSpot would (see the module doc for the order); one at a
+        time, whichever thread the sandbox server calls from."""
+        with self._lock:
+            return self._handle(request)
+
+    def _handle(self, request: SandboxRequest) -> SandboxResponse:
         self.requests += 1
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""

@@ -80,6 +80,8 @@ class ContactStore:
 
     now: Callable[[], str] = utc_stamp
     contacts: dict[str, Contact] = field(default_factory=dict)
+    indexes: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Live contacts by the value of each property looked up by (``email``, ...)."""
     next_id: int = FIRST_ID
 
     def find(self, value: str, id_property: str | None) -> Contact | None:
@@ -88,10 +90,30 @@ class ContactStore:
             contact = self.contacts.get(str(value))
             return contact if contact and not contact.archived else None
         wanted = str(value).strip().lower() if id_property == "email" else str(value)
-        for contact in self.contacts.values():
-            if not contact.archived and contact.properties.get(id_property) == wanted:
-                return contact
-        return None
+        found = self._index(id_property).get(wanted)
+        return self.contacts[found] if found is not None else None
+
+    def _index(self, name: str) -> dict[str, str]:
+        """Live contacts by the value of ``name`` (built on first use, then kept)."""
+        index = self.indexes.get(name)
+        if index is None:
+            index = self.indexes[name] = {}
+            for contact in self.contacts.values():
+                if not contact.archived and name in contact.properties:
+                    index.setdefault(contact.properties[name], contact.id)
+        return index
+
+    def _set(self, contact: Contact, name: str, value: str) -> None:
+        index = self.indexes.get(name)
+        old = contact.properties.get(name)
+        if index is not None and old is not None and index.get(old) == contact.id:
+            del index[old]
+        if value == "":
+            contact.properties.pop(name, None)
+            return
+        contact.properties[name] = value
+        if index is not None:
+            index.setdefault(value, contact.id)
 
     def _refusals(self, item: Mapping[str, Any], id_property: str | None) -> list[dict[str, Any]]:
         ident = str(item.get("id", ""))
@@ -114,11 +136,7 @@ class ContactStore:
 
     def _write(self, contact: Contact, props: Mapping[str, str]) -> None:
         for name, value in props.items():
-            value = value.strip().lower() if name == "email" else value
-            if value == "":
-                contact.properties.pop(name, None)
-            else:
-                contact.properties[name] = value
+            self._set(contact, name, value.strip().lower() if name == "email" else value)
         contact.updated_at = self.now()
 
     def _result(
@@ -136,8 +154,8 @@ class ContactStore:
         stamp = self.now()
         contact = Contact(str(self.next_id), {}, stamp, stamp)
         self.next_id += 1
-        contact.properties[id_property] = value.strip().lower() if id_property == "email" else value
         self.contacts[contact.id] = contact
+        self._set(contact, id_property, value.strip().lower() if id_property == "email" else value)
         return contact
 
     def write(self, inputs: list[Mapping[str, Any]], create: bool, fail: set[str]) -> Batch:
@@ -172,6 +190,10 @@ class ContactStore:
         for item in inputs:
             contact = self.contacts.get(str(item.get("id", "")))
             if contact and not contact.archived:
+                for name, value in contact.properties.items():
+                    index = self.indexes.get(name)
+                    if index is not None and index.get(value) == contact.id:
+                        del index[value]
                 contact.archived, contact.archived_at = True, self.now()
 
     def read(
