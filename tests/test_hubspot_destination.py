@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from martech_hubspot.destination import auth_headers, plan
+from martech_hubspot.destination import auth_headers, plan, read_back
 from martech_hubspot.lints import lint
 from martech_hubspot.properties import render_value
 from martech_hubspot.responses import outcomes, retry_after
@@ -157,6 +157,18 @@ def test_mirror_adds_upsert_and_removes_archive_by_contact_id() -> None:
         assert_sdk_agrees(request)
     with pytest.raises(ValueError, match="mirror"):
         plan(target("upsert"), [gone])
+
+
+def test_read_back_asks_for_hubspots_source_properties() -> None:
+    source = ["hs_analytics_source", "hs_analytics_source_data_1", "hs_latest_source"]
+    request = read_back("email", ["ada@example.com", "bob@example.com"], source)
+    assert request.path == "/crm/v3/objects/contacts/batch/read"
+    assert request.rows == ("ada@example.com", "bob@example.com")
+    assert request.json["idProperty"] == "email" and request.json["properties"] == source
+    assert_sdk_agrees(request)
+    assert "idProperty" not in read_back("hs_object_id", ["5101"], []).json
+    with pytest.raises(ValueError, match="at most 100"):
+        read_back("email", [f"p{i}@example.com" for i in range(101)], [])
 
 
 def test_the_sdk_referee_catches_a_misspelled_field() -> None:

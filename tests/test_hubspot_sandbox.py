@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from martech_hubspot.destination import plan
+from martech_hubspot.destination import plan, read_back
 from martech_hubspot.responses import outcomes, retry_after
 from martech_hubspot.sandbox import HubSpotFake, sandbox_registration
 
@@ -391,3 +391,17 @@ def test_an_archived_contacts_email_is_free_for_a_new_contact() -> None:
     again = raw(f, f"{BASE}/batch/upsert", upsert({"id": "a@example.com", "properties": {}}))
     assert again.json()["results"][0]["new"] is True
     assert again.json()["results"][0]["id"] != old_id
+
+
+def test_read_back_through_the_fake_shows_what_was_sent_and_hubspots_offline_source() -> None:
+    f = fake()
+    run(f, plan(target(), people(2)))
+    names = ["firstname", "hs_analytics_source", "hs_latest_source"]
+    request = read_back("email", ["person1@example.com", "nobody@example.com"], names)
+    answer = send(f, request)
+    assert answer.status == 207
+    parsed = sdk_parse(answer, "BatchResponseSimplePublicObjectWithErrors")
+    assert [r.properties for r in parsed.results] == [
+        {"firstname": "Łukasz", "hs_analytics_source": "OFFLINE", "hs_latest_source": "OFFLINE"}
+    ]
+    assert parsed.errors[0].context == {"ids": ["nobody@example.com"]}

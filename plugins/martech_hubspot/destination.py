@@ -21,15 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from console import Destination, DestinationObject, PlannedRequest, RateLimit, RowChange, SyncTarget
+from console import Destination, PlannedRequest, RateLimit, RowChange, SyncTarget
 from martech_hubspot.lints import lint
-from martech_hubspot.properties import (
-    READ_ONLY,
-    READ_ONLY_PREFIXES,
-    RECORD_ID,
-    record_id,
-    render_properties,
-)
+from martech_hubspot.properties import CONTACTS, RECORD_ID, record_id, render_properties
 from martech_hubspot.responses import outcomes, retry_after
 
 BASE_URL = "https://api.hubapi.com"
@@ -43,15 +37,6 @@ READ_PATH = f"{OBJECTS_PATH}/batch/read"
 RATE_LIMIT = RateLimit(requests=100, seconds=10.0)
 """The lower tier (Free and Starter: 100 requests per 10 s per app; Professional and
 Enterprise allow 190). Pacing to the lower one is safe on every account."""
-
-CONTACTS = DestinationObject(
-    name="contacts",
-    match_keys=("email",),
-    read_only=READ_ONLY,
-    read_only_prefixes=READ_ONLY_PREFIXES,
-    modes=("upsert", "update", "mirror"),
-    description="CRM contacts, matched by email (or a unique custom property).",
-)
 
 
 def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
@@ -111,6 +96,23 @@ def plan(target: SyncTarget, changes: Sequence[RowChange]) -> list[PlannedReques
                 )
             )
     return requests
+
+
+def read_back(match_key: str, matches: Sequence[str], properties: Sequence[str]) -> PlannedRequest:
+    """``POST .../batch/read`` for up to 100 contacts by ``match_key`` (rows: the match
+    values), asking for ``properties``: to diff what HubSpot holds against what was sent
+    (HubSpot's source properties included) and for ``creds test``. Not yet a contract hook.
+    """
+    if len(matches) > BATCH_SIZE:
+        raise ValueError(f"HubSpot reads at most {BATCH_SIZE} contacts a request")
+    body: dict[str, Any] = {"inputs": [{"id": m} for m in matches]}
+    if match_key != RECORD_ID:
+        body["idProperty"] = match_key
+    body["properties"] = list(properties)
+    body["propertiesWithHistory"] = []
+    return PlannedRequest(
+        "POST", READ_PATH, tuple(matches), body, {"Content-Type": "application/json"}
+    )
 
 
 def hubspot_destination() -> Destination:

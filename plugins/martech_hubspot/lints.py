@@ -27,9 +27,8 @@ from collections.abc import Sequence
 
 from console import Lint, RowChange, SyncTarget
 from martech_hubspot.properties import (
+    CONTACTS,
     MAX_VALUE_LENGTH,
-    READ_ONLY,
-    READ_ONLY_PREFIXES,
     RECORD_ID,
     UnrenderableValue,
     plausible_email,
@@ -42,7 +41,7 @@ from martech_hubspot.properties import (
 def _field_lints(target: SyncTarget) -> list[Lint]:
     found = []
     for name in target.fields:
-        if name in READ_ONLY or name.startswith(READ_ONLY_PREFIXES):
+        if CONTACTS.is_read_only(name):
             found.append(
                 Lint(
                     "error",

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from console import RowChange, SyncTarget
+from console import DestinationObject, RowChange, SyncTarget
 
 RECORD_ID = "hs_object_id"
 """HubSpot's own contact id: sent as ``id`` without ``idProperty`` in a batch input."""
@@ -58,6 +58,16 @@ READ_ONLY = frozenset(
 READ_ONLY_PREFIXES = ("hs_analytics_", "hs_latest_source")
 """Whole families HubSpot computes: original source (``hs_analytics_source`` and its
 drill-downs, first URL, first referrer, ...) and latest source."""
+
+CONTACTS = DestinationObject(
+    name="contacts",
+    match_keys=("email",),
+    read_only=READ_ONLY,
+    read_only_prefixes=READ_ONLY_PREFIXES,
+    modes=("upsert", "update", "mirror"),
+    description="CRM contacts, matched by email (or a unique custom property).",
+)
+"""The one object the HubSpot destination writes."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")

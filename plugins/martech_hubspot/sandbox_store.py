@@ -5,7 +5,8 @@ shapes: results are contact records (``id``, ``properties``, ``createdAt``, ``up
 ``archived``, plus ``new`` and ``objectWriteTraceId`` for writes), errors are
 ``{"status": "error", "category", "message", "context": {"ids": [...]}, "errors": [...]}``.
 Emails are matched without regard to case and stored in lower case; a contact upserted by a
-property gets that property set to the input id.
+property gets that property set to the input id, and its original and latest source set to
+``OFFLINE`` as HubSpot does for contacts the API creates.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 from martech_hubspot.properties import READ_ONLY, READ_ONLY_PREFIXES, RECORD_ID, plausible_email
 
 FIRST_ID = 1001
+COMPUTED_ON_CREATE = {"hs_analytics_source": "OFFLINE", "hs_latest_source": "OFFLINE"}
+"""What HubSpot computes for a contact the API creates: Offline Sources."""
 Batch = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 """A batch operation's ``(results, errors)``."""
 NOT_FOUND = (
@@ -154,6 +157,7 @@ class ContactStore:
         stamp = self.now()
         contact = Contact(str(self.next_id), {}, stamp, stamp)
         self.next_id += 1
+        contact.properties.update(COMPUTED_ON_CREATE)
         self.contacts[contact.id] = contact
         self._set(contact, id_property, value.strip().lower() if id_property == "email" else value)
         return contact
