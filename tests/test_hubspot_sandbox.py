@@ -405,3 +405,10 @@ def test_read_back_through_the_fake_shows_what_was_sent_and_hubspots_offline_sou
         {"firstname": "Łukasz", "hs_analytics_source": "OFFLINE", "hs_latest_source": "OFFLINE"}
     ]
     assert parsed.errors[0].context == {"ids": ["nobody@example.com"]}
+
+
+def test_an_injected_429_does_not_spend_the_window() -> None:
+    f = fake(rate_limit=2)
+    f.inject(Fault("rate_limit", count=3))
+    statuses = [raw(f, BASE, method="GET").status for _ in range(6)]
+    assert statuses == [429, 429, 429, 200, 200, 429]

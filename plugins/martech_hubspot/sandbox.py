@@ -6,7 +6,7 @@ twin ``/crm/objects/2026-03/contacts/...``) and ``GET /crm/v3/objects/contacts?l
 
 1. ``Authorization: Bearer <token>``: any non-empty token, else 401 ``INVALID_AUTHENTICATION``.
 2. The rate limit: ``rate_limit`` requests per rolling 10 s (100 by default, HubSpot's lower
-   tier), counted per accepted request; beyond it, 429 ``RATE_LIMIT`` /
+   tier), counted per admitted request (a 429 is not counted); beyond it, 429 ``RATE_LIMIT`` /
    ``TEN_SECONDLY_ROLLING``. Every answer carries ``X-HubSpot-RateLimit-Max``, ``-Remaining``,
    ``-Interval-Milliseconds``, ``-Daily`` and ``-Daily-Remaining``. Time comes from
    ``clock`` (``time.monotonic`` by default), so tests move it instead of sleeping.
@@ -181,12 +181,12 @@ class HubSpotFake:
                 "Authentication credentials not found. This API supports OAuth 2.0 authentication."
             )
             return self._error(401, "INVALID_AUTHENTICATION", message)
-        limited = self._admit()
-        if limited is not None:
-            return limited
         fault = self._take("rate_limit")
         if fault is not None:
             return self._rate_limited(fault.retry_after)
+        limited = self._admit()
+        if limited is not None:
+            return limited
         fault = self._take("server_error")
         if fault is not None:
             status = fault.status or 500
