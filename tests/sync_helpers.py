@@ -117,9 +117,9 @@ def accept_all(db: Path, plan: Plan) -> None:
 
     store = SyncStore(db)
     try:
-        current = {row.key: row for row in store.state(plan.spec.name)}
+        current = {row.key: row for row in store.state(plan.scope)}
         store.accept(
-            plan.spec.name,
+            plan.scope,
             [(next_state(plan.spec, change, current.get(change.key)), change.key)
              for change in plan.changes],
         )  # fmt: skip

@@ -4,9 +4,10 @@ and read the run ledger."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -30,24 +31,34 @@ from console.sync.people import refresh as refresh_people
 from console.sync.render import plan_text
 
 SHOWN_CHANGES = 20
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _use_syncs(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    app = ctx.find_object(AppContext)
+    if value is not None and app is not None:
+        app.settings.syncs_path = value
+
+
+def syncs_option(func: F) -> F:
+    """``--syncs FILE`` on every sync command (before or after the command name)."""
+    return click.option(
+        "--syncs",
+        type=click.Path(path_type=Path, dir_okay=False),
+        expose_value=False,
+        callback=_use_syncs,
+        help="Syncs file (default: MARTECH_SYNCS, `syncs` in config).",
+    )(func)
 
 
 @click.group()
-@click.option(
-    "--syncs",
-    "syncs_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Syncs file (default: MARTECH_SYNCS, `syncs` in config).",
-)
-@click.pass_context
-def sync(ctx: click.Context, syncs_path: Path | None) -> None:
+@syncs_option
+def sync() -> None:
     """Test syncs (reverse ETL): plan a model's changes into vendor requests, dry run first."""
-    app = ctx.find_object(AppContext)
-    if syncs_path is not None and app is not None:
-        app.settings.syncs_path = syncs_path
 
 
 @sync.command("list")
+@syncs_option
 @db_option
 @json_option
 @pass_app
@@ -89,6 +100,7 @@ def list_syncs(app: AppContext, db: Path | None, as_json: bool) -> None:
 
 
 @sync.command("plan")
+@syncs_option
 @click.argument("name")
 @db_option
 @json_option
@@ -112,6 +124,7 @@ def plan_sync(
 
 
 @sync.command("history")
+@syncs_option
 @click.argument("name", required=False)
 @db_option
 @json_option
@@ -146,6 +159,7 @@ def history(app: AppContext, name: str | None, db: Path | None, as_json: bool) -
 
 
 @sync.command("show")
+@syncs_option
 @click.argument("run_id", type=int)
 @db_option
 @json_option
@@ -216,13 +230,17 @@ def _plan(
     *,
     base_url: str | None = None,
     record: bool = True,
+    scope: str | None = None,
 ) -> Plan:
     path = app.existing_warehouse(db).path
     engine = build_engine(app, None, "new_channel", None, ())
     plan_refresh = refresh_people(path, engine)
     models, store = WarehouseModels(path), SyncStore(path)
     try:
-        plan = build_plan(spec, app.host, models, store, base_url=base_url or _base_url(spec))
+        if scope is not None:
+            store.forget(scope)
+        url = base_url or _base_url(spec)
+        plan = build_plan(spec, app.host, models, store, base_url=url, scope=scope)
         plan.refreshed = plan_refresh
         if record:
             record_plan(store, plan)

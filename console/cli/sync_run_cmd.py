@@ -17,7 +17,7 @@ import httpx
 
 from console.cli.context import AppContext, db_option, json_option, pass_app
 from console.cli.output import print_json
-from console.cli.sync_cmd import _plan, _spec, sync
+from console.cli.sync_cmd import _plan, _spec, sync, syncs_option
 from console.cli.taxonomy_opts import BadUsage
 from console.credentials import CredentialStore
 from console.errors import AuthError
@@ -31,6 +31,7 @@ SANDBOX_TOKEN = "sandbox-token"
 
 
 @sync.command("run")
+@syncs_option
 @click.argument("name")
 @db_option
 @json_option
@@ -56,7 +57,8 @@ def run_sync(
             if spec.destination not in fake.app.fakes:
                 raise BadUsage(f"{spec.destination} registers no sandbox fake")
             base_url = fake.base_url(spec.destination)
-        plan = _plan(app, spec, db, base_url=base_url, record=not send)
+        scope = f"{spec.name}@sandbox" if sandbox else None  # a fresh fake: a fresh state
+        plan = _plan(app, spec, db, base_url=base_url, record=not send, scope=scope)
         if plan_id is not None and plan_id != plan.id:
             raise click.ClickException(
                 f"the plan is now {plan.id}, not {plan_id}: the model's data or the sync "

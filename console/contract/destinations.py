@@ -59,6 +59,9 @@ class RowChange:
     match: str
     values: Mapping[str, Any] = field(default_factory=dict)
     previous: Mapping[str, Any] = field(default_factory=dict)
+    remote_id: str | None = None
+    """The destination's own id of the record, as it answered when it last accepted the row
+    (:attr:`RowOutcome.remote_id`); None for a row it never accepted."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,7 +162,14 @@ def _changed(
         previous[spec.match_key] = held.match
     if not changed:
         return None
-    return RowChange(key=key, kind="change", match=match, values=changed, previous=previous)
+    return RowChange(
+        key=key,
+        kind="change",
+        match=match,
+        values=changed,
+        previous=previous,
+        remote_id=held.remote_id,
+    )
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -173,7 +180,13 @@ def _same(old: Any, new: Any) -> bool:
 def _gone(spec: SyncSpec, held: StateRow, diff: Diff) -> None:
     if spec.mode == "mirror":
         diff.changes.append(
-            RowChange(key=held.key, kind="remove", match=held.match, previous=held.fields)
+            RowChange(
+                key=held.key,
+                kind="remove",
+                match=held.match,
+                previous=held.fields,
+                remote_id=held.remote_id,
+            )
         )
     else:
         diff.gone += 1

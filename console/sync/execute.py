@@ -121,7 +121,7 @@ async def execute(
         ) from None
     started = clock()
     result = RunResult(record_plan(store, plan, kind="execute"))
-    held = {row.key: row for row in store.state(plan.spec.name)} if plan.changes else {}
+    held = {row.key: row for row in store.state(plan.scope)} if plan.changes else {}
     changes = {change.key: change for change in plan.changes}
     pacer = Pacer(destination.rate_limit, sleep, clock)
     queue: asyncio.Queue[tuple[int, PlannedRequest]] = asyncio.Queue()
@@ -136,7 +136,7 @@ async def execute(
             for o in outcomes
             if o.outcome == "accepted"
         ]
-        store.accept(plan.spec.name, accepted)
+        store.accept(plan.scope, accepted)
         result.outcomes.update(o.outcome for o in outcomes)
         if progress:
             progress(len(outcomes))

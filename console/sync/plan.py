@@ -37,6 +37,8 @@ class Plan:
     requests: list[PlannedRequest] = field(default_factory=list)
     lints: list[Lint] = field(default_factory=list)
     id: str = ""
+    scope: str = ""
+    """Where the state this plan diffed against is kept (see :func:`state_scope`)."""
     refreshed: Any = None
     """How ``people``/``conversions`` were brought up to date before the model ran."""
 
@@ -60,6 +62,7 @@ class Plan:
             "mode": self.spec.mode,
             "production": self.spec.production,
             "base_url": self.base_url,
+            "state": self.scope,
             "counts": self.diff.counts(),
             "people_refresh": asdict(self.refreshed) if self.refreshed else None,
             "blocked": self.blocked,
@@ -76,12 +79,19 @@ def build_plan(
     store: SyncStore,
     *,
     base_url: str | None = None,
+    scope: str | None = None,
 ) -> Plan:
-    """Run the model, diff it against the state, and render and lint the requests."""
+    """Run the model, diff it against the state, and render and lint the requests.
+
+    The state is kept per place a sync writes to (:func:`state_scope`) unless ``scope``
+    names another (the in-process sandbox's).
+    """
     destination = destination_for(spec, host)
+    url = base_url or spec.base_url or destination.base_url
+    scope = scope or state_scope(spec, url, destination)
     columns, rows = models.ordered(spec.model, spec.primary_key)
-    diff = diff_rows(spec, columns, rows, store.state(spec.name))
-    plan = Plan(spec, destination, base_url or spec.base_url or destination.base_url, diff)
+    diff = diff_rows(spec, columns, rows, store.state(scope))
+    plan = Plan(spec, destination, url, diff, scope=scope)
     plan.lints = [*_spec_lints(spec, destination), *_guard_lints(spec, diff)]
     target = spec.target()
     for kind in KINDS:
@@ -92,6 +102,15 @@ def build_plan(
     _check_rows(plan)
     plan.id = plan_id(plan)
     return plan
+
+
+def state_scope(spec: SyncSpec, base_url: str, destination: Destination) -> str:
+    """The name the sync's state is kept under: the sync's own for the vendor's real API,
+    ``sync@URL`` for anywhere else (a fake, CI's own), so a rehearsal never makes the real
+    destination look synced."""
+    if base_url.rstrip("/") == destination.base_url.rstrip("/"):
+        return spec.name
+    return f"{spec.name}@{base_url.rstrip('/')}"
 
 
 def base_url_override(connector: str, env: Mapping[str, str]) -> str | None:

@@ -13,7 +13,9 @@ from console.contract import RowChange
 from console.display import printable, shorten
 from console.sync.plan import Plan, request_json
 
-AUTH_PLACEHOLDER = "Authorization: <from the keyring or MARTECH_{CONNECTOR}_...; not shown>"
+AUTH_PLACEHOLDER = (
+    "(authentication added when sent: {connector} credentials from the keyring or MARTECH_{env}_*)"
+)
 BODY_LINES = 40
 
 
@@ -57,7 +59,8 @@ def plan_text(plan: Plan, *, limit: int | None = 20) -> str:
     if plan.requests:
         lines += ["", "Requests (dry run: nothing was sent):"]
         for number, request in enumerate(plan.requests, start=1):
-            lines += _request_lines(number, request_json(plan.base_url, request))
+            auth = AUTH_PLACEHOLDER.format(connector=spec.destination, env=spec.destination.upper())
+            lines += _request_lines(number, request_json(plan.base_url, request), auth)
     elif not plan.changes:
         lines += ["", "Nothing to send: the destination already has every row."]
     return "\n".join(lines)
@@ -82,12 +85,12 @@ def _show(value: Any) -> str:
     return shorten(printable(json.dumps(value, ensure_ascii=False)), 40)
 
 
-def _request_lines(number: int, request: dict[str, Any]) -> list[str]:
+def _request_lines(number: int, request: dict[str, Any], auth: str) -> list[str]:
     rows = request["rows"]
     lines = [
         f"  [{number}] {request['method']} {request['url']}  "
         f"({len(rows)} {_plural(len(rows), 'row')})",
-        f"      {AUTH_PLACEHOLDER}",
+        f"      {auth}",
     ]
     lines += [f"      {name}: {value}" for name, value in request["headers"].items()]
     body = request.get("json", request.get("form"))

@@ -129,7 +129,7 @@ class SyncStore:
     # -- state -----------------------------------------------------------------------------
 
     def state(self, sync: str) -> Iterator[StateRow]:
-        """What the destination accepted for ``sync``, ordered by key (streamed)."""
+        """What the destination accepted for ``sync`` (a state scope), ordered by key."""
         cursor = self.conn.execute(
             "SELECT key, match, fields, remote_id FROM sync_state WHERE sync = ? ORDER BY key",
             (sync,),
@@ -142,6 +142,11 @@ class SyncStore:
         """How many records the sync has written and not deleted."""
         row = self.conn.execute("SELECT count(*) FROM sync_state WHERE sync = ?", (sync,))
         return int(row.fetchone()[0])
+
+    def forget(self, sync: str) -> None:
+        """Drop a state scope (the in-process sandbox starts empty every run)."""
+        with self._transaction():
+            self.conn.execute("DELETE FROM sync_state WHERE sync = ?", (sync,))
 
     def accept(self, sync: str, rows: Iterable[tuple[StateRow | None, str]]) -> None:
         """Advance the state: ``(new state, key)``; a None state deletes the key's row."""

@@ -7,8 +7,9 @@
 - removes (``mirror``): ``POST .../batch/archive`` with ``{"inputs": [{"id": ...}]}``.
   HubSpot archives by *record id* only (no ``idProperty``; its SDK's input model has just
   ``id``) and answers 204 even for an id it does not have. So a remove is archived by the
-  contact id the engine recorded (``RowChange.previous["hs_object_id"]``, or the match value
-  when the sync matches on ``hs_object_id``); a remove without one is a lint error, and if
+  contact id HubSpot answered when the row was last accepted (``RowChange.remote_id``, which
+  the engine keeps), or the match value when the sync matches on ``hs_object_id``; a remove
+  without one is a lint error, and if
   sent anyway its 204 is never read as success (see :mod:`martech_hubspot.responses`).
 
 100 inputs per request; more changes than that are split, in order. Values are rendered by
@@ -128,5 +129,6 @@ def hubspot_destination() -> Destination:
         rate_limit=RATE_LIMIT,
         lint=lint,
         retry_after=retry_after,
+        check=PlannedRequest("GET", f"{OBJECTS_PATH}?limit=1", ()),
         description="CRM v3 contacts batch upsert/update/archive, 100 inputs a request.",
     )

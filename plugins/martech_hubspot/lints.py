@@ -80,7 +80,7 @@ def _match_lints(target: SyncTarget, change: RowChange) -> list[Lint]:
         if record_id(change, target) is None:
             text = (
                 f"HubSpot archives contacts by id only; the contact id of {match!r} is not "
-                "known (the engine passes it as previous['hs_object_id'])"
+                "known (the engine keeps the id HubSpot answered when it accepted the row)"
             )
             return [Lint("error", "hubspot.archive_needs_id", text, row=key)]
         return []

@@ -128,8 +128,9 @@ def render_properties(values: Mapping[str, Any]) -> dict[str, str]:
 
 def record_id(change: RowChange, target: SyncTarget) -> str | None:
     """The HubSpot contact id of a row, when known (needed to archive it): the match value
-    when the sync matches on ``hs_object_id``, else ``previous["hs_object_id"]``."""
+    when the sync matches on ``hs_object_id``, else the id HubSpot answered when the row was
+    last accepted (``change.remote_id``), else ``previous["hs_object_id"]``."""
     if target.match_key == RECORD_ID:
         return change.match or None
-    known = change.previous.get(RECORD_ID)
+    known = change.remote_id or change.previous.get(RECORD_ID)
     return str(known) if known not in (None, "") else None
