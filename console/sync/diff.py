@@ -9,14 +9,18 @@ the destination's value alone (no change) unless the sync asked to ``clear`` tha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from console.contract import RowChange
 from console.sync.model import Row
 from console.sync.spec import SyncError, SyncSpec
 from console.sync.store import StateRow
+
+_encode = msgspec.json.Encoder().encode
 
 
 @dataclass(slots=True)
@@ -48,15 +52,35 @@ class Diff:
         }
 
 
+UNSET: dict[str, bool] = {"unset": True}
+"""A field with nothing to say in a fingerprint: never sent (state), or a NULL the sync
+leaves alone (model). No SQL value is a JSON object, so it cannot be mistaken for one."""
+
+
+def fingerprint(names: Sequence[str], values: Sequence[Any]) -> bytes:
+    """The comparable form of a row's mapped values (field names in sorted order, then the
+    values in that order, :data:`UNSET` where there is nothing to send): equal fingerprints
+    mean nothing to send."""
+    return _encode((names, values))
+
+
+def field_order(spec: SyncSpec) -> list[str]:
+    """The destination fields of a sync, in the order fingerprints list them."""
+    return sorted(spec.mapping.values())
+
+
 def diff_rows(
     spec: SyncSpec, columns: list[str], rows: Iterable[Row], state: Iterable[StateRow]
 ) -> Diff:
     """Merge the ordered model rows with the ordered state into a :class:`Diff`.
 
-    Raises :class:`SyncError` for a missing mapped column, a NULL or repeated primary key,
-    a row without a match value, or a value that cannot be sent (a BLOB).
+    A row whose fingerprint equals the state's is unchanged without decoding anything;
+    the others are compared field by field. Raises :class:`SyncError` for a missing
+    mapped column, a NULL or repeated primary key, a row without a match value, or a
+    value that cannot be sent (a BLOB).
     """
     index = _column_index(spec, columns)
+    names = field_order(spec)
     diff = Diff()
     digest = hashlib.sha256()
     model = _model_rows(spec, index, rows, diff, digest)
@@ -64,7 +88,8 @@ def diff_rows(
     mine, theirs = next(model, None), next(held, None)
     while True:
         if mine is not None and (theirs is None or mine[0] < theirs.key):
-            diff.changes.append(_added(spec, *mine))
+            values = dict(zip(names, mine[2], strict=True))
+            diff.changes.append(_added(spec, mine[0], mine[1], values))
             mine = next(model, None)
         elif theirs is not None and (mine is None or theirs.key < mine[0]):
             diff.synced += 1
@@ -72,11 +97,15 @@ def diff_rows(
             theirs = next(held, None)
         elif mine is not None and theirs is not None:
             diff.synced += 1
-            change = _changed(spec, *mine, theirs)
-            if change is None:
+            if mine[3] == theirs.fingerprint and mine[1] == theirs.match:
                 diff.unchanged += 1
             else:
-                diff.changes.append(change)
+                values = dict(zip(names, mine[2], strict=True))
+                change = _changed(spec, mine[0], mine[1], values, theirs)
+                if change is None:
+                    diff.unchanged += 1
+                else:
+                    diff.changes.append(change)
             mine, theirs = next(model, None), next(held, None)
         else:
             break
@@ -98,12 +127,16 @@ def _column_index(spec: SyncSpec, columns: list[str]) -> dict[str, int]:
 
 def _model_rows(
     spec: SyncSpec, index: dict[str, int], rows: Iterable[Row], diff: Diff, digest: Any
-) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(key, match value, destination field -> value) per model row, checked."""
+) -> Iterator[tuple[str, str, list[Any], bytes]]:
+    """(key, match value, values in :func:`field_order`, fingerprint) per model row, checked."""
     key_at = index[spec.primary_key]
-    mapped = [(index[column], dest) for column, dest in spec.mapping.items()]
+    names = field_order(spec)
+    by_dest = {dest: column for column, dest in spec.mapping.items()}
+    positions = [index[by_dest[name]] for name in names]
     match_at = index[spec.match_column]
+    clear = spec.clear
     previous: str | None = None
+    update = digest.update
     for row in rows:
         raw_key = row[key_at]
         if raw_key is None:
@@ -111,33 +144,44 @@ def _model_rows(
                 f"sync {spec.name!r}: a model row has no {spec.primary_key} (NULL)",
                 hint="every row needs its primary key; filter NULLs out in the model",
             )
-        key = str(raw_key)
+        key = raw_key if type(raw_key) is str else str(raw_key)
         if key == previous:
             raise SyncError(
                 f"sync {spec.name!r}: primary key {key!r} appears twice in the model",
                 hint=f"{spec.primary_key} must be unique: GROUP BY it or pick another key",
             )
         previous = key
-        values = {dest: _value(spec, row[at], dest, key) for at, dest in mapped}
+        values = [row[at] for at in positions]
         match = row[match_at]
-        if match is None or str(match).strip() == "":
+        if match is None or (type(match) is str and not match.strip()):
             raise SyncError(
                 f"sync {spec.name!r}: row {key!r} has no {spec.match_key} "
                 f"(column {spec.match_column!r}) to match the {spec.object} record on",
                 hint="filter such rows out in the model (WHERE ... IS NOT NULL)",
             )
+        if bytes in map(type, values):
+            _refuse_blob(spec, key, names, values)
+        if None in values:
+            shown = [
+                UNSET if v is None and n not in clear else v
+                for n, v in zip(names, values, strict=False)
+            ]
+            printed = _encode((names, shown))
+        else:
+            printed = _encode((names, values))
         diff.rows += 1
-        digest.update(repr((key, sorted(values.items()))).encode())
-        yield key, str(match), values
+        update(key.encode())
+        update(printed)
+        yield key, match if type(match) is str else str(match), values, printed
 
 
-def _value(spec: SyncSpec, value: Any, dest: str, key: str) -> Any:
-    if isinstance(value, bytes):
-        raise SyncError(
-            f"sync {spec.name!r}: row {key!r}: the value for {dest!r} is a BLOB",
-            hint="cast it to TEXT in the model (hex() or CAST)",
-        )
-    return value
+def _refuse_blob(spec: SyncSpec, key: str, names: list[str], values: list[Any]) -> None:
+    for name, value in zip(names, values, strict=True):
+        if isinstance(value, bytes):
+            raise SyncError(
+                f"sync {spec.name!r}: row {key!r}: the value for {name!r} is a BLOB",
+                hint="cast it to TEXT in the model (hex() or CAST)",
+            )
 
 
 def _added(spec: SyncSpec, key: str, match: str, values: dict[str, Any]) -> RowChange:
@@ -150,11 +194,12 @@ def _changed(
 ) -> RowChange | None:
     changed: dict[str, Any] = {}
     previous: dict[str, Any] = {}
+    fields = held.fields
     for name, value in values.items():
         if value is None and name not in spec.clear:
             continue  # NULL leaves the destination's value alone
-        old = held.fields.get(name)
-        if name not in held.fields or not _same(old, value):
+        old = fields.get(name)
+        if name not in fields or not _same(old, value):
             changed[name] = value
             previous[name] = old
     if match != held.match:

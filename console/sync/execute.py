@@ -121,7 +121,7 @@ async def execute(
         ) from None
     started = clock()
     result = RunResult(record_plan(store, plan, kind="execute"))
-    held = {row.key: row for row in store.state(plan.scope)} if plan.changes else {}
+    held = store.state_of(plan.scope, (c.key for c in plan.changes if c.kind != "add"))
     changes = {change.key: change for change in plan.changes}
     pacer = Pacer(destination.rate_limit, sleep, clock)
     queue: asyncio.Queue[tuple[int, PlannedRequest]] = asyncio.Queue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from console.contract import RowChange
+from console.sync.diff import UNSET, field_order, fingerprint
 from console.sync.spec import SyncSpec
 from console.sync.store import StateRow
 
@@ -22,4 +23,6 @@ def next_state(
     fields.pop(spec.match_key, None)
     fields[spec.match_key] = change.match
     known = remote_id or (held.remote_id if held is not None else None)
-    return StateRow(change.key, change.match, fields, known)
+    names = field_order(spec)
+    printed = fingerprint(names, [fields.get(name, UNSET) for name in names])
+    return StateRow(change.key, change.match, fields, known, printed)

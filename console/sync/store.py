@@ -79,14 +79,44 @@ def m001_sync_tables(db: Database) -> None:
     )
 
 
-@dataclass(frozen=True, slots=True)
 class StateRow:
-    """What the destination last accepted for one row."""
+    """What the destination last accepted for one row.
 
-    key: str
-    match: str
-    fields: dict[str, Any]
-    remote_id: str | None = None
+    ``fingerprint`` is the row's mapped values as the diff compares them (see
+    :func:`console.sync.diff.fingerprint`); ``fields`` are decoded from the stored JSON only
+    when asked for, so an unchanged row costs no decoding.
+    """
+
+    __slots__ = ("_fields", "_raw", "fingerprint", "key", "match", "remote_id")
+
+    def __init__(
+        self,
+        key: str,
+        match: str,
+        fields: dict[str, Any] | None = None,
+        remote_id: str | None = None,
+        fingerprint: bytes = b"",
+        raw: str | None = None,
+    ) -> None:
+        self.key, self.match, self.remote_id = key, match, remote_id
+        self.fingerprint = fingerprint
+        self._fields, self._raw = fields, raw
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The accepted values by destination field."""
+        if self._fields is None:
+            self._fields = dict(json.loads(self._raw or "{}"))
+        return self._fields
+
+    def __repr__(self) -> str:
+        return f"StateRow({self.key!r}, {self.match!r}, {self.fields!r}, {self.remote_id!r})"
+
+
+@migrations()
+def m002_fingerprints(db: Database) -> None:
+    """Each accepted row's values as the diff compares them (unchanged rows skip decoding)."""
+    db.execute("ALTER TABLE sync_state ADD COLUMN fingerprint BLOB")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +161,28 @@ class SyncStore:
     def state(self, sync: str) -> Iterator[StateRow]:
         """What the destination accepted for ``sync`` (a state scope), ordered by key."""
         cursor = self.conn.execute(
-            "SELECT key, match, fields, remote_id FROM sync_state WHERE sync = ? ORDER BY key",
+            "SELECT key, match, fields, remote_id, fingerprint FROM sync_state WHERE sync = ? "
+            "ORDER BY key",
             (sync,),
         )
         while rows := cursor.fetchmany(1000):
-            for key, match, fields, remote_id in rows:
-                yield StateRow(key, match, json.loads(fields), remote_id)
+            for key, match, fields, remote_id, printed in rows:
+                yield StateRow(key, match, None, remote_id, printed or b"", fields)
+
+    def state_of(self, sync: str, keys: Iterable[str]) -> dict[str, StateRow]:
+        """The accepted state of some rows (those a run is about to send)."""
+        found: dict[str, StateRow] = {}
+        wanted = list(keys)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.conn.execute(
+                "SELECT key, match, fields, remote_id, fingerprint FROM sync_state "
+                f"WHERE sync = ? AND key IN ({','.join('?' * len(chunk))})",
+                [sync, *chunk],
+            )
+            for key, match, fields, remote_id, printed in rows:
+                found[key] = StateRow(key, match, None, remote_id, printed or b"", fields)
+        return found
 
     def state_count(self, sync: str) -> int:
         """How many records the sync has written and not deleted."""
@@ -159,10 +205,11 @@ class SyncStore:
                     )
                     continue
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO sync_state "
-                    "(sync, key, match, fields, remote_id, synced_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (sync, key, state.match, _json(state.fields), state.remote_id, now),
-                )
+                    "INSERT OR REPLACE INTO sync_state (sync, key, match, fields, remote_id, "
+                    "synced_at, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (sync, key, state.match, _json(state.fields), state.remote_id, now,
+                     state.fingerprint),
+                )  # fmt: skip
 
     # -- ledger ----------------------------------------------------------------------------
 
