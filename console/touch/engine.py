@@ -4,7 +4,7 @@
 splits them into sessions per device, classifies each visit (:mod:`console.touch.classify`),
 runs the first/last state machine, then compares what the tracking reported on each event
 with what it should have reported (:mod:`console.touch.compare`) and credits conversions
-under every attribution model (:mod:`console.touch.attribution`).
+under every attribution model (:mod:`console.touch.credit`).
 ``debug_person(warehouse, id)`` gathers the person's identities and events first.
 
 The model (``docs/touch.md``):
@@ -33,9 +33,9 @@ from typing import Any
 
 from console.errors import InputError
 from console.taxonomy.model import Taxonomy
-from console.touch.attribution import MODELS, conversion_value, credit_all
 from console.touch.classify import DIRECT, MARKETING, Classifier, referrer_domain
 from console.touch.compare import Comparer
+from console.touch.credit import MODELS, conversion_value, credit_all
 from console.touch.identity import IdentityLink, describe_identities, link_times, links_from_events
 from console.touch.model import (
     Conversion,
