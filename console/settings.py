@@ -16,7 +16,7 @@ import platformdirs
 from console.errors import InputError
 
 APP_NAME = "martech-console"
-KNOWN_KEYS = frozenset({"db", "load_plugins", "block_plugins", "taxonomy", "syncs"})
+KNOWN_KEYS = frozenset({"db", "load_plugins", "block_plugins", "taxonomy", "syncs", "policy"})
 
 
 def default_data_dir() -> Path:
@@ -49,6 +49,8 @@ class Settings:
     taxonomy_path: Path | None = None
     syncs_path: Path | None = None
     """The syncs file (``--syncs``, ``MARTECH_SYNCS``, ``syncs`` in config)."""
+    policy_path: Path | None = None
+    """The guardrails' policy file (``--policy``, ``MARTECH_POLICY``, ``policy`` in config)."""
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +72,10 @@ class Settings:
             settings.syncs_path = Path(str(config["syncs"])).expanduser()
         if env.get("MARTECH_SYNCS"):
             settings.syncs_path = Path(env["MARTECH_SYNCS"]).expanduser()
+        if "policy" in config:
+            settings.policy_path = Path(str(config["policy"])).expanduser()
+        if env.get("MARTECH_POLICY"):
+            settings.policy_path = Path(env["MARTECH_POLICY"]).expanduser()
         if env.get("MARTECH_TAXONOMY"):
             settings.taxonomy_path = Path(env["MARTECH_TAXONOMY"]).expanduser()
         if "MARTECH_LOAD_PLUGINS" in env:

@@ -8,6 +8,7 @@ import click
 
 from console import __version__
 from console.cli.attribution_cmd import attribution
+from console.cli.audit_cmd import audit
 from console.cli.collect_cmd import collect
 from console.cli.context import AppContext
 from console.cli.creds_cmd import creds
@@ -59,7 +60,7 @@ def create_cli() -> click.Group:
             run_console(ctx.obj, None, DEFAULT_PORT, True)
 
     builtin = (plugins, replay, events, collect, tui, demo, validate, links, touch, attribution)
-    builtin += (sync, sql, creds, sandbox)
+    builtin += (sync, sql, creds, sandbox, audit)
     assert run_sync.name in sync.commands  # registered on the sync group by its module
     for command in builtin:
         cli.add_command(command)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -21,8 +21,10 @@ from console.cli.sync_cmd import _plan, _spec, sync, syncs_option
 from console.cli.taxonomy_opts import BadUsage
 from console.credentials import CredentialStore
 from console.errors import AuthError
+from console.guard import Action
+from console.guard.flow import pass_gate, policy_from, refuse_and_audit, who_am_i
 from console.sandbox import Sandbox
-from console.sync import Plan, SyncStore
+from console.sync import Plan, SyncStore, record_plan
 from console.sync.execute import RunResult, execute
 from console.sync.render import plan_text
 
@@ -38,6 +40,13 @@ SANDBOX_TOKEN = "sandbox-token"
 @click.option("--execute", "send", is_flag=True, help="Send the requests (default: dry run).")
 @click.option("--plan", "plan_id", help="Send only if the plan is still this one (from `plan`).")
 @click.option("--sandbox", is_flag=True, help="Send to an in-process sandbox of the vendor.")
+@click.option("--confirm", help="For a large write: NAME:COUNT, as the refusal asks.")
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Guardrails policy (default: MARTECH_POLICY, `policy` in config).",
+)
 @pass_app
 def run_sync(
     app: AppContext,
@@ -47,9 +56,16 @@ def run_sync(
     send: bool,
     plan_id: str | None,
     sandbox: bool,
+    confirm: str | None,
+    policy_path: Path | None,
 ) -> None:
-    """Plan a sync and, with --execute, send exactly that plan (every row ledgered)."""
+    """Plan a sync and, with --execute, send exactly that plan (every row ledgered).
+
+    An execution passes the guardrails (docs/guardrails.md) and is audited, allowed or
+    refused; --sandbox rehearses against a fake and needs neither policy nor credentials.
+    """
     spec = _spec(app, name)
+    policy = policy_from(policy_path or app.settings.policy_path) if send else None
     with ExitStack() as stack:
         base_url = None
         if sandbox:
@@ -59,12 +75,17 @@ def run_sync(
             base_url = fake.base_url(spec.destination)
         scope = f"{spec.name}@sandbox" if sandbox else None  # a fresh fake: a fresh state
         plan = _plan(app, spec, db, base_url=base_url, record=not send, scope=scope)
+        warehouse = app.existing_warehouse(db).path
+        action = _action(plan, confirm)
         if plan_id is not None and plan_id != plan.id:
-            raise click.ClickException(
+            message = (
                 f"the plan is now {plan.id}, not {plan_id}: the model's data or the sync "
                 f"changed since it was reviewed. Nothing was sent; review `martech sync plan "
                 f"{name}` again"
             )
+            if send and not sandbox:
+                raise refuse_and_audit(warehouse, action, "plan.changed", message)
+            raise click.ClickException(message)
         if not send:
             print_json(plan.to_json()) if as_json else click.echo(plan_text(plan))
             click.echo("dry run: nothing was sent (add --execute to send)", err=True)
@@ -73,9 +94,41 @@ def run_sync(
             click.echo(plan_text(plan))
             raise SystemExit(1)
         credentials = _credentials(app, spec.destination, sandbox)
-        result = _execute(app, plan, credentials, db)
+        store = stack.enter_context(_closing(SyncStore(warehouse)))
+        if sandbox:
+            run_id = record_plan(store, plan, kind="execute")
+        else:
+            run_id = pass_gate(
+                warehouse, policy, action, lambda: record_plan(store, plan, kind="execute")
+            )
+        result = _execute(plan, app, store, credentials, run_id)
     _report(plan, result, as_json)
     raise SystemExit(0 if result.clean else 1)
+
+
+def _action(plan: Plan, confirm: str | None) -> Action:
+    counts = plan.diff.counts()
+    writes = counts["add"] + counts["change"] + counts["remove"]
+    return Action(
+        kind="sync.execute",
+        who=who_am_i(),
+        target=plan.spec.name,
+        destination=plan.spec.destination,
+        production=plan.spec.production,
+        writes=writes,
+        deletes=counts["remove"],
+        plan_id=plan.id,
+        confirm=confirm,
+        counts=counts,
+    )
+
+
+@contextmanager
+def _closing(store: SyncStore) -> Iterator[SyncStore]:
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def _credentials(app: AppContext, connector: str, sandbox: bool) -> dict[str, str]:
@@ -95,17 +148,17 @@ def _credentials(app: AppContext, connector: str, sandbox: bool) -> dict[str, st
 
 
 def _execute(
-    app: AppContext, plan: Plan, credentials: dict[str, str], db: Path | None
+    plan: Plan,
+    app: AppContext,
+    store: SyncStore,
+    credentials: dict[str, str],
+    run_id: int,
 ) -> RunResult:
-    store = SyncStore(app.existing_warehouse(db).path)
     total = len(plan.changes)
-    try:
-        if sys.stderr.isatty() and total:
-            with click.progressbar(length=total, label=f"{plan.spec.name}", file=sys.stderr) as bar:
-                return asyncio.run(_send(plan, app, store, credentials, bar.update))
-        return asyncio.run(_send(plan, app, store, credentials, None))
-    finally:
-        store.close()
+    if sys.stderr.isatty() and total:
+        with click.progressbar(length=total, label=f"{plan.spec.name}", file=sys.stderr) as bar:
+            return asyncio.run(_send(plan, app, store, credentials, run_id, bar.update))
+    return asyncio.run(_send(plan, app, store, credentials, run_id, None))
 
 
 async def _send(
@@ -113,10 +166,13 @@ async def _send(
     app: AppContext,
     store: SyncStore,
     credentials: dict[str, str],
+    run_id: int,
     progress: Callable[[int], None] | None,
 ) -> RunResult:
     async with httpx.AsyncClient() as client:
-        return await execute(plan, app.host, store, client, credentials, progress=progress)
+        return await execute(
+            plan, app.host, store, client, credentials, progress=progress, run_id=run_id
+        )
 
 
 def _report(plan: Plan, result: RunResult, as_json: bool) -> None:

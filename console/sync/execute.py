@@ -104,9 +104,14 @@ async def execute(
     progress: Progress | None = None,
     sleep: Sleep = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
+    run_id: int | None = None,
 ) -> RunResult:
     """Send the plan's requests and ledger every row's outcome; raises before sending
-    anything when the plan is blocked or the credentials are refused by the destination."""
+    anything when the plan is blocked or the credentials are refused by the destination.
+
+    ``run_id`` is the ledger's run when the caller already claimed it (``record_plan``
+    with ``kind="execute"``, which refuses a second concurrent run of the sync).
+    """
     if plan.blocked:
         raise SyncError(f"sync {plan.spec.name!r}: the plan is blocked by its lints; nothing sent")
     options = options or ExecuteOptions()
@@ -120,7 +125,7 @@ async def execute(
             hint=f"martech creds set {destination.connector} {exc.args[0]}",
         ) from None
     started = clock()
-    result = RunResult(record_plan(store, plan, kind="execute"))
+    result = RunResult(run_id or record_plan(store, plan, kind="execute"))
     held = store.state_of(plan.scope, (c.key for c in plan.changes if c.kind != "add"))
     changes = {change.key: change for change in plan.changes}
     pacer = Pacer(destination.rate_limit, sleep, clock)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,7 @@ from sqlite_utils.migrations import Migrations
 
 from console.contract import RowOutcome
 from console.errors import WarehouseError
+from console.sync.spec import SyncError
 
 migrations = Migrations("martech_console_sync")
 
@@ -117,6 +119,19 @@ class StateRow:
 def m002_fingerprints(db: Database) -> None:
     """Each accepted row's values as the diff compares them (unchanged rows skip decoding)."""
     db.execute("ALTER TABLE sync_state ADD COLUMN fingerprint BLOB")
+
+
+@migrations()
+def m003_run_owner(db: Database) -> None:
+    """Which process runs an execution (so a second one for the same sync is refused, and a
+    run whose process died is known to be over)."""
+    db.execute("ALTER TABLE sync_runs ADD COLUMN pid INTEGER")
+
+
+class SyncBusy(SyncError):
+    """Another execution of the same sync is running."""
+
+    title = "Sync running"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,11 +240,18 @@ class SyncStore:
         counts: dict[str, int],
         rows: Iterable[tuple[str, str, str]],
     ) -> int:
-        """Record a run and its planned rows ``(key, match, change)``; returns its id."""
+        """Record a run and its planned rows ``(key, match, change)``; returns its id.
+
+        An execution claims its sync: while another one of the same sync runs (in a process
+        that is still alive), :class:`SyncBusy` is raised and nothing is recorded.
+        """
         with self._transaction():
+            if kind == "execute":
+                self._claim(sync)
             cursor = self.conn.execute(
                 "INSERT INTO sync_runs (sync, plan_id, kind, status, destination, object, "
-                "production, user, started_at, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "production, user, started_at, counts, pid) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     sync,
                     plan_id,
@@ -241,6 +263,7 @@ class SyncStore:
                     _user(),
                     _now(),
                     _json(counts),
+                    os.getpid(),
                 ),
             )
             run_id = int(cursor.lastrowid or 0)
@@ -249,6 +272,24 @@ class SyncStore:
                 ((run_id, key, match, change) for key, match, change in rows),
             )
         return run_id
+
+    def _claim(self, sync: str) -> None:
+        running = self.conn.execute(
+            "SELECT id, user, pid, started_at FROM sync_runs WHERE sync = ? AND kind = 'execute' "
+            "AND status = 'running'",
+            (sync,),
+        ).fetchall()
+        for run_id, user, pid, started in running:
+            if pid and _alive(pid):
+                raise SyncBusy(
+                    f"sync {sync!r} is already running (run {run_id}, by {user}, since "
+                    f"{time.strftime('%H:%M:%S', time.gmtime(started / 1000))} UTC)",
+                    hint="wait for it to finish; martech sync history shows it",
+                )
+            self.conn.execute(
+                "UPDATE sync_runs SET status = 'interrupted', error = ? WHERE id = ?",
+                ("its process ended before the run finished", run_id),
+            )
 
     def record_outcomes(self, run_id: int, outcomes: Iterable[tuple[RowOutcome, int]]) -> None:
         """Store each row's outcome and the index of the request that carried it."""
@@ -317,7 +358,7 @@ class _Transaction:
 
 def _run(row: tuple[Any, ...]) -> RunRecord:
     (run_id, sync, plan_id, kind, status, destination, obj, production, user, started,
-     finished, counts, outcomes, error) = row  # fmt: skip
+     finished, counts, outcomes, error, _pid) = row  # fmt: skip
     return RunRecord(
         run_id, sync, plan_id, kind, status, destination, obj, bool(production), user,
         started, finished, json.loads(counts), json.loads(outcomes), error,
@@ -330,6 +371,16 @@ def _json(data: Any) -> str:
 
 def _now() -> int:
     return int(time.time() * 1000)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _user() -> str:
