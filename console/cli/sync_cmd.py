@@ -15,6 +15,7 @@ from console.cli.context import AppContext, db_option, json_option, pass_app
 from console.cli.output import print_json, print_table
 from console.cli.taxonomy_opts import BadUsage
 from console.cli.touch_opts import build_engine
+from console.credentials import CredentialStore
 from console.errors import ConsoleError, PluginError
 from console.sync import (
     Plan,
@@ -240,7 +241,10 @@ def _plan(
         if scope is not None:
             store.forget(scope)
         url = base_url or _base_url(spec)
-        plan = build_plan(spec, app.host, models, store, base_url=url, scope=scope)
+        settings = _public_settings(app, spec.destination)
+        plan = build_plan(
+            spec, app.host, models, store, base_url=url, scope=scope, settings=settings
+        )
         plan.refreshed = plan_refresh
         if record:
             record_plan(store, plan)
@@ -254,6 +258,17 @@ def _plan(
     finally:
         models.close()
         store.close()
+
+
+def _public_settings(app: AppContext, connector: str) -> dict[str, str]:
+    """A connector's non-secret settings (Braze's REST endpoint): they may pick its URL."""
+    found = app.host.connectors().get(connector)
+    if found is None:
+        return {}
+    store = CredentialStore()
+    fields = [field for field in found.item.credentials if not field.secret]
+    values = {field.name: store.get(found.item, field) for field in fields}
+    return {name: value for name, value in values.items() if value}
 
 
 def _base_url(spec: SyncSpec) -> str | None:

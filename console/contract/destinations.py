@@ -172,6 +172,9 @@ class Destination:
     rate_limit: RateLimit | None = None
     lint: Callable[[SyncTarget, Sequence[RowChange]], list[Lint]] | None = None
     retry_after: Callable[[VendorAnswer], float | None] | None = None
+    base_url_from: Callable[[Mapping[str, str]], str | None] | None = None
+    """The base URL a connector's non-secret settings select (Braze's instance from its
+    ``rest_endpoint``: a name such as ``US-03`` or a URL); None keeps ``base_url``."""
     check: PlannedRequest | None = None
     """A harmless authenticated read (``martech creds test``): 2xx means the credentials
     work; 401/403 that the vendor refused them."""

@@ -80,15 +80,18 @@ def build_plan(
     *,
     base_url: str | None = None,
     scope: str | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> Plan:
     """Run the model, diff it against the state, and render and lint the requests.
 
+    ``settings`` are the connector's non-secret settings (they may choose its base URL).
     The state is kept per place a sync writes to (:func:`state_scope`) unless ``scope``
     names another (the in-process sandbox's).
     """
     destination = destination_for(spec, host)
-    url = base_url or spec.base_url or destination.base_url
-    scope = scope or state_scope(spec, url, destination)
+    home = home_url(destination, settings or {})
+    url = base_url or spec.base_url or home
+    scope = scope or state_scope(spec, url, home)
     columns, rows = models.ordered(spec.model, spec.primary_key)
     diff = diff_rows(spec, columns, rows, store.state(scope))
     plan = Plan(spec, destination, url, diff, scope=scope)
@@ -104,11 +107,20 @@ def build_plan(
     return plan
 
 
-def state_scope(spec: SyncSpec, base_url: str, destination: Destination) -> str:
-    """The name the sync's state is kept under: the sync's own for the vendor's real API,
-    ``sync@URL`` for anywhere else (a fake, CI's own), so a rehearsal never makes the real
-    destination look synced."""
-    if base_url.rstrip("/") == destination.base_url.rstrip("/"):
+def home_url(destination: Destination, settings: Mapping[str, str]) -> str:
+    """The vendor's real API for these settings (Braze's instance), else the default."""
+    if destination.base_url_from is not None:
+        chosen = destination.base_url_from(settings)
+        if chosen:
+            return chosen
+    return destination.base_url
+
+
+def state_scope(spec: SyncSpec, base_url: str, home: str) -> str:
+    """The name the sync's state is kept under: the sync's own for the vendor's real API
+    (``home``), ``sync@URL`` for anywhere else (a fake, CI's own), so a rehearsal never
+    makes the real destination look synced."""
+    if base_url.rstrip("/") == home.rstrip("/"):
         return spec.name
     return f"{spec.name}@{base_url.rstrip('/')}"
 
