@@ -74,6 +74,17 @@ def expect(replay: Any, index: int | None, positions: tuple[int, ...]) -> Key | 
     return state_key(touch.values, positions)
 
 
+def names_touch(
+    value: Key | None, replay: Any, index: int | None, positions: tuple[int, ...]
+) -> bool:
+    """Whether a reported value names the touch at ``index``: its values, or for an
+    auto-tagged landing the manual UTMs it also carried."""
+    if value == expect(replay, index, positions):
+        return True
+    tagged = replay.touches[index].tagged if index is not None else None
+    return tagged is not None and value == state_key(tagged, positions)
+
+
 def ahead(entries: list[TimelineEntry], i: int, lookahead: Any) -> int | None:
     """The entry of a touch on the same identity within ``lookahead`` after entry ``i``."""
     here = entries[i]

@@ -22,8 +22,8 @@ from console.touch.checks import (
     ahead,
     destination_findings,
     dropped_clicks,
-    expect,
     missing_state,
+    names_touch,
     origin_name,
     split_identities,
     state_key,
@@ -144,9 +144,9 @@ class Comparer:
         value = state_key(getattr(state, which), positions)
         attr = f"expected_{which}"
         expected = getattr(replay.entries[i], attr)
-        ok = value == expect(replay, expected, positions) or (
+        ok = names_touch(value, replay, expected, positions) or (
             ahead_at is not None
-            and value == expect(replay, getattr(replay.entries[ahead_at], attr), positions)
+            and names_touch(value, replay, getattr(replay.entries[ahead_at], attr), positions)
         )
         return value, expected, ok, positions
 
@@ -324,7 +324,8 @@ class Comparer:
                 )
                 add(self, found, "touch.last_wrong", text, entry, state, name, label, expected)
         elif exp is not None and (
-            value == expect(replay, before, positions) or (entry.touch is not None and not changed)
+            names_touch(value, replay, before, positions)
+            or (entry.touch is not None and not changed)
         ):
             text = f"{name} still says {label}: the last touch should have moved to {should}"
             add(self, found, "touch.last_stale", text, entry, state, name, label, expected)

@@ -38,6 +38,7 @@ from console.touch.classify import DIRECT, MARKETING, Classifier, referrer_domai
 from console.touch.compare import Comparer
 from console.touch.identity import IdentityLink, describe_identities, link_times, links_from_events
 from console.touch.model import (
+    FIELDS,
     Conversion,
     TimelineEntry,
     Touch,
@@ -367,6 +368,9 @@ class TouchEngine:
             referrer=event.referrer,
             referring_domain=visit.referring_domain,
             session=session,
+            tagged=None
+            if visit.tagged is None
+            else TouchValues(**dict(zip(FIELDS, visit.tagged, strict=True))),
         )
 
     @staticmethod

@@ -77,7 +77,8 @@ class Touch(msgspec.Struct, kw_only=True, gc=False):
     timestamp: datetime
     identity: str | None
     rule: str
-    """``utm``, ``click_id``, ``referrer.search``, ``referrer.external`` or ``direct``."""
+    """``click_id.auto``, ``utm``, ``click_id``, ``referrer.search``, ``referrer.external``
+    or ``direct``."""
     why: str
     values: TouchValues
     channel: str
@@ -92,6 +93,10 @@ class Touch(msgspec.Struct, kw_only=True, gc=False):
     """This touch replaced the last touch (see the ``last_touch`` mode)."""
     direct: bool = False
     """A direct visit counted as a touch (only in the ``last_click`` mode)."""
+    tagged: TouchValues | None = None
+    """The manual UTMs of an auto-tagged landing (rule ``click_id.auto``): reported state
+    that copied them is accepted too (the link itself is the mistake, reported by
+    ``martech validate`` as ``click_id.source_mismatch``/``medium_mismatch``)."""
 
     def label(self) -> str:
         """``Paid Social (linkedin / paid_social / abm_q3)``."""
