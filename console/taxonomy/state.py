@@ -14,6 +14,16 @@ one person. An id not in the map is looked up, once:
 
 A changed first touch is reported once, where it changed: the new value becomes the one
 later events are compared with, so one overwrite is one finding, not one per page view.
+
+Only the state properties a page view carries are compared: a property the site never sends
+is not tracked (a site reporting ``utm_first_medium``/``utm_last_medium`` alone is checked
+on those two). A property the person's earlier page views carried that stops coming on a
+later one that still reports state is ``state.dropped``, once, where it stopped.
+
+Each event is judged against the person's history in event time. An event older than the
+person's latest one (a late arrival), or an identity link that joins two histories, makes the
+person *unsettled*: :meth:`StateTracker.take_unsettled` names them so that the caller judges
+their whole stored history again in event time (:mod:`console.taxonomy.rejudge`).
 """
 
 from __future__ import annotations
@@ -35,6 +45,8 @@ HISTORY = 50
 """Stored events read per person on a cache miss (the latest ones before the event)."""
 
 Values = tuple[Any, ...]
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
+"""A state property the event does not carry at all (not tracked), unlike a null value."""
 
 
 @dataclass(slots=True)
@@ -51,6 +63,15 @@ class Person:
     pending: str | None = None
     """An id whose stored history has not been read yet (see ``StateTracker.history``)."""
     pending_before: datetime | None = None
+    tracked: frozenset[str] = frozenset()
+    """The state properties the person's page views carried with a value so far."""
+    last: Values | None = None
+    """The last-touch values last reported (in the taxonomy's field order)."""
+    dropped: frozenset[str] = frozenset()
+    """Tracked properties missing since their ``state.dropped`` (reported once)."""
+    unsettled: bool = False
+    """Events arrived out of event time (or histories were joined): verdicts of this person
+    are provisional until their history is judged again in event time."""
 
 
 class StateTracker:
@@ -77,8 +98,8 @@ class StateTracker:
         self.last_fields = tuple(state.last.items())
         self._first_names = tuple(name for _, name in self.first_fields)
         self._last_names = tuple(name for _, name in self.last_fields)
-        self._no_first = (None,) * len(self._first_names)
-        self._no_last = (None,) * len(self._last_names)
+        self._state_names = frozenset(self._first_names + self._last_names)
+        self._unsettled: dict[int, Person] = {}
         self._required = state.required
         self._stale_fields = tuple(
             (index, prop, f"utm_{name}")
@@ -90,6 +111,21 @@ class StateTracker:
 
     def __len__(self) -> int:
         return len(self._people)
+
+    def unsettle(self, person: Person) -> None:
+        """Mark a person's verdicts provisional (see :meth:`take_unsettled`)."""
+        person.unsettled = True
+        self._unsettled[id(person)] = person
+
+    def take_unsettled(self) -> list[str]:
+        """One id of each person with provisional verdicts since the last call.
+
+        A person stays unsettled while they are remembered: each later event of theirs is
+        named again, so the caller judges it with the history it may have missed.
+        """
+        found = [min(p.ids) for p in self._unsettled.values() if p.ids]
+        self._unsettled.clear()
+        return found
 
     # -- identities ------------------------------------------------------------------------
 
@@ -158,9 +194,12 @@ class StateTracker:
             if found is None:
                 found = known
             elif known is not found:
-                differ = found.first and known.first and found.first != known.first
+                differ = _differs(found.first, known.first)
                 firsts = (found.first, known.first)
+                joined = found.seen_at is not None and known.seen_at is not None
                 found = self._merge(found, known)
+                if joined:
+                    self.unsettle(found)
                 if differ and found.first is not None:
                     other = firsts[1] if found.first == firsts[0] else firsts[0]
                     conflict = (found.first, other)
@@ -180,9 +219,14 @@ class StateTracker:
         if other.seen_at and (keep.seen_at is None or other.seen_at > keep.seen_at):
             keep.seen_at, keep.channel = other.seen_at, other.channel
             keep.first = other.first or keep.first
+            keep.last = other.last or keep.last
         else:
             keep.first = keep.first or other.first
+            keep.last = keep.last or other.last
         keep.had_state = keep.had_state or other.had_state
+        keep.tracked = keep.tracked | other.tracked
+        if other.unsettled:
+            self.unsettle(keep)
         if keep.pending is None and other.pending is not None:
             keep.pending, keep.pending_before = other.pending, other.pending_before
         for ident in other.ids:
@@ -219,6 +263,8 @@ class StateTracker:
         person.pending = person.pending_before = None
         self.lookups += 1
         history = self.warehouse.query(EventQuery(user=ident, until=before, limit=HISTORY))
+        if self.warehouse.query(EventQuery(user=ident, since=before, limit=1)):
+            self.unsettle(person)  # this event arrives after later ones were stored
         seen_at, channel, first = None, None, None
         for event in reversed(history):
             for linked in (event.user_id, event.anonymous_id):
@@ -228,8 +274,9 @@ class StateTracker:
             if seen_at is None:
                 seen_at, channel = event.timestamp, event.channel
             if first is None and event.type in self.taxonomy.landing_types:
-                found = tuple(map(event.properties.get, self._first_names))
-                first = found if found != self._no_first else None
+                props = event.properties
+                found = tuple([props.get(name, ABSENT) for name in self._first_names])
+                first = found if _reports(found) else None
         if person.seen_at is None:
             person.seen_at, person.channel = seen_at, channel
         if person.first is None and first is not None:
@@ -242,14 +289,15 @@ class StateTracker:
     def check(
         self, event: Event, person: Person | None, landing: Landing, out: list[Finding]
     ) -> None:
-        """The state rules on one landing event; then remember what it reported."""
+        """The state rules on one landing event; then remember what it reported.
+
+        Only the properties the event carries are compared (``ABSENT`` ones are not tracked).
+        """
         props = event.properties
-        first = tuple(map(props.get, self._first_names))
-        has_first = first != self._no_first
-        last = None
-        if not has_first or landing.new_campaign:
-            last = tuple(map(props.get, self._last_names))
-        has_state = has_first or (last is not None and last != self._no_last)
+        first = tuple([props.get(name, ABSENT) for name in self._first_names])
+        last = tuple([props.get(name, ABSENT) for name in self._last_names])
+        has_first = _reports(first)
+        has_state = has_first or _reports(last)
         if person is not None and person.pending and (has_first or not landing.touch):
             person = self.history(person)
         if not has_state and self._state_due(person, landing):
@@ -265,15 +313,31 @@ class StateTracker:
         if person is None:
             return
         if person.seen_at is not None and event.timestamp < person.seen_at:
-            return  # a late event: the state has moved on since
+            self.unsettle(person)  # a late event: judged again with the whole history
+            return
+        if has_state:
+            gone = self._gone(person, first, last, landing)
+            new = [name for name in gone if name not in person.dropped]
+            person.dropped = frozenset(gone)
+            if new:
+                add_finding(out, self._dropped(new))
+            person.tracked = person.tracked.union(
+                name for name in self._state_names if props.get(name) is not None
+            )
+            if landing.touch:
+                person.last = tuple([None if v is ABSENT else v for v in last])
+            else:
+                person.last = _updated(person.last, last)
         if has_first:
-            if person.first is not None and first != person.first:
+            if person.first is not None and _differs(person.first, first):
                 add_finding(out, self._first_changed(person.first, first))
-            person.first = first
-        if landing.new_campaign and last is not None and last != self._no_last:
+            person.first = _updated(person.first, first)
+        if landing.new_campaign and _reports(last):
             add_finding(out, self._last_stale(last, landing.new_campaign))
         if has_state:
             person.had_state = True
+        if person.unsettled:
+            self._unsettled[id(person)] = person
 
     def _state_due(self, person: Person | None, landing: Landing) -> bool:
         """Whether this page view must carry the state properties."""
@@ -282,8 +346,51 @@ class StateTracker:
             return False
         return required == "always" or landing.touch or (person is not None and person.had_state)
 
+    def _gone(self, person: Person, first: Values, last: Values, landing: Landing) -> list[str]:
+        """Tracked properties this page view lacks though they should have a value: a
+        first-touch one (it never changes), or a last-touch one whose value is this
+        landing's UTM or, on a page view that is no touch, the one reported before."""
+        tracked = person.tracked
+        if not tracked:
+            return []
+        gone: list[str] = []
+        if _touch_named(first) and not _differs(person.first, first):
+            gone = [n for n, v in zip(self._first_names, first, strict=True) if v is ABSENT]
+            gone = [name for name in gone if name in tracked]
+        url = landing.new_campaign
+        if (url is None and landing.touch) or not _touch_named(last):
+            return gone  # a touch without UTMs, or "none"/direct reported: not a drop
+        if url is None and _differs(person.last, last):
+            return gone  # the last touch moved on a page view that is no touch: not a drop
+        if url is not None and self._last_stale(last, url) is not None:
+            return gone  # stale already: reported as such
+        for index, ((field_name, name), value) in enumerate(
+            zip(self.last_fields, last, strict=True)
+        ):
+            if value is not ABSENT or name not in tracked:
+                continue
+            if url is not None:
+                expected = url.get(f"utm_{field_name}")
+            else:
+                expected = person.last[index] if person.last else None
+            if expected is not None and expected is not ABSENT and expected != "":
+                gone.append(name)
+        return gone
+
+    def _dropped(self, gone: list[str]) -> Finding | None:
+        return self.taxonomy.finding(
+            "state.dropped",
+            f"{', '.join(gone)} came with a value on this person's earlier page views but is "
+            "missing on this one, which reports the rest of the state: the state was dropped",
+            field=gone[0],
+        )
+
     def _first_changed(self, before: Values, now: Values) -> Finding | None:
-        index = next(i for i, (a, b) in enumerate(zip(before, now, strict=True)) if a != b)
+        index = next(
+            i
+            for i, (a, b) in enumerate(zip(before, now, strict=True))
+            if a is not ABSENT and b is not ABSENT and a != b
+        )
         name = self.first_fields[index][1]
         return self.taxonomy.finding(
             "state.first_changed",
@@ -299,6 +406,8 @@ class StateTracker:
             if expected is None:
                 continue
             have = last[index]
+            if have is ABSENT:
+                continue  # not tracked by this site
             if have == expected or str(have or "").lower() == expected.lower():
                 continue
             return self.taxonomy.finding(
@@ -318,6 +427,34 @@ def _ids(event: Event) -> list[str]:
     return ids
 
 
+def _reports(values: Values) -> bool:
+    """Whether any of these state values is set (not absent, not null)."""
+    return any(v is not None and v is not ABSENT for v in values)
+
+
+def _touch_named(values: Values) -> bool:
+    """Whether reported state names a touch (some value, and not a direct visit)."""
+    shown = [str(v).lower() for v in values if v is not None and v is not ABSENT and v != ""]
+    return bool(shown) and shown[0] not in ("(direct)", "direct")
+
+
+def _differs(before: Values | None, now: Values | None) -> bool:
+    """Whether two reported first touches disagree on a field both carry."""
+    if before is None or now is None:
+        return False
+    return any(
+        a is not ABSENT and b is not ABSENT and a != b for a, b in zip(before, now, strict=True)
+    )
+
+
+def _updated(before: Values | None, now: Values) -> Values:
+    """The first touch to compare later events with: this event's fields, the earlier
+    values for the fields it does not carry."""
+    if before is None:
+        return now
+    return tuple(b if n is ABSENT else n for b, n in zip(before, now, strict=True))
+
+
 def _label(values: Values) -> str:
-    shown = [str(v) for v in values if v is not None]
+    shown = [str(v) for v in values if v is not None and v is not ABSENT]
     return " / ".join(shown[:3]) if shown else "(none)"

@@ -20,8 +20,10 @@ from console.touch.checks import (
     Origin,
     add,
     ahead,
+    carried_fields,
     destination_findings,
     dropped_clicks,
+    dropped_fields,
     missing_state,
     names_touch,
     origin_name,
@@ -85,6 +87,8 @@ class Comparer:
                 memory = origins.get(state.origin)
                 if memory is None:
                     memory = origins[state.origin] = Origin()
+                if state.carried is not None:
+                    dropped_fields(self, state, memory, replay, i, found)
                 # The common case: the same state object (the reader memoizes equal ones)
                 # from the same identity against the same expected state: the same verdict.
                 seen = memory.seen
@@ -118,6 +122,7 @@ class Comparer:
         if clicks:
             dropped_clicks(self, replay, found)
         split_identities(self, replay, origins, link_times, found)
+        replay.carried = carried_fields(self, origins)
         return _ordered(found, entries)
 
     def destinations(self, states: list[ReportedState], replay: Any) -> list[TouchFinding]:
@@ -132,7 +137,17 @@ class Comparer:
                 f"{self.names['first']} / {self.names['last']}, Amplitude's initial_*): "
                 "only the computed state is shown"
             ]
-        return []
+        notes = []
+        named = {n for n in self.reader.state_names if n}
+        for origin, sides in replay.carried.items():
+            carried = set(sides["first"] + sides["last"])
+            if carried and carried < named:
+                notes.append(
+                    f"this person's events carry {', '.join(sides['first'] + sides['last'])}"
+                    f" ({origin}): compared on those; "
+                    f"{', '.join(sorted(named - carried))} not tracked"
+                )
+        return notes
 
     def _matches(
         self, state: ReportedState, which: str, replay: Any, i: int, ahead_at: int | None
@@ -140,7 +155,7 @@ class Comparer:
         """The reported ``first``/``last`` value's key, the expected touch, whether they
         agree (now, or at the landing ``ahead_at`` that an identify may report early), and
         the field positions compared."""
-        positions = self.reader.fields_of(state.origin)[0 if which == "first" else 1]
+        positions = self.reader.fields_of(state)[0 if which == "first" else 1]
         value = state_key(getattr(state, which), positions)
         attr = f"expected_{which}"
         expected = getattr(replay.entries[i], attr)

@@ -104,6 +104,8 @@ class Replay:
     conversions: list[Conversion] = field(default_factory=list)
     previous_last: dict[int, int | None] = field(default_factory=dict)
     """Touch index -> the touch that was the last touch before it replaced it."""
+    carried: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """Per origin, the first/last state properties the events carry (set by the comparison)."""
 
 
 class TouchEngine:
@@ -213,6 +215,7 @@ class TouchEngine:
             conversions=replay.conversions,
             destinations=destinations,
             notes=notes,
+            carried=replay.carried,
             events=replay.events,
         )
 

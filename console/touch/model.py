@@ -119,6 +119,9 @@ class ReportedState(msgspec.Struct, kw_only=True, omit_defaults=True, frozen=Tru
     """Click IDs the tracking carried (``gclid`` -> value); None when it carried none."""
     read_at: datetime | None = None
     """For destinations: when the state was read back."""
+    carried: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+    """Positions in :data:`FIELDS` of the first and last fields this event carried (the
+    taxonomy's state properties); None: every field (Amplitude, destinations)."""
 
 
 class TimelineEntry(msgspec.Struct, gc=False):
@@ -249,6 +252,9 @@ class TouchReport(msgspec.Struct, kw_only=True):
     conversions: list[Conversion]
     destinations: list[ReportedState] = msgspec.field(default_factory=list)
     notes: list[str] = msgspec.field(default_factory=list)
+    carried: dict[str, dict[str, list[str]]] = msgspec.field(default_factory=dict)
+    """Per origin (``properties``, ``traits``), the first/last fields the person's events
+    carry: the others are not tracked and never compared."""
     events: list[Any] = msgspec.field(default_factory=list)
     """The person's events in timeline order (``timeline[i]`` describes ``events[i]``); not
     part of the JSON shape."""
