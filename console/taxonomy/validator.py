@@ -140,6 +140,12 @@ class Validator:
             event.findings = out
             event.channel = channel
 
+    def take_unsettled(self) -> list[str]:
+        """An id of each person whose verdicts since the last call may be provisional (an
+        event arrived out of event time, or a link joined two histories): judge them again
+        with :func:`console.taxonomy.rejudge.rejudge` once the batch is stored."""
+        return self.state.take_unsettled()
+
     def validate(self, event: Event) -> list[Finding]:
         """Validate one event; returns its findings."""
         self([event])
