@@ -144,3 +144,17 @@ def test_the_scan_lists_nobody_for_a_site_tracking_only_the_medium(
         warehouse.ingest(two_landings(fields, anon=f"anon-{n}").events)
     result = scan_people(warehouse, engine, findings_only=True)
     assert (result.people, result.affected, result.listed) == (3, 0, [])
+
+
+def test_an_overwritten_first_touch_with_fewer_fields_is_one_finding_not_a_drop_too() -> None:
+    # The tracker replaced google/cpc/spring by the newsletter's source/medium (it omits the
+    # empty campaign): that is state.first_changed; the missing campaign is part of it.
+    full = ("source", "medium", "campaign")
+    j = Journey()
+    j.page(0, "/", query=SPRING_QUERY, referrer=GOOGLE, extra=props(full, SPRING, SPRING))
+    mail = {"source": "newsletter", "medium": "email", "campaign": "may"}
+    overwritten = props(("source", "medium"), mail, mail)
+    j.page(DAY, "/", query=MAY_QUERY, extra={**overwritten, "utm_last_campaign": "may"})
+    j.internal(DAY + 1, extra={**overwritten, "utm_last_campaign": "may"})
+    j.internal(DAY + 2, extra={**overwritten, "utm_last_campaign": "may"})
+    assert state_codes(j.events) == ["state.first_changed"]

@@ -331,7 +331,9 @@ class StateTracker:
         if has_first:
             if person.first is not None and _differs(person.first, first):
                 add_finding(out, self._first_changed(person.first, first))
-            person.first = _updated(person.first, first)
+                person.first = tuple([None if v is ABSENT else v for v in first])
+            else:
+                person.first = _updated(person.first, first)
         if landing.new_campaign and _reports(last):
             add_finding(out, self._last_stale(last, landing.new_campaign))
         if has_state:
@@ -354,9 +356,13 @@ class StateTracker:
         if not tracked:
             return []
         gone: list[str] = []
-        if _touch_named(first) and not _differs(person.first, first):
-            gone = [n for n, v in zip(self._first_names, first, strict=True) if v is ABSENT]
-            gone = [name for name in gone if name in tracked]
+        before = person.first
+        if _touch_named(first) and before is not None and not _differs(before, first):
+            gone = [
+                name
+                for name, value, had in zip(self._first_names, first, before, strict=True)
+                if value is ABSENT and name in tracked and had is not None and had is not ABSENT
+            ]
         url = landing.new_campaign
         if (url is None and landing.touch) or not _touch_named(last):
             return gone  # a touch without UTMs, or "none"/direct reported: not a drop
