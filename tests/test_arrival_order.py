@@ -56,6 +56,7 @@ def journeys() -> list[Event]:
     b.page(30, "/", query=LI_QUERY, referrer="https://www.linkedin.com/", first=LI, last=LI)
     b.internal(31, first=LI, last=LI)
     b.internal(32, first=LI[:2], last=LI[:2])  # the campaign fields dropped
+    b.track(33, "Signed Up")  # in the LinkedIn session
     b.page(DAY + 30, "/", referrer="", first=LI, last=LI)
     b.page(3 * DAY, "/", query=G_QUERY, referrer=GOOGLE, first=LI, last=G)
     return a.events + b.events
@@ -252,3 +253,26 @@ def test_the_collector_updates_stored_verdicts_when_a_batch_arrives_late(
     verdicts = stored(warehouse)
     assert verdicts["later"][1] == "bad"
     assert [c for c, _, _ in verdicts["later"][2]] == ["state.first_changed"]
+
+
+def test_a_late_track_call_gets_its_session_s_channel_once_stored(
+    warehouse: Warehouse, host: PluginHost
+) -> None:
+    j = Journey(prefix="track")
+    j.page(0, "/", query=G_QUERY, referrer=GOOGLE, first=G, last=G)
+    signup = j.track(3, "Signed Up")
+    j.page(DAY, "/", referrer="", first=G, last=G)  # a direct visit the next day
+    landing, _, direct = j.events
+    validator = Validator(TAXONOMY, host, warehouse)
+    pipeline = IngestPipeline(
+        warehouse, annotate=validator, settle=settler(warehouse, validator)
+    ).start()
+    for batch in ([landing], [direct], [signup]):  # the track call was queued offline
+        pipeline.ingest_now(batch)
+    pipeline.stop()
+    channels = {mid: channel for mid, (channel, _, _) in stored(warehouse).items()}
+    assert channels == {
+        "trackm000": "Paid Search",
+        "trackm001": "Paid Search",
+        "trackm002": "Direct",
+    }

@@ -132,9 +132,12 @@ class Validator:
                     seen = person.seen_at
                     if seen is not None and when - seen <= session:
                         channel = person.channel
-            if person is not None and (person.seen_at is None or when >= person.seen_at):
-                person.seen_at = when
-                person.channel = channel
+            if person is not None:
+                if person.seen_at is None or when >= person.seen_at:
+                    person.seen_at = when
+                    person.channel = channel
+                else:  # a late event: its session's channel is judged again with the history
+                    state.unsettle(person)
             if plugins:
                 self.plugin_findings(event, out, failed)
             event.findings = out
