@@ -67,6 +67,8 @@ class Person:
     """The state properties the person's page views carried with a value so far."""
     last: Values | None = None
     """The last-touch values last reported (in the taxonomy's field order)."""
+    reported: tuple[Values, Values] | None = None
+    """The first and last values of the latest page view with state, as sent."""
     dropped: frozenset[str] = frozenset()
     """Tracked properties missing since their ``state.dropped`` (reported once)."""
     unsettled: bool = False
@@ -225,6 +227,7 @@ class StateTracker:
             keep.last = keep.last or other.last
         keep.had_state = keep.had_state or other.had_state
         keep.tracked = keep.tracked | other.tracked
+        keep.reported = None  # the next page view is judged against the merged state
         if other.unsettled:
             self.unsettle(keep)
         if keep.pending is None and other.pending is not None:
@@ -296,6 +299,16 @@ class StateTracker:
         props = event.properties
         first = tuple([props.get(name, ABSENT) for name in self._first_names])
         last = tuple([props.get(name, ABSENT) for name in self._last_names])
+        if (
+            person is not None
+            and person.reported is not None
+            and not landing.touch
+            and not person.pending
+            and person.reported == (first, last)
+        ):  # the common case: the same state as the person's page view before
+            if person.seen_at is not None and event.timestamp < person.seen_at:
+                self.unsettle(person)
+            return
         has_first = _reports(first)
         has_state = has_first or _reports(last)
         if person is not None and person.pending and (has_first or not landing.touch):
@@ -315,15 +328,19 @@ class StateTracker:
         if person.seen_at is not None and event.timestamp < person.seen_at:
             self.unsettle(person)  # a late event: judged again with the whole history
             return
+        person.reported = (first, last) if has_state else None
         if has_state:
-            gone = self._gone(person, first, last, landing)
-            new = [name for name in gone if name not in person.dropped]
-            person.dropped = frozenset(gone)
-            if new:
-                add_finding(out, self._dropped(new))
-            person.tracked = person.tracked.union(
-                name for name in self._state_names if props.get(name) is not None
-            )
+            tracked = person.tracked
+            # The common case: every tracked property is here, and nothing new is.
+            if not all(map(props.__contains__, tracked)) or person.dropped:
+                gone = self._gone(person, first, last, landing)
+                new = [name for name in gone if name not in person.dropped]
+                person.dropped = frozenset(gone)
+                if new:
+                    add_finding(out, self._dropped(new))
+            added = [n for n in self._state_names if n not in tracked and props.get(n) is not None]
+            if added:
+                person.tracked = tracked.union(added)
             if landing.touch:
                 person.last = tuple([None if v is ABSENT else v for v in last])
             else:
@@ -338,8 +355,6 @@ class StateTracker:
             add_finding(out, self._last_stale(last, landing.new_campaign))
         if has_state:
             person.had_state = True
-        if person.unsettled:
-            self._unsettled[id(person)] = person
 
     def _state_due(self, person: Person | None, landing: Landing) -> bool:
         """Whether this page view must carry the state properties."""

@@ -133,6 +133,8 @@ class Validator:
                     if seen is not None and when - seen <= session:
                         channel = person.channel
             if person is not None:
+                if person.unsettled:  # still under review: this event is judged again too
+                    state.unsettle(person)
                 if person.seen_at is None or when >= person.seen_at:
                     person.seen_at = when
                     person.channel = channel
