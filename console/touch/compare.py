@@ -7,6 +7,10 @@ changed: the same identity's value (an overwrite), a new identity starting over 
 a session without a touch moving the last touch (a direct overwrite), a touch that did not
 move it (stale). A report that anticipates a touch landing within ``lookahead`` on the same
 identity (Amplitude's attribution ``$identify`` precedes its page view) counts as on time.
+
+Only the fields an event carries are compared: a state property the site never sends is not
+tracked. A tracked field missing from a page view whose other fields are right is
+``touch.state_dropped`` (:func:`console.touch.checks.dropped_fields`).
 """
 
 from __future__ import annotations
