@@ -276,3 +276,40 @@ def test_a_late_track_call_gets_its_session_s_channel_once_stored(
         "trackm001": "Paid Search",
         "trackm002": "Direct",
     }
+
+
+def test_the_sample_read_backwards_gets_the_same_verdicts_from_every_command(
+    tmp_path: Path, host: PluginHost
+) -> None:
+    # The reproduction: `tac sample_data/events.ndjson`, then replay, validate FILE
+    # and validate --db must all say what validating the sample in order says.
+    import json
+
+    from click.testing import CliRunner
+
+    from console.cli import create_cli
+    from console.cli.context import AppContext
+    from console.settings import Settings
+
+    sample = Path(__file__).parent.parent / "sample_data" / "events.ndjson"
+    backwards = tmp_path / "rev.ndjson"
+    backwards.write_bytes(b"".join(reversed(sample.read_bytes().splitlines(keepends=True))))
+
+    def martech(*args: str) -> dict[str, Any]:
+        app = AppContext(Settings(db_path=tmp_path / "wh.db"), host)
+        result = CliRunner().invoke(create_cli(), list(args), obj=app, catch_exceptions=False)
+        return json.loads(result.output)
+
+    def verdicts(summary: dict[str, Any]) -> tuple[int, int, int]:
+        return (summary["good"], summary["warn"], summary["bad"])
+
+    in_order = verdicts(martech("validate", str(sample), "--format", "json")["summary"])
+    replayed = martech("replay", str(backwards), "--json")["verdicts"]
+    assert (replayed["good"], replayed["warn"], replayed["bad"]) == in_order
+    assert (
+        verdicts(
+            martech("validate", "--db", str(tmp_path / "wh.db"), "--format", "json")["summary"]
+        )
+        == in_order
+    )
+    assert verdicts(martech("validate", str(backwards), "--format", "json")["summary"]) == in_order
