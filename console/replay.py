@@ -172,14 +172,14 @@ class Replayer:
         report.verdicts.update(verdicts.values())
         return report
 
-    def _rejudge(self, ids: list[str], verdicts: dict[tuple[str, str], str]) -> None:
+    def _rejudge(self, unsettled: Any, verdicts: dict[tuple[str, str], str]) -> None:
         """Judge again, in event time, the people whose events arrived out of order."""
-        if not ids:
+        if not unsettled:
             return
         from console.taxonomy.rejudge import rejudge
 
         assert self.warehouse is not None
-        for revision in rejudge(self.warehouse, self.validator, ids):  # type: ignore[arg-type]
+        for revision in rejudge(self.warehouse, self.validator, unsettled):  # type: ignore[arg-type]
             key = (revision.event.source, revision.event.message_id)
             if key in verdicts:
                 verdicts[key] = revision.after or "good"

@@ -313,3 +313,26 @@ def test_the_sample_read_backwards_gets_the_same_verdicts_from_every_command(
         == in_order
     )
     assert verdicts(martech("validate", str(backwards), "--format", "json")["summary"]) == in_order
+
+
+def test_once_judged_again_a_person_s_later_events_need_no_second_look(
+    warehouse: Warehouse, host: PluginHost
+) -> None:
+    j = Journey(prefix="calm")
+    j.page(0, "/", query=G_QUERY, referrer=GOOGLE, first=G, last=G)
+    j.internal(2, first=G, last=G)
+    j.internal(4, first=G, last=G)
+    landing, second, third = j.events
+    validator = Validator(TAXONOMY, host, warehouse)
+    named: list[list[str]] = []
+
+    def settle(unsettled: Any) -> object:
+        named.append(list(unsettled.ids))
+        return settler(warehouse, validator)(unsettled)  # type: ignore[misc]
+
+    pipeline = IngestPipeline(warehouse, annotate=validator, settle=settle).start()
+    for batch in ([second], [landing], [third]):
+        pipeline.ingest_now(batch)
+    pipeline.stop()
+    assert named == [["anon-1"]]  # the late landing only: the person is settled after it
+    assert all(verdict == "good" for _, verdict, _ in stored(warehouse).values())

@@ -7,16 +7,19 @@ the people whose verdicts may be provisional (an event older than their latest o
 link joining two histories: :meth:`StateTracker.take_unsettled`). After the batch is
 committed, :func:`rejudge` reads each such person's stored events oldest first, validates
 them with a fresh validator (all their ids linked up front), and updates the rows whose
-findings, channel or verdict changed, so the stored verdicts follow the late events.
+findings, channel or verdict changed, so the stored verdicts follow the late events. The
+live validator then takes the person's state over from that judgement
+(:meth:`StateTracker.adopt`), so their later events are judged on time again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from console.events import Event, Finding
+from console.taxonomy.person import Person, Unsettled
 from console.warehouse import EventQuery, Warehouse
 from console.warehouse.revise import revise
 
@@ -38,28 +41,35 @@ class Revision:
         return self.event.verdict
 
 
-def rejudge(warehouse: Warehouse, validator: Validator, ids: Iterable[str]) -> list[Revision]:
-    """Judge the stored history of each person named by ``ids`` again, in event time, and
-    store what changed. Returns the revisions (events whose verdict, findings or channel
-    changed)."""
+def rejudge(warehouse: Warehouse, validator: Validator, unsettled: Unsettled) -> list[Revision]:
+    """Judge the stored history of each person ``unsettled`` names again, in event time, and
+    store what changed; hand the people's state back to ``validator`` (it takes it over
+    when no later batch had their events). Returns the revisions (events whose verdict,
+    findings or channel changed)."""
     from console.taxonomy.validator import Validator
 
     done: set[str] = set()
     revisions: list[Revision] = []
-    for ident in ids:
+    people: dict[str, Person] = {}
+    for ident in unsettled.ids:
         if ident in done:
             continue
         events = list(warehouse.iter_events(EventQuery(user=ident)))
         done.add(ident)
         done.update(i for e in events for i in (e.user_id, e.anonymous_id, e.previous_id) if i)
         before = [(e.findings, e.channel, e.verdict) for e in events]
-        Validator(validator.taxonomy, validator.host)(events)
+        fresh = Validator(validator.taxonomy, validator.host)
+        fresh(events)
+        person = fresh.state._people.get(ident)
+        if person is not None:
+            people[ident] = person
         for event, (findings, channel, verdict) in zip(events, before, strict=True):
             if event.validity != "ok":
                 continue
             if channel != event.channel or not _same(findings, event.findings):
                 revisions.append(Revision(event, verdict))
     revise(warehouse, [r.event for r in revisions])
+    validator.state.adopt(unsettled.batch, people)
     return revisions
 
 
@@ -71,7 +81,7 @@ def _key(f: Finding) -> tuple[str, str, str, str | None, str | None]:
     return (f.code, f.severity, f.message, f.field, f.value)
 
 
-def settler(warehouse: Warehouse, annotate: object) -> Callable[[list[str]], object] | None:
+def settler(warehouse: Warehouse, annotate: object) -> Callable[[Unsettled], object] | None:
     """What the ingest pipeline calls after a commit to judge unsettled people again (None
     when ``annotate`` is not a taxonomy Validator)."""
     from console.taxonomy.validator import Validator

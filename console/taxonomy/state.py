@@ -23,57 +23,36 @@ later one that still reports state is ``state.dropped``, once, where it stopped.
 Each event is judged against the person's history in event time. An event older than the
 person's latest one (a late arrival), or an identity link that joins two histories, makes the
 person *unsettled*: :meth:`StateTracker.take_unsettled` names them so that the caller judges
-their whole stored history again in event time (:mod:`console.taxonomy.rejudge`).
+their whole stored history again in event time (:mod:`console.taxonomy.rejudge`), then
+hands their state back (:meth:`StateTracker.adopt`).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from console.events import Event, Finding
 from console.taxonomy.landing import Landing
 from console.taxonomy.model import Taxonomy
+from console.taxonomy.person import (
+    ABSENT,
+    Person,
+    Unsettled,
+    Values,
+    differs,
+    label,
+    reports,
+    touch_named,
+    updated,
+)
 from console.taxonomy.rules import add_finding
 from console.warehouse import EventQuery, Warehouse
 
 MAX_IDENTITIES = 100_000
 HISTORY = 50
 """Stored events read per person on a cache miss (the latest ones before the event)."""
-
-Values = tuple[Any, ...]
-ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
-"""A state property the event does not carry at all (not tracked), unlike a null value."""
-
-
-@dataclass(slots=True)
-class Person:
-    """What one person (all their linked ids) reported so far."""
-
-    ids: set[str] = field(default_factory=set)
-    first: Values | None = None
-    """The first-touch values last reported (in the taxonomy's field order)."""
-    had_state: bool = False
-    seen_at: datetime | None = None
-    channel: str | None = None
-    """The channel of the person's current session."""
-    pending: str | None = None
-    """An id whose stored history has not been read yet (see ``StateTracker.history``)."""
-    pending_before: datetime | None = None
-    tracked: frozenset[str] = frozenset()
-    """The state properties the person's page views carried with a value so far."""
-    last: Values | None = None
-    """The last-touch values last reported (in the taxonomy's field order)."""
-    reported: tuple[Values, Values] | None = None
-    """The first and last values of the latest page view with state, as sent."""
-    dropped: frozenset[str] = frozenset()
-    """Tracked properties missing since their ``state.dropped`` (reported once)."""
-    unsettled: bool = False
-    """Events arrived out of event time (or histories were joined): verdicts of this person
-    are provisional until their history is judged again in event time."""
 
 
 class StateTracker:
@@ -102,6 +81,9 @@ class StateTracker:
         self._last_names = tuple(name for _, name in self.last_fields)
         self._state_names = frozenset(self._first_names + self._last_names)
         self._unsettled: dict[int, Person] = {}
+        self._adoptions: deque[tuple[int, dict[str, Person]]] = deque()
+        self.batch = 0
+        """The number of the batch being validated (the Validator counts them)."""
         self._required = state.required
         self._stale_fields = tuple(
             (index, prop, f"utm_{name}")
@@ -119,15 +101,41 @@ class StateTracker:
         person.unsettled = True
         self._unsettled[id(person)] = person
 
-    def take_unsettled(self) -> list[str]:
-        """One id of each person with provisional verdicts since the last call.
+    def take_unsettled(self) -> Unsettled:
+        """One id of each person with provisional verdicts since the last call, and the
+        number of the batch that named them.
 
-        A person stays unsettled while they are remembered: each later event of theirs is
-        named again, so the caller judges it with the history it may have missed.
+        A person stays unsettled until :meth:`adopt` hands back their history judged again:
+        meanwhile each later event of theirs is named too.
         """
         found = [min(p.ids) for p in self._unsettled.values() if p.ids]
         self._unsettled.clear()
-        return found
+        return Unsettled(found, self.batch)
+
+    def adopt(self, batch: int, people: dict[str, Person]) -> None:
+        """Take over people's state as judged again from their whole stored history after
+        ``batch`` was stored (safe from another thread: applied by the next batch).
+
+        Only a person with no event in a later batch is taken over (their stored history is
+        then exactly what this tracker saw); they are settled again.
+        """
+        self._adoptions.append((batch, people))
+
+    def apply_adoptions(self) -> None:
+        """Apply what :meth:`adopt` handed over (called before each batch)."""
+        while self._adoptions:
+            batch, people = self._adoptions.popleft()
+            for ident, fresh in people.items():
+                person = self._people.get(ident)
+                if person is None or person.last_batch != batch or not person.unsettled:
+                    continue
+                person.first, person.last, person.tracked = fresh.first, fresh.last, fresh.tracked
+                person.dropped, person.reported = fresh.dropped, fresh.reported
+                person.had_state, person.seen_at = fresh.had_state, fresh.seen_at
+                person.channel = fresh.channel
+                person.pending = person.pending_before = None
+                person.unsettled = False
+                self._unsettled.pop(id(person), None)
 
     # -- identities ------------------------------------------------------------------------
 
@@ -177,9 +185,9 @@ class StateTracker:
         return self.taxonomy.finding(
             "state.first_changed",
             f"this {event.type} links {', '.join(ids)}, whose first touches differ: "
-            f"{_label(kept)} and {_label(other)}",
+            f"{label(kept)} and {label(other)}",
             field=self.first_fields[0][1] if self.first_fields else None,
-            value=_label(kept),
+            value=label(kept),
         )
 
     def _resolve(
@@ -196,7 +204,7 @@ class StateTracker:
             if found is None:
                 found = known
             elif known is not found:
-                differ = _differs(found.first, known.first)
+                differ = differs(found.first, known.first)
                 firsts = (found.first, known.first)
                 joined = found.seen_at is not None and known.seen_at is not None
                 found = self._merge(found, known)
@@ -227,6 +235,7 @@ class StateTracker:
             keep.last = keep.last or other.last
         keep.had_state = keep.had_state or other.had_state
         keep.tracked = keep.tracked | other.tracked
+        keep.last_batch = max(keep.last_batch, other.last_batch)
         keep.reported = None  # the next page view is judged against the merged state
         if other.unsettled:
             self.unsettle(keep)
@@ -279,7 +288,7 @@ class StateTracker:
             if first is None and event.type in self.taxonomy.landing_types:
                 props = event.properties
                 found = tuple([props.get(name, ABSENT) for name in self._first_names])
-                first = found if _reports(found) else None
+                first = found if reports(found) else None
         if person.seen_at is None:
             person.seen_at, person.channel = seen_at, channel
         if person.first is None and first is not None:
@@ -309,8 +318,8 @@ class StateTracker:
             if person.seen_at is not None and event.timestamp < person.seen_at:
                 self.unsettle(person)
             return
-        has_first = _reports(first)
-        has_state = has_first or _reports(last)
+        has_first = reports(first)
+        has_state = has_first or reports(last)
         if person is not None and person.pending and (has_first or not landing.touch):
             person = self.history(person)
         if not has_state and self._state_due(person, landing):
@@ -344,14 +353,14 @@ class StateTracker:
             if landing.touch:
                 person.last = tuple([None if v is ABSENT else v for v in last])
             else:
-                person.last = _updated(person.last, last)
+                person.last = updated(person.last, last)
         if has_first:
-            if person.first is not None and _differs(person.first, first):
+            if person.first is not None and differs(person.first, first):
                 add_finding(out, self._first_changed(person.first, first))
                 person.first = tuple([None if v is ABSENT else v for v in first])
             else:
-                person.first = _updated(person.first, first)
-        if landing.new_campaign and _reports(last):
+                person.first = updated(person.first, first)
+        if landing.new_campaign and reports(last):
             add_finding(out, self._last_stale(last, landing.new_campaign))
         if has_state:
             person.had_state = True
@@ -372,16 +381,16 @@ class StateTracker:
             return []
         gone: list[str] = []
         before = person.first
-        if _touch_named(first) and before is not None and not _differs(before, first):
+        if touch_named(first) and before is not None and not differs(before, first):
             gone = [
                 name
                 for name, value, had in zip(self._first_names, first, before, strict=True)
                 if value is ABSENT and name in tracked and had is not None and had is not ABSENT
             ]
         url = landing.new_campaign
-        if (url is None and landing.touch) or not _touch_named(last):
+        if (url is None and landing.touch) or not touch_named(last):
             return gone  # a touch without UTMs, or "none"/direct reported: not a drop
-        if url is None and _differs(person.last, last):
+        if url is None and differs(person.last, last):
             return gone  # the last touch moved on a page view that is no touch: not a drop
         if url is not None and self._last_stale(last, url) is not None:
             return gone  # stale already: reported as such
@@ -415,8 +424,8 @@ class StateTracker:
         name = self.first_fields[index][1]
         return self.taxonomy.finding(
             "state.first_changed",
-            f"{name} is {now[index]!r}, but this person's first touch was {_label(before)}; "
-            f"now {_label(now)}",
+            f"{name} is {now[index]!r}, but this person's first touch was {label(before)}; "
+            f"now {label(now)}",
             field=name,
             value=None if now[index] is None else str(now[index]),
         )
@@ -446,36 +455,3 @@ def _ids(event: Event) -> list[str]:
     if event.type == "alias" and event.previous_id:
         ids.append(event.previous_id)
     return ids
-
-
-def _reports(values: Values) -> bool:
-    """Whether any of these state values is set (not absent, not null)."""
-    return any(v is not None and v is not ABSENT for v in values)
-
-
-def _touch_named(values: Values) -> bool:
-    """Whether reported state names a touch (some value, and not a direct visit)."""
-    shown = [str(v).lower() for v in values if v is not None and v is not ABSENT and v != ""]
-    return bool(shown) and shown[0] not in ("(direct)", "direct")
-
-
-def _differs(before: Values | None, now: Values | None) -> bool:
-    """Whether two reported first touches disagree on a field both carry."""
-    if before is None or now is None:
-        return False
-    return any(
-        a is not ABSENT and b is not ABSENT and a != b for a, b in zip(before, now, strict=True)
-    )
-
-
-def _updated(before: Values | None, now: Values) -> Values:
-    """The first touch to compare later events with: this event's fields, the earlier
-    values for the fields it does not carry."""
-    if before is None:
-        return now
-    return tuple(b if n is ABSENT else n for b, n in zip(before, now, strict=True))
-
-
-def _label(values: Values) -> str:
-    shown = [str(v) for v in values if v is not None and v is not ABSENT]
-    return " / ".join(shown[:3]) if shown else "(none)"
