@@ -20,6 +20,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from typing import Any
 
 from console.bus import EventBus
 from console.collector.stats import CollectorStats
@@ -38,7 +39,8 @@ Annotator = Callable[[Sequence[Event]], None]
 An annotator with ``take_unsettled()`` (the taxonomy Validator) names, after each batch, the
 people whose verdicts may be provisional because their events arrived out of event time;
 once the batch is committed they are judged again (``settle``) and their rows updated."""
-Settle = Callable[[list[str]], object]
+Settle = Callable[[Any], object]
+"""Called with what ``take_unsettled()`` returned, once that batch is committed."""
 
 
 class Busy(RateLimitError):
@@ -110,7 +112,7 @@ class IngestPipeline:
             with self._counting:
                 self._pending += len(events)
             prepared: PreparedBatch | None = None
-            unsettled: list[str] = []
+            unsettled: Any = None
             if not reset:
                 try:
                     prepared = self._prepare(events)
@@ -156,7 +158,7 @@ class IngestPipeline:
         prepared: PreparedBatch | None,
         result: IngestResult | None,
         error: Exception | None,
-        unsettled: list[str] | None = None,
+        unsettled: Any = None,
     ) -> None:
         """Answer a batch's request (called by the writer, in order), once the people whose
         events of this batch arrived out of event time are judged again."""
@@ -175,11 +177,11 @@ class IngestPipeline:
             with self._counting:
                 self._pending -= len(events)
 
-    def _settle(self, ids: list[str]) -> None:
+    def _settle(self, unsettled: Any) -> None:
         try:
-            self.settle(ids)  # type: ignore[misc]
+            self.settle(unsettled)  # type: ignore[misc]
         except Exception as exc:  # a stored verdict stays provisional; never cost an event
-            self.annotate_errors.append(f"rejudging {len(ids)} people: {type(exc).__name__}: {exc}")
+            self.annotate_errors.append(f"judging people again: {type(exc).__name__}: {exc}")
             del self.annotate_errors[:-20]
 
     def _committed(
@@ -193,12 +195,13 @@ class IngestPipeline:
                 rejected[event.source] += 1
         received = len(prepared.events)
         self.stats.committed(received, result.stored, result.duplicates, sources, rejected)
-        future.set_result(
-            IngestOutcome(
-                received=received,
-                stored=result.stored,
-                duplicates=received - result.stored,
-                rejected=result.rejected,
-            )
+        outcome = IngestOutcome(
+            received=received,
+            stored=result.stored,
+            duplicates=received - result.stored,
+            rejected=result.rejected,
         )
-        self.bus.publish(result.events)
+        try:
+            self.bus.publish(result.events)  # first: whoever was answered finds them published
+        finally:
+            future.set_result(outcome)
