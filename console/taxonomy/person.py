@@ -49,10 +49,10 @@ class Person:
     dropped: frozenset[str] = frozenset()
     """Tracked properties missing since their ``state.dropped`` (reported once)."""
     unsettled: bool = False
-    last_batch: int = 0
-    """The validator's batch number of the person's latest event (see ``adopt``)."""
     """Events arrived out of event time (or histories were joined): verdicts of this person
     are provisional until their history is judged again in event time."""
+    last_batch: int = 0
+    """The validator's batch number of the person's latest event (see ``adopt``)."""
 
 
 def reports(values: Values) -> bool:
