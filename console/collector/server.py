@@ -99,8 +99,11 @@ class Collector:
 
     def __post_init__(self) -> None:
         writer = ProcessWriter(str(self.warehouse.path)) if self.writer_process else None
+        from console.taxonomy.rejudge import settler
+
+        settle = settler(self.warehouse, self.validator)
         self.pipeline = IngestPipeline(
-            self.warehouse, self.bus, annotate=self.validator, writer=writer
+            self.warehouse, self.bus, annotate=self.validator, writer=writer, settle=settle
         )
         self.app = CollectorApp(
             self.host,

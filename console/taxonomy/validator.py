@@ -23,6 +23,7 @@ from console.contract import ValidationRule
 from console.events import SEVERITIES, Event, Finding
 from console.taxonomy.landing import EventRules
 from console.taxonomy.model import Taxonomy
+from console.taxonomy.person import Unsettled
 from console.taxonomy.rules import NO_CLICKS, Traffic
 from console.taxonomy.state import MAX_IDENTITIES, StateTracker
 
@@ -79,6 +80,9 @@ class Validator:
         if len(batch) > 1:
             batch.sort(key=_TIME)
         state, rules = self.state, self.rules
+        state.apply_adoptions()
+        state.batch += 1
+        number = state.batch
         early = state.link_all(batch)
         failed: set[int] = set()
         plugins = bool(self.plugin_rules)
@@ -114,13 +118,25 @@ class Validator:
                     seen = person.seen_at
                     if seen is not None and when - seen <= session:
                         channel = person.channel
-            if person is not None and (person.seen_at is None or when >= person.seen_at):
-                person.seen_at = when
-                person.channel = channel
+            if person is not None:
+                person.last_batch = number
+                if person.unsettled:  # still under review: this event is judged again too
+                    state.unsettle(person)
+                if person.seen_at is None or when >= person.seen_at:
+                    person.seen_at = when
+                    person.channel = channel
+                else:  # a late event: its session's channel is judged again with the history
+                    state.unsettle(person)
             if plugins:
                 self.plugin_findings(event, out, failed)
             event.findings = out
             event.channel = channel
+
+    def take_unsettled(self) -> Unsettled:
+        """An id of each person whose verdicts since the last call may be provisional (an
+        event arrived out of event time, or a link joined two histories): judge them again
+        with :func:`console.taxonomy.rejudge.rejudge` once the batch is stored."""
+        return self.state.take_unsettled()
 
     def validate(self, event: Event) -> list[Finding]:
         """Validate one event; returns its findings."""

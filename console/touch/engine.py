@@ -38,6 +38,7 @@ from console.touch.compare import Comparer
 from console.touch.credit import MODELS, conversion_value, credit_all
 from console.touch.identity import IdentityLink, describe_identities, link_times, links_from_events
 from console.touch.model import (
+    FIELDS,
     Conversion,
     TimelineEntry,
     Touch,
@@ -103,6 +104,8 @@ class Replay:
     conversions: list[Conversion] = field(default_factory=list)
     previous_last: dict[int, int | None] = field(default_factory=dict)
     """Touch index -> the touch that was the last touch before it replaced it."""
+    carried: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """Per origin, the first/last state properties the events carry (set by the comparison)."""
 
 
 class TouchEngine:
@@ -212,6 +215,7 @@ class TouchEngine:
             conversions=replay.conversions,
             destinations=destinations,
             notes=notes,
+            carried=replay.carried,
             events=replay.events,
         )
 
@@ -367,6 +371,9 @@ class TouchEngine:
             referrer=event.referrer,
             referring_domain=visit.referring_domain,
             session=session,
+            tagged=None
+            if visit.tagged is None
+            else TouchValues(**dict(zip(FIELDS, visit.tagged, strict=True))),
         )
 
     @staticmethod
