@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from console.links import LinkInput, lint
-from console.taxonomy import Validator, load_taxonomy
+from console.taxonomy import load_taxonomy
+from console.taxonomy.validator import Validator
 from console.touch import TouchEngine
 from tests.taxonomy_helpers import SITE, check, codes, event
 from tests.touch_journeys import Journey

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from console.taxonomy import TaxonomyError, Validator, load_taxonomy
+from console.taxonomy import TaxonomyError, load_taxonomy
 from console.taxonomy.model import Taxonomy
+from console.taxonomy.validator import Validator
 from console.touch import TouchEngine, scan_people
 from console.warehouse import Warehouse
 from tests.taxonomy_helpers import team_file
