@@ -8,9 +8,9 @@ codes are listed in :mod:`console.taxonomy.codes` and explained in ``docs/taxono
 """
 
 from console.taxonomy.channels import ChannelGrouping, ChannelRule
-from console.taxonomy.clickids import ClickIdRegistry, ClickIdRule, load_click_id_registry
+from console.taxonomy.clickids import ClickIdRegistry, ClickIdRule
 from console.taxonomy.codes import CODES
-from console.taxonomy.loader import TaxonomyError, load_taxonomy
+from console.taxonomy.loader import TaxonomyError, load_click_id_registry, load_taxonomy
 from console.taxonomy.model import CampaignSpec, Taxonomy
 
 __all__ = [
