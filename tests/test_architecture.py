@@ -28,7 +28,7 @@ def test_a_plugin_importing_the_public_api_loads_no_engine() -> None:
     """``import console`` is what every plugin does: it must not pay for the warehouse,
     the collector or the console (sqlite-utils, zstandard, uvicorn, Textual)."""
     heavy = ("console.warehouse", "console.collector", "console.touch", "console.tui",
-             "console.taxonomy.validator", "sqlite_utils", "zstandard", "uvicorn",
+             "console.validation.validator", "sqlite_utils", "zstandard", "uvicorn",
              "textual")  # fmt: skip
     code = f"import sys, console; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

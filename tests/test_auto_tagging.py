@@ -12,8 +12,8 @@ import pytest
 
 from console.links import LinkInput, lint
 from console.taxonomy import load_taxonomy
-from console.taxonomy.validator import Validator
 from console.touch import TouchEngine
+from console.validation.validator import Validator
 from tests.taxonomy_helpers import SITE, check, codes, event
 from tests.touch_journeys import Journey
 

@@ -10,8 +10,8 @@ import pytest
 
 from console.taxonomy import TaxonomyError, load_taxonomy
 from console.taxonomy.model import Taxonomy
-from console.taxonomy.validator import Validator
 from console.touch import TouchEngine, scan_people
+from console.validation.validator import Validator
 from console.warehouse import Warehouse
 from tests.taxonomy_helpers import team_file
 from tests.touch_journeys import DAY, GOOGLE, Journey

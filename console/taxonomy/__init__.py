@@ -1,7 +1,7 @@
 """The click-ID/UTM taxonomy: data (a TOML file), not code, and the validator that applies it.
 
 ``load_taxonomy(path)`` reads a taxonomy file (the shipped ``default.toml`` when None);
-:class:`console.taxonomy.validator.Validator` checks batches of events against it (kept out
+:class:`console.validation.validator.Validator` checks batches of events against it (kept out
 of this package's namespace: it reads a person's history from the warehouse, which a plugin
 importing :class:`Taxonomy` must not load). The finding
 codes are listed in :mod:`console.taxonomy.codes` and explained in ``docs/taxonomy.md``.

@@ -19,7 +19,6 @@ from console.events import Event
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
 from console.taxonomy import load_taxonomy
-from console.taxonomy.validator import Validator
 from console.touch import TouchEngine
 from console.tui.feed import LiveFeed
 from console.tui.screens.attribution import AttributionScreen
@@ -33,6 +32,7 @@ from console.tui.screens.touch import TouchScreen
 from console.tui.screens.validation import ValidationScreen
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.status_bar import StatusBar
+from console.validation.validator import Validator
 from console.warehouse import EventQuery, Warehouse
 
 SEED_EVENTS = 200
