@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from console.collector import RunningCollector
 from console.credentials import CredentialStore
@@ -32,6 +33,7 @@ from console.tui.screens.touch import TouchScreen
 from console.tui.screens.validation import ValidationScreen
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.status_bar import StatusBar
+from console.tui.workers import FailureAware, failure_text, reader
 from console.warehouse import EventQuery, Warehouse
 
 SEED_EVENTS = 200
@@ -45,6 +47,9 @@ SCREEN_TITLES = {
     "plugins": ("Plugins", "Connectors, routes, credentials, failures"),
 }
 FRAME = 0.1
+FAILURE_SHOWN = 10.0
+"""Seconds a failure's notification stays; the same failure again meanwhile (a timer's
+read failing every second) is not stacked on top of it."""
 
 
 class ConsoleApp(App[None]):
@@ -88,6 +93,8 @@ class ConsoleApp(App[None]):
         self._read_since_start = 0
         self._read_this_second = 0
         self.rates: deque[float] = deque([0.0] * 60, maxlen=60)
+        self._last_failure: tuple[str, str] | None = None
+        self._last_failure_at = 0.0
 
     # -- screens ---------------------------------------------------------------------------
 
@@ -137,7 +144,7 @@ class ConsoleApp(App[None]):
         stats = self.collector.stats if self.collector else None
         return self.stored_at_start + (stats.stored if stats else self._read_since_start)
 
-    @work(thread=True, exclusive=True, group="tail")
+    @reader(exclusive=True, group="tail")
     def _tail_warehouse(self) -> None:
         """No collector here: show what another process (``martech collect``) stores."""
         events, last = self.warehouse.stored_after(self._read_up_to)
@@ -190,10 +197,7 @@ class ConsoleApp(App[None]):
 
     def action_show_user(self, actor: str) -> None:
         """History of one person across all linked ids."""
-        self.action_show("history")
-        history = self.get_screen("history")
-        assert isinstance(history, HistoryScreen)
-        history.show_filter(f"user:{actor}")
+        self.action_search_history(f"user:{actor}")
 
     def action_show_touch(self, actor: str) -> None:
         """One person's first/last-touch story."""
@@ -206,6 +210,27 @@ class ConsoleApp(App[None]):
         actor = message.event.user_id or message.event.anonymous_id
         links = self.warehouse.identity_links(actor) if actor else []
         self.push_screen(InspectorScreen(message.event, links))
+
+    def on_worker_state_changed(self, message: Worker.StateChanged) -> None:
+        if message.state == WorkerState.ERROR:  # the app's own (the tail of the warehouse)
+            self.show_failure(message.worker)
+
+    def show_failure(self, worker: Worker[object]) -> None:
+        """The error boundary: a failed background read is shown, and the console goes on."""
+        title, text = failure_text(worker.error)
+        now = time.monotonic()
+        if self._last_failure != (title, text) or now - self._last_failure_at > FAILURE_SHOWN:
+            self.notify(text, title=title, severity="error", timeout=FAILURE_SHOWN, markup=False)
+        self._last_failure, self._last_failure_at = (title, text), now
+        if isinstance(worker.node, FailureAware):
+            worker.node.worker_failed(worker, title, text)
+
+    def action_search_history(self, text: str) -> None:
+        """History (every stored event) with a filter, as typed on the stream."""
+        self.action_show("history")
+        history = self.get_screen("history")
+        assert isinstance(history, HistoryScreen)
+        history.show_filter(text)
 
     async def action_quit(self) -> None:
         """Stop the collector (committing what is queued), then leave."""
