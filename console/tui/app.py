@@ -66,8 +66,10 @@ class ConsoleApp(App[None]):
         Binding("6", "show('attribution')", "Attribution"),
         Binding("9", "show('plugins')", "Plugins"),
         Binding("question_mark,f1", "help", "Help"),
-        Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
+    """No bare letter quits: several screens take text, and a letter typed where the focus
+    is not a text box must never end the session (Textual's convention, ``ctrl+q``)."""
 
     def __init__(
         self,

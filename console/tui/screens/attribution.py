@@ -58,7 +58,10 @@ def credit_tables(result: AttributionResult) -> tuple[Table, Table]:
 class AttributionScreen(ReadingScreen):
     """Pick a conversion and a model; ctrl+r recomputes over every person in the warehouse."""
 
-    BINDINGS = [Binding("ctrl+r", "run", "Attribute")]
+    BINDINGS = [
+        Binding("ctrl+r", "run", "Attribute"),
+        Binding("escape", "leave_options", "Leave the box", show=False),
+    ]
 
     def __init__(self, warehouse: Warehouse, engine: TouchEngine) -> None:
         super().__init__(name="attribution")
@@ -106,6 +109,11 @@ class AttributionScreen(ReadingScreen):
 
     def on_input_submitted(self, message: Input.Submitted) -> None:
         self.action_run()
+
+    def action_leave_options(self) -> None:
+        """From a picker or the lookback box to the credit tables, so keys are commands
+        again rather than text."""
+        self.query_one("#attribution-result", VerticalScroll).focus()
 
     def action_run(self) -> None:
         """Attribute every conversion of the chosen event under the chosen model."""
