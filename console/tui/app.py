@@ -101,9 +101,10 @@ class ConsoleApp(App[None]):
     # -- screens ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.stream = StreamScreen(self.stream_capacity)
+        networks = tuple(sorted({r.network for r in self.validator.taxonomy.click_ids.rules}))
+        self.stream = StreamScreen(self.stream_capacity, networks, self.warehouse.identity_ids)
         self.install_screen(self.stream, "stream")
-        self.install_screen(HistoryScreen(self.warehouse), "history")
+        self.install_screen(HistoryScreen(self.warehouse, networks), "history")
         self.install_screen(ValidationScreen(self.warehouse), "validation")
         self.install_screen(LinksScreen(self.validator), "links")
         engine = TouchEngine(self.validator.taxonomy)

@@ -160,6 +160,7 @@ async def attribution_panel(app: ConsoleApp, pilot: Pilot[None]) -> AttributionS
     screen = app.screen
     assert isinstance(screen, AttributionScreen)
     await wait_until(pilot, lambda: screen.result is not None, "the first attribution")
+    await workers_done(pilot)  # filling the picker runs it again: that one too
     return screen
 
 

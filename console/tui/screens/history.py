@@ -35,9 +35,11 @@ class HistoryScreen(ReadingScreen):
         Binding("escape", "leave_filter", "Back to list", show=False),
     ]
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: Warehouse, networks: tuple[str, ...] = ()) -> None:
         super().__init__(name="history")
         self.warehouse = warehouse
+        self.networks = networks
+        """The taxonomy's click-ID networks, named when ``click:`` matches none."""
         self.filter = StreamFilter()
         self.cursor: tuple[int, int] | None = None
         self.exhausted = False
@@ -124,11 +126,14 @@ class HistoryScreen(ReadingScreen):
 
     @reader()
     def _fetch(self, generation: int, cursor: tuple[int, int] | None) -> None:
-        query = self.filter.to_query(limit=PAGE)
+        wanted = self.filter
+        if wanted.people:  # a person's anonymous events before they identified, too
+            wanted = wanted.with_identities(self.warehouse.identity_ids)
+        query = wanted.to_query(limit=PAGE)
         found: list[Event] = []
         for _ in range(MAX_SCAN_PAGES):
             page, cursor = self.warehouse.page_before(query, cursor)
-            found += [e for e in page if self.filter.matches(e)] if self.filter else page
+            found += [e for e in page if wanted.matches(e)] if wanted else page
             if cursor is None or len(found) >= PAGE:
                 break
         self.app.call_from_thread(self._loaded, generation, found, cursor)
@@ -159,6 +164,6 @@ class HistoryScreen(ReadingScreen):
         text = f"{counted(len(log.ring), 'event')}, newest first  ·  {state}"
         if self.filter:
             text += "  ·  [cyan]filtered[/]"
-            if hint := self.filter.hint():
+            if hint := self.filter.hint(self.networks):
                 text += f"  ·  [yellow]{escape(hint)}[/]"
         self.query_one("#history-state", Static).update(text)
