@@ -47,6 +47,8 @@ SCREEN_TITLES = {
     "plugins": ("Plugins", "Connectors, routes, credentials, failures"),
 }
 FRAME = 0.1
+SCREENS = Binding.Group("Screens")
+"""The number keys, one footer entry (``1 2 3 4 5 6 9 Screens``) so each screen's own keys fit."""
 FAILURE_SHOWN = 10.0
 """Seconds a failure's notification stays; the same failure again meanwhile (a timer's
 read failing every second) is not stacked on top of it."""
@@ -58,15 +60,15 @@ class ConsoleApp(App[None]):
     TITLE = "martech-console"
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("1", "show('stream')", "Stream"),
-        Binding("2", "show('history')", "History"),
-        Binding("3", "show('validation')", "Validation"),
-        Binding("4", "show('links')", "Links"),
-        Binding("5", "show('touch')", "Touch"),
-        Binding("6", "show('attribution')", "Attribution"),
-        Binding("9", "show('plugins')", "Plugins"),
+        Binding("1", "show('stream')", "Stream", group=SCREENS),
+        Binding("2", "show('history')", "History", group=SCREENS),
+        Binding("3", "show('validation')", "Validation", group=SCREENS),
+        Binding("4", "show('links')", "Links", group=SCREENS),
+        Binding("5", "show('touch')", "Touch", group=SCREENS),
+        Binding("6", "show('attribution')", "Attribution", group=SCREENS),
+        Binding("9", "show('plugins')", "Plugins", group=SCREENS),
         Binding("question_mark,f1", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit"),
     ]
     """No bare letter quits: several screens take text, and a letter typed where the focus
     is not a text box must never end the session (Textual's convention, ``ctrl+q``)."""
@@ -194,7 +196,10 @@ class ConsoleApp(App[None]):
             "attribution": AttributionScreen,
         }
         groups = {"Everywhere": self.BINDINGS, "Event list": EventLog.BINDINGS}
-        groups |= {f"{name.title()} screen": cls.BINDINGS for name, cls in screens.items()}
+        groups |= {
+            f"{name.title()} screen": [*cls.BINDINGS, *getattr(cls, "HELP_KEYS", [])]
+            for name, cls in screens.items()
+        }
         groups["Inspector"] = InspectorScreen.BINDINGS
         self.push_screen(HelpScreen(groups))
 

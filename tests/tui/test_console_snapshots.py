@@ -129,3 +129,21 @@ def test_attribution_screen(
     app = make_app(snapshot_warehouse, builtin_host)
     run_before = ready_after("6", until=lambda app: app.screen.result, what="the first credit")
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 30))
+
+
+def test_validation_screen_at_80_by_24(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    """The two tables stack, so every count stays in view."""
+    app = make_app(snapshot_warehouse, builtin_host)
+    run_before = ready_after("3", until=_offenders_listed, what="the first code's events")
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_inspector_screen_at_160_columns(
+    snap_compare: Compare, snapshot_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    """The footer holds every key of the inspector and the screens' keys."""
+    app = make_app(snapshot_warehouse, builtin_host)
+    run_before = ready_after("up", "up", "up", "enter")
+    assert snap_compare(app, run_before=run_before, terminal_size=(160, 30))

@@ -68,7 +68,7 @@ class LinksScreen(ReadingScreen):
     def compose(self) -> ComposeResult:
         yield self.app.make_status_bar()  # type: ignore[attr-defined]
         yield Static(Text("Paste one URL per line, then ctrl+r to check them.", "dim"))
-        yield TextArea(EXAMPLE, id="link-urls")
+        yield TextArea(placeholder=f"for example {EXAMPLE}", id="link-urls")
         with Horizontal(id="link-options"):
             yield Input(
                 placeholder="campaign (optional): checks its declared expectations",

@@ -28,6 +28,8 @@ from console.warehouse.findings import (
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
 REFRESH = 3.0
+NARROW = 110
+"""Below this many columns the two tables stack, so each shows every count."""
 NO_CAMPAIGN = "(no campaign)"
 NOTHING_FOUND = (
     "no findings yet: every event is checked against the taxonomy as it arrives "
@@ -43,6 +45,11 @@ class ValidationScreen(ReadingScreen):
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("escape", "clear_campaign", "All campaigns", show=False),
     ]
+
+    HELP_KEYS = [
+        Binding("enter", "", "On a code or campaign: its offending events; on one: inspect it"),
+    ]
+    """Keys the tables and the list give this screen, for the help screen."""
 
     def __init__(self, warehouse: Warehouse) -> None:
         super().__init__(name="validation")
@@ -75,6 +82,9 @@ class ValidationScreen(ReadingScreen):
         codes.focus()
         self.action_refresh()
         self.set_interval(REFRESH, self._refresh_if_visible)
+
+    def on_resize(self) -> None:
+        self.query_one("#validation-top").set_class(self.size.width < NARROW, "-stacked")
 
     def _refresh_if_visible(self) -> None:
         if self.app.screen is self:
