@@ -112,7 +112,7 @@ class StreamFilter:
             network = NETWORK_NAMES.get(value, value)
             if not any(network in known for known in known_networks):
                 notes.append(
-                    f"click:{value} is no network ({'/'.join(known_networks)}), "
+                    f"click:{value} is no network ({', '.join(known_networks)}), "
                     "so matched as a click-ID value"
                 )
         return "; ".join(notes)

@@ -101,7 +101,7 @@ def test_click_takes_the_common_names_of_networks_and_names_the_known_ones() -> 
     networks = ["google", "meta", "microsoft", "x"]
     assert StreamFilter.parse("click:facebook").hint(networks) == ""
     assert StreamFilter.parse("click:yahoo").hint(networks) == (
-        "click:yahoo is no network (google/meta/microsoft/x), so matched as a click-ID value"
+        "click:yahoo is no network (google, meta, microsoft, x), so matched as a click-ID value"
     )
 
 

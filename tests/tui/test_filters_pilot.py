@@ -88,12 +88,16 @@ async def test_the_stream_says_it_searched_only_what_it_holds_and_h_searches_all
     """``tui --no-collector`` on a big warehouse: the stream holds a part of it."""
     tui_warehouse.ingest(fixed_events(30, start=100))  # 42 stored
     app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse, stream_capacity=10)
-    async with app.run_test(size=(160, 30)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         log = app.stream.log_widget
         await pilot.press("slash", *"verdict:warn", "enter")
         wanted = StreamFilter.parse("verdict:warn")
         await wait_until(pilot, lambda: log.ring.filter == wanted, "the filter applied")
-        state = static_text([app.stream.query_one("#stream-state")], width=160)
+        line = app.stream.query_one("#stream-state")
+        await wait_until(pilot, lambda: line.size.height > 1, "the state line to wrap")
+        state = static_text([line], width=line.size.width - 2)  # its padding
+        assert len(state.rstrip().splitlines()) <= line.size.height  # all of it in view
+        state = " ".join(state.split())
         assert "only the 10 held here are searched, not all 42 stored" in state, state
         assert "h searches them all (history)" in state
         await pilot.press("h")
