@@ -215,9 +215,7 @@ class ConsoleApp(App[None]):
         touch.show_person(actor)
 
     def on_event_log_selected(self, message: EventLog.Selected) -> None:
-        actor = message.event.user_id or message.event.anonymous_id
-        links = self.warehouse.identity_links(actor) if actor else []
-        self.push_screen(InspectorScreen(message.event, links))
+        self.push_screen(InspectorScreen(message.event, self.warehouse))
 
     def on_worker_state_changed(self, message: Worker.StateChanged) -> None:
         if message.state == WorkerState.ERROR:  # the app's own (the tail of the warehouse)

@@ -71,6 +71,11 @@ BREAKS: dict[str, tuple[Callable[[pytest.MonkeyPatch, Warehouse], None], Any, st
         open_touch_person,
         "#touch-message",
     ),
+    "inspector": (
+        lambda mp, wh: mp.setattr(wh, "identity_links", fail(BROKEN)),
+        "enter",
+        "#identity",
+    ),
     "attribution": (
         lambda mp, wh: mp.setattr(attribution, "conversion_candidates", fail(BROKEN)),
         "6",
