@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+
 import console
 from console import hookspecs
 
@@ -45,6 +47,22 @@ def test_the_contract_modules_import_nothing_of_the_core() -> None:
             module = node.module or ""
             if module.startswith("console") and not module.startswith("console.contract"):
                 assert module in allowed, f"{path.name}:{node.lineno} imports {module}"
+
+
+def test_no_module_of_the_product_imports_itself_in_a_circle() -> None:
+    """Cycles hide where a thing really lives; the layers (import-linter) keep them out
+    between rooms, this keeps them out inside a room too."""
+    graph = grimp.build_graph("console", exclude_type_checking_imports=True, cache_dir=None)
+    circles = sorted(
+        {
+            tuple(sorted((module, imported)))
+            for module in graph.modules
+            for imported in graph.find_modules_directly_imported_by(module)
+            if imported.startswith("console.")
+            and graph.chain_exists(importer=imported, imported=module)
+        }
+    )
+    assert circles == []
 
 
 def _console_imports(path: Path) -> list[tuple[int, str]]:

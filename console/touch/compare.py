@@ -36,7 +36,7 @@ from console.touch.checks import (
     what,
     when,
 )
-from console.touch.classify import Classifier
+from console.touch.classify import Classifier, explain
 from console.touch.codes import SEVERITY_RANK
 from console.touch.model import Key, ReportedState, TimelineEntry, Touch, TouchFinding
 from console.touch.reported import StateReader
@@ -329,7 +329,11 @@ class Comparer:
         if changed and entry.touch is None and ahead_at is None:
             # It moved on an event that is not a touch: a direct visit, an internal or
             # excluded referrer, a later page of the session, or a non-visit call.
-            why = entry.why if entry.rule not in NON_VISITS else self._landing_why(replay, i)
+            why = (
+                explain(entry.rule, entry.detail)
+                if entry.rule not in NON_VISITS
+                else self._landing_why(replay, i)
+            )
             if value is None:
                 text = (
                     f"{name} went from {previous[1].label()} to {label} on this "  # type: ignore[index]
@@ -371,8 +375,8 @@ class Comparer:
             j -= 1
         for entry in entries[j : i + 1]:
             if entry.rule not in NON_VISITS:
-                return entry.why
-        return entries[j].why
+                return explain(entry.rule, entry.detail)
+        return explain(entries[j].rule, entries[j].detail)
 
 
 def _pattern(name: str | None, default: str) -> str:
