@@ -243,7 +243,7 @@ def _lines(path: Path | str) -> Iterator[tuple[int, bytes, int]]:
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror}") from None
         if path.suffix == ".gz":
-            stream = io.BufferedReader(gzip.GzipFile(fileobj=stream))  # type: ignore[arg-type]
+            stream = io.BufferedReader(gzip.GzipFile(fileobj=stream))
     try:
         for number, line in enumerate(stream, start=1):
             yield number, line, len(line)

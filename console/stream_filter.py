@@ -160,7 +160,7 @@ def _click_matches(event: Event, needle: str) -> bool:
     )
 
 
-_MATCHERS = {
+_MATCHERS: dict[str, Callable[[Event, str], bool]] = {
     "source": lambda e, v: e.source.lower() == v,
     "type": lambda e, v: e.type.lower() == v,
     "event": lambda e, v: v in (e.event or e.path or "").lower(),

@@ -57,7 +57,7 @@ class CollectorApp:
         self.allow_reset = allow_reset
         self.local_only = local_only
         """Listening on loopback: the query API answers only requests addressed to it."""
-        self.routes: dict[tuple[str, str], Registration] = {
+        self.routes: dict[tuple[str, str], Registration[CollectorRoute]] = {
             (reg.item.method.upper(), reg.item.path): reg for reg in host.collector_routes()
         }
         self.methods: dict[str, list[str]] = {}
@@ -135,7 +135,11 @@ class CollectorApp:
         )
 
     async def _handle(
-        self, reg: Registration, scope: Scope, receive: Receive, headers: dict[str, str]
+        self,
+        reg: Registration[CollectorRoute],
+        scope: Scope,
+        receive: Receive,
+        headers: dict[str, str],
     ) -> CollectorResponse:
         route: CollectorRoute = reg.item
         request: CollectorRequest | None = None

@@ -91,7 +91,7 @@ def _read_csv(text: str, label: str) -> list[LinkInput]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     rows = csv.reader(io.StringIO(text), dialect)
     header = next(rows, None)
     if not header:

@@ -121,9 +121,8 @@ class EventRules(Rules):
         ref_host = ""
         internal = True
         if ref:
-            ref_host = self._hosts.get(ref)
-            if ref_host is None:
-                ref_host = self.host(ref)
+            cached = self._hosts.get(ref)
+            ref_host = cached if cached is not None else self.host(ref)
             internal = not ref_host or ref_host == page_host or self._internal(ref_host, page_host)
         campaign, clicks = event.campaign, event.click_ids
         has_campaign = bool(
@@ -242,7 +241,7 @@ class EventRules(Rules):
         page = event.context.get("page")
         props = event.properties
         if page.__class__ is dict:
-            alts = (
+            alts: tuple[Any, ...] = (
                 event.search,
                 props.get("url"),
                 props.get("search"),

@@ -215,7 +215,7 @@ class Comparer(StateChecks):
                 elif (newcomer and other is not None and value != other[1]) or (
                     own is not _NONE and own[0] is not None and own[0] != value  # type: ignore[index]
                 ):
-                    before = (other[2] if newcomer else own[1]).label()  # type: ignore[index,misc,union-attr]
+                    before = (other[2] if newcomer else own[1]).label()  # type: ignore[index]
                     by = self._matching(replay, value, positions, entry)
                     text = (
                         f"{name} changed from {before} to {label} on this {what(replay.events[i])}"
@@ -354,7 +354,8 @@ class Comparer(StateChecks):
     def _matching(
         self, replay: Any, value: Key | None, positions: tuple[int, ...], entry: TimelineEntry
     ) -> Touch | None:
-        for touch in reversed(replay.touches):
+        touches: list[Touch] = replay.touches
+        for touch in reversed(touches):
             if touch.event_index <= entry.index + 1 and state_key(touch.values, positions) == value:
                 return touch
         return None

@@ -104,8 +104,8 @@ def describe_identities(
     out = []
     for ident in ids:
         span = seen.get(ident)
-        link = first_link.get(ident)
-        if ident in user_ids and (link is None or link.via != "alias"):
+        first = first_link.get(ident)
+        if ident in user_ids and (first is None or first.via != "alias"):
             kind = "user_id"
         else:
             kind = device_kind.get(ident, "anonymous_id")
@@ -113,10 +113,10 @@ def describe_identities(
             Identity(
                 id=ident,
                 kind=kind,
-                via=link.via if link else None,
-                linked_to=link.user_id if link else None,
-                message_id=link.message_id if link else None,
-                linked_at=link.ts if link else None,
+                via=first.via if first else None,
+                linked_to=first.user_id if first else None,
+                message_id=first.message_id if first else None,
+                linked_at=first.ts if first else None,
                 first_seen=span[0] if span else None,
                 last_seen=span[1] if span else None,
                 events=span[2] if span else 0,

@@ -112,7 +112,9 @@ class StateReader:
                 _amplitude_export(traits, out)
         return out or _NOTHING
 
-    def _taxonomy_state(self, values: Mapping[str, Any], origin: str, out: list) -> None:
+    def _taxonomy_state(
+        self, values: Mapping[str, Any], origin: str, out: list[ReportedState]
+    ) -> None:
         raw = (origin, *[values.get(n, _ABSENT) if n else None for n in self.state_names])
         clicks = None
         if not self.click_names.isdisjoint(values):
@@ -147,7 +149,7 @@ class StateReader:
         out.append(state)
 
     def _memo(self, values: Mapping[str, Any], names: tuple[str | None, ...]) -> TouchValues:
-        raw = tuple(map(values.get, names))  # a None name reads None
+        raw = tuple(values.get(name) if name else None for name in names)
         try:
             found = self._seen.get(raw)
         except TypeError:  # an unhashable value (a list): read it the slow way
@@ -167,7 +169,9 @@ def _indices(names: tuple[str | None, ...]) -> tuple[int, ...]:
     return tuple(i for i, name in enumerate(names) if name)
 
 
-def _amplitude(traits: Mapping[str, Any], click_names: frozenset[str], out: list) -> None:
+def _amplitude(
+    traits: Mapping[str, Any], click_names: frozenset[str], out: list[ReportedState]
+) -> None:
     once, current, unset = traits.get("$setOnce"), traits.get("$set"), traits.get("$unset")
     first = last = None
     clicks = None
@@ -183,7 +187,7 @@ def _amplitude(traits: Mapping[str, Any], click_names: frozenset[str], out: list
         out.append(ReportedState(origin=AMPLITUDE, first=first, last=last, click_ids=clicks))
 
 
-def _amplitude_export(traits: Mapping[str, Any], out: list) -> None:
+def _amplitude_export(traits: Mapping[str, Any], out: list[ReportedState]) -> None:
     first = _values(traits, _AMP_INITIAL)
     last = _values(traits, _AMP_CURRENT) if any(k in traits for k in _AMP_CURRENT) else None
     out.append(ReportedState(origin=AMPLITUDE, first=first, last=last))

@@ -8,9 +8,10 @@ from collections import deque
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -188,7 +189,7 @@ class ConsoleApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key."""
-        screens = {
+        screens: dict[str, type[Screen[Any]]] = {
             "stream": StreamScreen,
             "history": HistoryScreen,
             "validation": ValidationScreen,
@@ -196,7 +197,10 @@ class ConsoleApp(App[None]):
             "touch": TouchScreen,
             "attribution": AttributionScreen,
         }
-        groups = {"Everywhere": self.BINDINGS, "Event list": EventLog.BINDINGS}
+        groups: dict[str, Iterable[BindingType]] = {
+            "Everywhere": self.BINDINGS,
+            "Event list": EventLog.BINDINGS,
+        }
         groups |= {
             f"{name.title()} screen": [*cls.BINDINGS, *getattr(cls, "HELP_KEYS", [])]
             for name, cls in screens.items()

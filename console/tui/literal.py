@@ -14,6 +14,8 @@ from rich.text import Text
 
 from console.display import printable
 
+__all__ = ["literal", "literal_cells", "printable"]
+
 
 def literal(value: Any) -> Any:
     """A table cell or message that is shown exactly as it reads (a string becomes a plain

@@ -146,7 +146,7 @@ class StateTracker:
         if event.type != "alias" and (user or anon):
             # The common case: the ids are known and already one person.
             known = people.get(user or anon)  # type: ignore[arg-type]
-            if known is not None and (not (user and anon) or people.get(anon) is known):  # type: ignore[arg-type]
+            if known is not None and (not (user and anon) or people.get(anon) is known):
                 people.move_to_end(user or anon)  # type: ignore[arg-type]
                 return known
         ids = _ids(event)
@@ -195,7 +195,7 @@ class StateTracker:
     ) -> tuple[Person, tuple[Values, Values] | None]:
         people = self._people
         found: Person | None = None
-        conflict = None
+        conflict: tuple[Values, Values] | None = None
         for ident in ids:
             known = people.get(ident)
             if known is None:
@@ -210,8 +210,8 @@ class StateTracker:
                 found = self._merge(found, known)
                 if joined:
                     self.unsettle(found)
-                if differ and found.first is not None:
-                    other = firsts[1] if found.first == firsts[0] else firsts[0]
+                other = firsts[1] if found.first == firsts[0] else firsts[0]
+                if differ and found.first is not None and other is not None:
                     conflict = (found.first, other)
         if found is None:
             found = self._load(ids[0], when)

@@ -60,17 +60,19 @@ def load_dictionaries(conn: sqlite3.Connection, path: str) -> Dictionary | None:
 
 def plain(body: bytes | str) -> bytes | str:
     """A stored body as JSON: expanded when compressed, unchanged otherwise."""
-    if type(body) is str or body[:4] != MAGIC:
+    if isinstance(body, str) or body[:4] != MAGIC:
         return body
     recent = getattr(_local, "recent", None)
     if recent is not None:
         try:
-            return recent.decompress(body)  # nearly always the warehouse's one dictionary
+            data: bytes = recent.decompress(body)  # nearly always the warehouse's one dictionary
+            return data
         except zstandard.ZstdError:
             pass
     expander = _expander_for(zstandard.get_frame_parameters(body).dict_id)
     _local.recent = expander
-    return expander.decompress(body)
+    expanded: bytes = expander.decompress(body)
+    return expanded
 
 
 def _expander_for(dict_id: int) -> zstandard.ZstdDecompressor:
@@ -139,7 +141,8 @@ class BodyCompressor:
             self.unsaved = None
 
     def _train(self) -> None:
-        samples, self._samples = self._samples, []
+        samples: list[bytes | bytearray | memoryview] = list(self._samples)
+        self._samples = []
         try:
             trained = zstandard.train_dictionary(DICTIONARY_BYTES, samples, level=LEVEL)
         except zstandard.ZstdError:

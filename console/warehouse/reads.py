@@ -166,12 +166,12 @@ class WarehouseReads:
     def last_id(self) -> int:
         """The newest row's id (0 when empty)."""
         with self._lock:
-            return self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+            return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
 
     def count(self) -> int:
         """How many events are stored."""
         with self._lock:
-            return self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+            return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
     def _where(self, query: EventQuery) -> tuple[str, list[Any]]:
         clauses: list[str] = []

@@ -58,6 +58,6 @@ def revise(warehouse: Warehouse, events: Sequence[Event]) -> int:
 def _row_id(conn: sqlite3.Connection, event: Event) -> int | None:
     row = conn.execute(_BY_KEY, [dedupe_key(event)]).fetchone()
     if row is not None and (row[1], row[2]) == (event.source, event.message_id):
-        return row[0]
+        return int(row[0])
     found = conn.execute(_UNKEYED_ID, [event.message_id, event.source]).fetchone()
     return found[0] if found else None

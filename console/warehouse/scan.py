@@ -184,7 +184,7 @@ def _bodies(conn: sqlite3.Connection, ids: list[str]) -> list[Any]:
 
 def _reader(warehouse: Warehouse | Any) -> sqlite3.Connection:
     """A connection of its own for a long read (never blocks the warehouse's writers)."""
-    path = warehouse.path if hasattr(warehouse, "path") else warehouse
+    path = str(getattr(warehouse, "path", warehouse))
     try:
         conn = sqlite3.connect(path, check_same_thread=False, timeout=10)
         conn.execute("PRAGMA query_only=ON")
@@ -367,7 +367,8 @@ def _share_rows(
 def _runs(conn: sqlite3.Connection, keys: list[int], decode: Any) -> list[Any]:
     """The events under ascending ``keys``, in scan order (by key, then time)."""
     sql = "SELECT body FROM events WHERE actor_key IN ({marks}) ORDER BY actor_key, ts, id"
-    return decode([body for (body,) in select_in(conn, sql, keys)])
+    events: list[Any] = decode([body for (body,) in select_in(conn, sql, keys)])
+    return events
 
 
 def _people_with(

@@ -202,8 +202,7 @@ class WarehouseWrites:
         rows = [
             (first_id + offset, *finding)
             for offset, index in enumerate(kept)
-            if found[index]
-            for finding in found[index]
+            for finding in found[index] or ()
         ]
         if rows:
             self.conn.executemany(

@@ -215,11 +215,11 @@ def _what(code: str, text: dict[str, str]) -> tuple[str, str | None, dict[str, A
             raise PayloadError("a self-describing event needs ue_px or ue_pr", field="ue_px")
         schema, data = unstruct_event(found[1], field=found[0])
         name = schema_name(schema, field=found[0])
-        properties = {**data, "schema": schema}
+        payload = {**data, "schema": schema}
         if name != SCREEN_VIEW:
-            return "track", name, properties, set()
+            return "track", name, payload, set()
         screen = data.get("name")
-        return "screen", screen if isinstance(screen, str) and screen else name, properties, set()
+        return "screen", screen if isinstance(screen, str) and screen else name, payload, set()
     table = _TABLES.get(code)
     if table is None:
         raise PayloadError(

@@ -44,13 +44,13 @@ def credit_tables(result: AttributionResult) -> tuple[Table, Table]:
     campaigns = Table(box=None, header_style="bold")
     for title in ("channel", "source / medium / campaign", "credit", "share", "value"):
         campaigns.add_column(title, overflow="fold")
-    for c in result.campaigns:
-        label = " / ".join(v for v in (c.source, c.medium, c.campaign) if v) or "-"
+    for credit in result.campaigns:
+        label = " / ".join(v for v in (credit.source, credit.medium, credit.campaign) if v) or "-"
         campaigns.add_row(
-            *literal_cells(c.channel, label),
-            f"{c.conversions:.2f}",
-            f"{c.share:.1%}",
-            f"{c.value:,.2f}",
+            *literal_cells(credit.channel, label),
+            f"{credit.conversions:.2f}",
+            f"{credit.share:.1%}",
+            f"{credit.value:,.2f}",
         )
     return channels, campaigns
 

@@ -3,7 +3,7 @@ follow their redirects), and read each verdict with its findings and redirect tr
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -30,7 +30,7 @@ EXAMPLE = "https://www.acme.io/?utm_source=linkedin&utm_medium=paid_social&utm_c
 
 def link_details(result: LinkResult) -> Group:
     """Findings and (when followed) the redirect chain of one link."""
-    parts: list[object] = [
+    parts: list[RenderableType] = [
         Text(printable(result.link.url), "bold"),
         Text(printable(f"channel: {result.channel or '-'}")),
     ]

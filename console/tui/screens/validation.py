@@ -123,14 +123,14 @@ class ValidationScreen(ReadingScreen):
         ctable = self.query_one("#campaigns-table", DataTable)
         crow = ctable.cursor_row
         ctable.clear()
-        for item in campaigns:
+        for count in campaigns:
             ctable.add_row(
-                literal(item.campaign or NO_CAMPAIGN),
-                str(item.errors),
-                str(item.warnings),
-                str(item.infos),
-                str(item.codes),
-                key=item.campaign or NO_CAMPAIGN,
+                literal(count.campaign or NO_CAMPAIGN),
+                str(count.errors),
+                str(count.warnings),
+                str(count.infos),
+                str(count.codes),
+                key=count.campaign or NO_CAMPAIGN,
             )
         if campaigns:
             ctable.move_cursor(row=min(crow, len(campaigns) - 1))
