@@ -22,7 +22,7 @@ from console.sandbox import Sandbox
 from console.settings import Settings
 from console.sync import SyncStore
 from console.warehouse import Warehouse
-from tests.tui.conftest import fixed_events
+from tests.tui.helpers import fixed_events
 
 SYNCS = """
 [[sync]]

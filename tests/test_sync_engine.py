@@ -23,7 +23,7 @@ from tests.sync_helpers import (
     plan_requests,
     spec,
 )
-from tests.tui.conftest import fixed_events
+from tests.tui.helpers import fixed_events
 
 PEOPLE = [
     ("p1", "ada@example.com", 120.5, "google"),

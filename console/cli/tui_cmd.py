@@ -44,7 +44,12 @@ def run_console(
         feeder = DemoFeeder(collector.url, demo, rate).start() if demo and collector else None
         try:
             ConsoleApp(
-                host=app.host, warehouse=warehouse, collector=collector, validator=validator
+                host=app.host,
+                warehouse=warehouse,
+                collector=collector,
+                validator=validator,
+                syncs_path=app.settings.syncs_path,
+                policy_path=app.settings.policy_path,
             ).run()
         finally:
             if feeder is not None:

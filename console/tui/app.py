@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,12 @@ from textual.worker import Worker, WorkerState
 from console.collector import RunningCollector
 from console.credentials import CredentialStore
 from console.events import Event
+from console.guard.sync_run import run_plan
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
+from console.sync import Plan
+from console.sync.execute import RunResult
+from console.sync.session import SyncSession
 from console.taxonomy import load_taxonomy
 from console.touch import TouchEngine
 from console.tui.feed import LiveFeed
@@ -30,6 +34,7 @@ from console.tui.screens.inspector import InspectorScreen
 from console.tui.screens.links import LinksScreen
 from console.tui.screens.plugins import PluginsScreen
 from console.tui.screens.stream import StreamScreen
+from console.tui.screens.syncs import SyncsScreen
 from console.tui.screens.touch import TouchScreen
 from console.tui.screens.validation import ValidationScreen
 from console.tui.widgets.event_log import EventLog
@@ -46,6 +51,7 @@ SCREEN_TITLES = {
     "links": ("Links", "Check campaign URLs before launch"),
     "touch": ("First/last touch", "One person's attribution state, event by event"),
     "attribution": ("Attribution", "Credit per channel and campaign, by model"),
+    "syncs": ("Syncs", "Plan a test sync, read every request, execute it, read the ledger"),
     "plugins": ("Plugins", "Connectors, routes, credentials, failures"),
 }
 FRAME = 0.1
@@ -68,6 +74,7 @@ class ConsoleApp(App[None]):
         Binding("4", "show('links')", "Links", group=SCREENS),
         Binding("5", "show('touch')", "Touch", group=SCREENS),
         Binding("6", "show('attribution')", "Attribution", group=SCREENS),
+        Binding("7", "show('syncs')", "Syncs", group=SCREENS),
         Binding("9", "show('plugins')", "Plugins", group=SCREENS),
         Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit"),
@@ -84,6 +91,8 @@ class ConsoleApp(App[None]):
         credentials: CredentialStore | None = None,
         validator: Validator | None = None,
         stream_capacity: int = 50_000,
+        syncs_path: Path | None = None,
+        policy_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.host = host
@@ -92,6 +101,10 @@ class ConsoleApp(App[None]):
         self.credentials = credentials or CredentialStore()
         self.validator = validator or Validator(load_taxonomy(), host, warehouse)
         self.stream_capacity = stream_capacity
+        self.syncs = SyncSession(
+            warehouse.path, host, self.validator.taxonomy, syncs_path, self.credentials
+        )
+        self.policy_path = policy_path
         self.feed = LiveFeed(collector.bus if collector else None, limit=stream_capacity)
         self.stored_at_start = warehouse.count()
         self._read_up_to = warehouse.last_id()
@@ -114,6 +127,7 @@ class ConsoleApp(App[None]):
         engine = TouchEngine(self.validator.taxonomy)
         self.install_screen(TouchScreen(self.warehouse, engine), "touch")
         self.install_screen(AttributionScreen(self.warehouse, engine), "attribution")
+        self.install_screen(SyncsScreen(self.syncs, self.send_plan), "syncs")
         self.install_screen(PluginsScreen(plugin_listing(self.host, self.credentials)), "plugins")
         self.push_screen("stream")
         self.stream.add_events(self.warehouse.query(EventQuery(limit=SEED_EVENTS)))
@@ -196,6 +210,7 @@ class ConsoleApp(App[None]):
             "links": LinksScreen,
             "touch": TouchScreen,
             "attribution": AttributionScreen,
+            "syncs": SyncsScreen,
         }
         groups: dict[str, Iterable[BindingType]] = {
             "Everywhere": self.BINDINGS,
@@ -207,6 +222,12 @@ class ConsoleApp(App[None]):
         }
         groups["Inspector"] = InspectorScreen.BINDINGS
         self.push_screen(HelpScreen(groups))
+
+    def send_plan(self, plan: Plan, confirm: str, progress: Callable[[int], None]) -> RunResult:
+        """Execute a reviewed plan through the guardrails (from a worker thread)."""
+        return run_plan(
+            self.syncs, plan, policy_path=self.policy_path, confirm=confirm, progress=progress
+        )
 
     def action_show_user(self, actor: str) -> None:
         """History of one person across all linked ids."""

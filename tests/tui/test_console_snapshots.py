@@ -6,8 +6,10 @@ Each snapshot is taken once the screen's reads are done (see ``helpers.ready_aft
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from console.host import PluginHost
@@ -147,3 +149,34 @@ def test_inspector_screen_at_160_columns(
     app = make_app(snapshot_warehouse, builtin_host)
     run_before = ready_after("up", "up", "up", "enter")
     assert snap_compare(app, run_before=run_before, terminal_size=(160, 30))
+
+
+def test_syncs_screen_with_a_plan(
+    snap_compare: Compare,
+    snapshot_warehouse: Warehouse,
+    builtin_host: PluginHost,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MARTECH_HUBSPOT_BASE_URL", raising=False)
+    syncs = tmp_path / "syncs.toml"
+    syncs.write_text(SYNCS)
+    app = ConsoleApp(host=builtin_host, warehouse=snapshot_warehouse, syncs_path=syncs)
+    ready = ready_after("7", "p", until=lambda app: app.screen.plan is not None, what="the plan")
+    assert snap_compare(app, run_before=ready, terminal_size=(140, 40))
+
+
+SYNCS = """
+[[sync]]
+name = "visitors_to_hubspot"
+model = '''SELECT message_id AS id, lower(message_id) || '@example.com' AS email,
+       coalesce(page_url, '') AS landing FROM events'''
+primary_key = "id"
+destination = "hubspot"
+object = "contacts"
+match_key = "email"
+
+[sync.mapping]
+email = "email"
+landing = "martech_landing_url"
+"""

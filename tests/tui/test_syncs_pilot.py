@@ -1,0 +1,114 @@
+"""The syncs screen driven by keys: plan a sync, read its changes and requests, execute it
+behind the typed confirmation against a HubSpot fake, read the run's rows; a failure shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from console.host import PluginHost
+from console.sandbox import Sandbox
+from console.tui import ConsoleApp
+from console.tui.screens.sync_execute import ExecuteModal
+from console.tui.screens.syncs import SyncsScreen
+from console.warehouse import Warehouse
+from tests.tui.helpers import static_text, wait_until, workers_done
+
+SYNCS = """
+[[sync]]
+name = "visitors_to_hubspot"
+model = '''SELECT message_id AS id, lower(message_id) || '@example.com' AS email,
+       coalesce(page_url, '') AS landing FROM events'''
+primary_key = "id"
+destination = "hubspot"
+object = "contacts"
+match_key = "email"
+
+[sync.mapping]
+email = "email"
+landing = "martech_landing_url"
+"""
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    with Sandbox(PluginHost().discover()) as sandbox:
+        monkeypatch.setenv("MARTECH_HUBSPOT_BASE_URL", sandbox.base_url("hubspot"))
+        monkeypatch.setenv("MARTECH_HUBSPOT_PRIVATE_APP_TOKEN", "pat-pilot-token")
+        yield sandbox
+
+
+def console(tmp_path: Path, warehouse: Warehouse, host: PluginHost) -> ConsoleApp:
+    syncs = tmp_path / "syncs.toml"
+    syncs.write_text(SYNCS)
+    return ConsoleApp(host=host, warehouse=warehouse, syncs_path=syncs)
+
+
+def summary(app: ConsoleApp) -> str:
+    return static_text(app.screen.query("#sync-summary"), width=200)
+
+
+async def test_plan_then_execute_behind_the_typed_confirmation(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost, fake: Sandbox
+) -> None:
+    app = console(tmp_path, tui_warehouse, builtin_host)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("7")
+        await workers_done(pilot)
+        screen = app.screen
+        assert isinstance(screen, SyncsScreen)
+        assert screen.query_one("#syncs-table", DataTable).row_count == 1
+        await pilot.press("p")
+        await workers_done(pilot)
+        assert "12 rows: 12 add, 0 change" in summary(app)
+        assert "1 request to http://127.0.0.1" in summary(app)
+        changes = screen.query_one("#changes-table", DataTable)
+        assert changes.row_count == 24  # two fields for each of 12 rows
+        assert "batch/upsert" in static_text(screen.query("#sync-requests"), width=200)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
+        modal = app.screen
+        assert "Type visitors_to_hubspot:12" in static_text(modal.query(Static), width=200)
+        modal.query_one(Input).value = "visitors_to_hubspot:11"
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExecuteModal)  # a wrong count sends nothing
+        modal.query_one(Input).value = "visitors_to_hubspot:12"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "12 accepted" in summary(app), "the run's outcome")
+        await workers_done(pilot)
+        held = httpx.get(f"{fake.url}/_sandbox").json()["hubspot"]["contacts"]
+        assert len(held) == 12
+        outcomes = screen.query_one("#changes-table", DataTable)
+        assert "accepted" in str(outcomes.get_row_at(0))
+
+
+async def test_a_refused_execution_says_why_and_sends_nothing(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost, fake: Sandbox
+) -> None:
+    app = console(tmp_path, tui_warehouse, builtin_host)
+    production = SYNCS.replace('match_key = "email"', 'match_key = "email"\nproduction = true')
+    (tmp_path / "syncs.toml").write_text(production)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("7", "p")
+        await workers_done(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
+        assert "PRODUCTION" in static_text(app.screen.query(Static), width=200)
+        app.screen.query_one(Input).value = "visitors_to_hubspot:12"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "no policy file" in summary(app), "the refusal")
+    assert httpx.get(f"{fake.url}/_sandbox").json()["hubspot"]["requests"] == 0
+
+
+async def test_without_a_syncs_file_the_screen_says_how_to_get_one(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("7")
+        await workers_done(pilot)
+        assert "no syncs file" in summary(app) and "sample_data/syncs.toml" in summary(app)
