@@ -16,7 +16,8 @@ an array), checked in this order:
 Faults (:meth:`AmplitudeFake.inject`) for the next ``count`` requests: ``unauthorized``
 (401 ``invalid_api_key``), ``rate_limit`` (429, ``Retry-After`` when set), ``server_error``
 (``status``, 500 by default), ``partial`` (a 400 naming the ``rows`` ids: Amplitude has no
-partial success for Identify, so a request carrying one of them is refused whole).
+partial success for Identify, so a request carrying one of them is refused whole; counts
+only the requests that carry one).
 """
 
 from __future__ import annotations
@@ -85,6 +86,18 @@ class AmplitudeFake:
                 return pending[0]  # type: ignore[no-any-return]
         return None
 
+    def _partial(self, items: list[dict[str, Any]]) -> list[str]:
+        """The ids a pending ``partial`` fault names in this request (spending it)."""
+        ids = [_id(i)[1] for i in items]
+        for pending in self.faults:
+            named = [i for i in ids if pending[0].kind == "partial" and i in pending[0].rows]
+            if named:
+                pending[1] -= 1
+                if pending[1] <= 0:
+                    self.faults.remove(pending)
+                return named
+        return []
+
     def _handle(self, request: SandboxRequest) -> SandboxResponse:
         if request.method != "POST" or request.path.rstrip("/") != "/identify":
             return _text(404, "not found")
@@ -107,8 +120,7 @@ class AmplitudeFake:
         server = self._fault("server_error")
         if server:
             return _text(server.status or 500, "internal server error")
-        partial = self._fault("partial")
-        named = [_id(i)[1] for i in items if partial and _id(i)[1] in partial.rows]
+        named = self._partial(items)
         if named:
             return _text(400, f"invalid identification for {', '.join(named)}")
         for item in items:

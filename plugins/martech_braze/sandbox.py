@@ -20,8 +20,8 @@ kept) and ``POST /users/export/ids`` (read-back), in the order Braze checks:
 Faults (:meth:`BrazeFake.inject`), each for the next ``count`` requests: ``unauthorized``
 (401), ``rate_limit`` (429 with Braze's headers and ``Retry-After`` when set),
 ``server_error`` (``status``, 500 by default), ``partial`` (objects whose external_id is in
-``rows`` fail non-fatally), and ``queued`` (maintenance: 202 ``{"message": "queued"}``,
-nothing applied).
+``rows`` fail non-fatally; counts only requests carrying one), and ``queued`` (maintenance:
+202 ``{"message": "queued"}``, nothing applied).
 """
 
 from __future__ import annotations
@@ -103,6 +103,17 @@ class BrazeFake:
                 return pending[0]  # type: ignore[no-any-return]
         return None
 
+    def _partial(self, items: list[Any]) -> set[str]:
+        """The external_ids a pending ``partial`` fault names in this request (spending it)."""
+        ids = {str(i.get("external_id")) for i in items if isinstance(i, dict)}
+        for pending in self.faults:
+            if pending[0].kind == "partial" and ids & set(pending[0].rows):
+                pending[1] -= 1
+                if pending[1] <= 0:
+                    self.faults.remove(pending)
+                return set(pending[0].rows)
+        return set()
+
     def _handle(self, request: SandboxRequest) -> SandboxResponse:
         if request.path.rstrip("/") == "/messages/send":
             return _answer(404, "/messages/send is not served: it is never a sync destination")
@@ -146,8 +157,7 @@ class BrazeFake:
                 return _answer(400, text, headers)
         if self._fault("queued"):
             return SandboxResponse.json(202, {"message": "queued"}, headers)
-        partial = self._fault("partial")
-        failing = set(partial.rows) if partial else set()
+        failing = self._partial(body.get("attributes", []))
         errors: list[dict[str, Any]] = []
         processed = 0
         for index, item in enumerate(body.get("attributes", [])):
