@@ -165,6 +165,9 @@ async def test_the_engine_puts_the_key_first_in_the_form_and_nowhere_else(
     assert set(ledger(db, result.run_id).values()) == {("accepted", None)}
     shown = json.dumps(planned.to_json()) + plan_text(planned, limit=None)
     assert KEY not in shown and "api_key" not in shown
+    assert '"$setOnce": {' in plan_text(planned)  # the JSON text shown decoded
+    sent_form = planned.to_json()["requests"][0]["form"]
+    assert set(sent_form) == {"identification"} and json.loads(sent_form["identification"])
     for file in tmp_path.glob("warehouse.db*"):
         assert KEY.encode() not in file.read_bytes()
     assert amp.state()["users"]["user_id:user-00001"]["initial_utm_source"] == "facebook"
