@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from martech_braze.destination import CHECK, export_ids, plan
+from martech_braze.destination import CHECK, auth_headers, export_ids, plan
 from martech_braze.responses import outcomes, retry_after_at
 
 from console import Fault, RowChange, SandboxRequest
@@ -258,3 +258,16 @@ async def test_the_engine_ledgers_every_row_and_the_next_plan_sends_only_the_ref
     _, second, _ = await run_engine(db, sync, host, braze, {"rest_api_key": KEY})  # type: ignore[arg-type]
     assert second.outcomes == {"accepted": 1}
     assert plan_for(db, sync, host).requests == []  # type: ignore[arg-type]
+
+
+async def test_creds_test_sends_the_check_body_to_the_sandbox_server(host: PluginHost) -> None:
+    from console.cli.creds_cmd import _check
+    from console.sandbox import Sandbox
+
+    with Sandbox(host) as sandbox:
+        headers = auth_headers({"rest_api_key": KEY})
+        answer = await _check(sandbox.base_url("braze"), CHECK, headers, {})
+        assert not isinstance(answer, str) and answer.status == 201
+        assert answer.json()["invalid_user_ids"] == ["martech-console-credentials-check"]
+        refused = await _check(sandbox.base_url("braze"), CHECK, {}, {})
+        assert not isinstance(refused, str) and refused.status == 401
