@@ -271,3 +271,23 @@ async def test_creds_test_sends_the_check_body_to_the_sandbox_server(host: Plugi
         assert answer.json()["invalid_user_ids"] == ["martech-console-credentials-check"]
         refused = await _check(sandbox.base_url("braze"), CHECK, {}, {})
         assert not isinstance(refused, str) and refused.status == 401
+
+
+def test_the_plan_goes_to_the_configured_instance_and_a_bad_one_is_a_sync_error(
+    tmp_path: Path, host: PluginHost
+) -> None:
+    from console.sync import SyncError, SyncStore, WarehouseModels, build_plan
+
+    db = tmp_path / "warehouse.db"
+    Warehouse(db).close()
+    models, store = WarehouseModels(db), SyncStore(db)
+    try:
+        sync = braze_spec(PEOPLE)
+        eu = build_plan(sync, host, models, store, settings={"rest_endpoint": "EU-01"})  # type: ignore[arg-type]
+        assert eu.base_url == "https://rest.fra-01.braze.eu"
+        assert eu.to_json()["requests"][0]["url"] == "https://rest.fra-01.braze.eu/users/track"
+        with pytest.raises(SyncError, match="EU-9x"):
+            build_plan(sync, host, models, store, settings={"rest_endpoint": "EU-9x"})  # type: ignore[arg-type]
+    finally:
+        models.close()
+        store.close()
