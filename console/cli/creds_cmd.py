@@ -100,7 +100,8 @@ def test_credentials(app: AppContext, connector: str) -> None:
     cls = _connector(app, connector)
     destination = app.host.destinations().get(connector)
     if destination is None or destination.item.check is None:
-        raise BadUsage(f"{connector} has no credentials check (it is not a destination)")
+        why = "it is not a destination" if destination is None else "its API has no harmless read"
+        raise BadUsage(f"{connector} has no credentials check ({why})")
     values = CredentialStore().values(cls)
     missing = [c.name for c in cls.credentials if c.required and c.name not in values]
     if missing:
