@@ -222,6 +222,7 @@ def test_an_unreadable_body_still_gives_one_outcome_per_row() -> None:
 def test_retry_after_reads_braze_headers() -> None:
     now = lambda: 1_800_000_000.0  # noqa: E731
     assert retry_after_at(answer(429, headers={"Retry-After": "7"}), now) == 7.0
+    assert retry_after_at(answer(429, headers={"X-RateLimit-Retry-After": "5"}), now) == 5.0
     reset = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1800000004"}
     assert retry_after_at(answer(429, headers=reset), now) == 4.0
     assert retry_after_at(answer(201, headers=reset), now) == 4.0  # the window is spent

@@ -18,7 +18,7 @@ kept) and ``POST /users/export/ids`` (read-back), in the order Braze checks:
 ``/messages/send`` answers 404: it is never a sync destination.
 
 Faults (:meth:`BrazeFake.inject`), each for the next ``count`` requests: ``unauthorized``
-(401), ``rate_limit`` (429 with Braze's headers and ``Retry-After`` when set),
+(401), ``rate_limit`` (429 with Braze's headers, ``X-RateLimit-Retry-After`` when set),
 ``server_error`` (``status``, 500 by default), ``partial`` (objects whose external_id is in
 ``rows`` fail non-fatally; counts only requests carrying one), and ``queued`` (maintenance:
 202 ``{"message": "queued"}``, nothing applied).
@@ -128,7 +128,7 @@ class BrazeFake:
         headers = self._headers()
         if fault or len(self.window) >= self.rate_limit:
             if fault and fault.retry_after is not None:
-                headers["Retry-After"] = f"{fault.retry_after:g}"
+                headers["X-RateLimit-Retry-After"] = f"{fault.retry_after:g}"
             headers["X-RateLimit-Remaining"] = "0"
             return SandboxResponse.json(429, {"message": "API rate limit exceeded"}, headers)
         self.window.append(self.clock())
