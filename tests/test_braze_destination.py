@@ -199,6 +199,7 @@ def test_a_fatal_message_in_a_2xx_rejects_every_row() -> None:
 def test_maintenance_queued_is_unknown_so_the_rows_are_sent_again() -> None:
     result = outcomes(_two(), answer(202, {"message": "queued"}))
     assert {o.outcome for o in result} == {"unknown"} and "queued" in result[0].reason
+    assert {o.outcome for o in outcomes(_two(), answer(201, {"message": "queued"}))} == {"unknown"}
 
 
 @pytest.mark.parametrize(

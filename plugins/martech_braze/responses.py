@@ -7,7 +7,7 @@
   an index may name it by ``external_id``, ``braze_id`` or ``user_alias``; a bare string, or
   an item naming no row, leaves every row not otherwise rejected ``unknown`` (setting
   attributes twice is harmless, so they are simply sent again next run).
-- 202 ``{"message": "queued"}`` (maintenance): Braze queued the request to apply later:
+- 202 ``{"message": "queued"}`` (maintenance; any 2xx saying ``queued``): Braze queued the request to apply later:
   ``unknown``, never accepted: the rows are planned again and re-sent, which is harmless.
 - 2xx with another ``message`` and ``errors``: Braze's fatal form: every row rejected.
 - 400, 413 and other 4xx: nothing was applied: every row rejected with Braze's message.
@@ -99,7 +99,7 @@ def outcomes(request: PlannedRequest, answer: VendorAnswer) -> list[RowOutcome]:
     body = body if isinstance(body, Mapping) else {}
     message = str(body.get("message") or "").strip()
     reason = message or answer.body[:200].decode("utf-8", "replace").strip() or f"HTTP {status}"
-    if status == 202 and message.lower() == "queued":
+    if 200 <= status < 300 and message.lower() == "queued":
         text = "Braze queued the request (maintenance) without applying it; sent again next run"
         return _all(request, "unknown", text)
     if 200 <= status < 300:
