@@ -7,8 +7,9 @@
   an index may name it by ``external_id``, ``braze_id`` or ``user_alias``; a bare string, or
   an item naming no row, leaves every row not otherwise rejected ``unknown`` (setting
   attributes twice is harmless, so they are simply sent again next run).
-- 202 ``{"message": "queued"}`` (maintenance; any 2xx saying ``queued``): Braze queued the request to apply later:
-  ``unknown``, never accepted: the rows are planned again and re-sent, which is harmless.
+- 202 ``{"message": "queued"}`` (maintenance; any 2xx saying ``queued``): Braze queued the
+  request to apply later: ``unknown``, never accepted: the rows are planned again and
+  re-sent, which is harmless.
 - 2xx with another ``message`` and ``errors``: Braze's fatal form: every row rejected.
 - 400, 413 and other 4xx: nothing was applied: every row rejected with Braze's message.
 - 401, 403 and 404 (Braze's answer to an unknown key): the key was refused: ``skipped``.
