@@ -252,6 +252,8 @@ async def test_the_engine_ledgers_every_row_and_the_next_plan_sends_only_the_ref
     }  # fmt: skip  # NULL lifetime value left out, not deleted
     assert sent[-1].headers["authorization"] == f"Bearer {KEY}"
     assert KEY not in json.dumps(plan_.to_json())
+    for file in tmp_path.glob("warehouse.db*"):
+        assert KEY.encode() not in file.read_bytes()
     assert braze.state()["users"]["user-00001"]["custom_attributes"]["lifetime_value"] == 1234.5
 
     again = plan_for(db, sync, host)  # type: ignore[arg-type]
