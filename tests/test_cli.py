@@ -48,6 +48,8 @@ def test_plugins_json_lists_builtins_without_secret_values(cli_env: dict[str, st
     assert hubspot["credentials"][0]["status"] == "env"
     assert plugins["segment"]["connectors"][0]["capabilities"] == ["source"]
     assert plugins["hubspot"]["connectors"][0]["capabilities"] == ["destination"]
+    assert plugins["braze"]["connectors"][0]["capabilities"] == ["destination"]
+    assert plugins["amplitude"]["connectors"][0]["capabilities"] == ["destination", "source"]
     assert "very-secret" not in out.stdout + out.stderr
 
 

@@ -40,7 +40,9 @@ def test_builtins_are_found_through_the_entry_point_group(host: PluginHost) -> N
 def test_capabilities_are_derived_from_what_is_registered(host: PluginHost) -> None:
     assert host.capabilities("segment") == ["source"]
     assert host.capabilities("hubspot") == ["destination"]
-    assert host.capabilities("braze") == []
+    assert host.capabilities("braze") == ["destination"]
+    assert host.capabilities("amplitude") == ["destination", "source"]
+    assert host.capabilities("hightouch") == []
 
 
 def test_broken_plugins_are_recorded_and_the_rest_still_load(thirdparty_path: Path) -> None:

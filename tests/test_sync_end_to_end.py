@@ -31,9 +31,11 @@ def sandbox(cli_env: dict[str, str]) -> Iterator[str]:
     )
     try:
         assert process.stdout is not None
-        first = process.stdout.readline()  # "hubspot: http://127.0.0.1:PORT/hubspot  (...)"
-        assert first.startswith("hubspot: http://127.0.0.1:"), process.stderr.read()  # type: ignore[union-attr]
-        yield first.split()[1]
+        # one line per fake, by name: "hubspot: http://127.0.0.1:PORT/hubspot  (...)"
+        lines = iter(process.stdout.readline, "")
+        line = next((li for li in lines if li.startswith("hubspot: ")), "")
+        assert line.startswith("hubspot: http://127.0.0.1:"), process.stderr.read()  # type: ignore[union-attr]
+        yield line.split()[1]
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -18,6 +18,7 @@ from console.cli.output import print_json, print_table
 from console.cli.taxonomy_opts import BadUsage
 from console.contract import Connector, CredentialField, VendorAnswer
 from console.credentials import CredentialStore
+from console.sync.plan import home_url
 from console.sync.redact import Redactor
 
 
@@ -99,7 +100,8 @@ def test_credentials(app: AppContext, connector: str) -> None:
     cls = _connector(app, connector)
     destination = app.host.destinations().get(connector)
     if destination is None or destination.item.check is None:
-        raise BadUsage(f"{connector} has no credentials check (it is not a destination)")
+        why = "it is not a destination" if destination is None else "its API has no harmless read"
+        raise BadUsage(f"{connector} has no credentials check ({why})")
     values = CredentialStore().values(cls)
     missing = [c.name for c in cls.credentials if c.required and c.name not in values]
     if missing:
@@ -108,7 +110,12 @@ def test_credentials(app: AppContext, connector: str) -> None:
             f"(or {cls.env_var(next(c for c in cls.credentials if c.name == missing[0]))})"
         )
     item = destination.item
-    answer = asyncio.run(_check(item.base_url, item.check, item.auth_headers(values)))
+    form = item.auth_form(values) if item.auth_form else {}
+    settings = {
+        c.name: values[c.name] for c in cls.credentials if not c.secret and c.name in values
+    }
+    base_url = home_url(item, settings)
+    answer = asyncio.run(_check(base_url, item.check, item.auth_headers(values), form))
     redact = Redactor(values.values())
     if isinstance(answer, str):
         raise click.ClickException(redact(f"{connector}: {answer}"))
@@ -120,12 +127,16 @@ def test_credentials(app: AppContext, connector: str) -> None:
     raise SystemExit(1)
 
 
-async def _check(base_url: str, request: Any, headers: dict[str, str]) -> VendorAnswer | str:
+async def _check(
+    base_url: str, request: Any, headers: dict[str, str], form: dict[str, str]
+) -> VendorAnswer | str:
     try:
         async with httpx.AsyncClient(timeout=30) as client:
             response = await client.request(
                 request.method, base_url.rstrip("/") + request.path,
                 headers={**request.headers, **headers},
+                json=request.json if request.form is None else None,
+                data={**form, **request.form} if request.form is not None else None,
             )  # fmt: skip
     except httpx.HTTPError as exc:
         return f"could not reach {base_url} ({type(exc).__name__})"

@@ -80,7 +80,8 @@ class PlannedRequest:
     json: Any = None
     """The JSON body, or None."""
     form: Mapping[str, str] | None = None
-    """A form-encoded body instead of JSON (Amplitude's Identify API)."""
+    """A form-encoded body instead of JSON (Amplitude's Identify API), without the
+    authentication fields (:attr:`Destination.auth_form`: the engine adds those)."""
     headers: Mapping[str, str] = field(default_factory=dict)
     """Headers other than authentication (the engine adds those, and redacts them)."""
     retry_safe: bool = True
@@ -159,7 +160,10 @@ class Destination:
     row of ``request.rows``; ``lint(target, changes)`` returns vendor rules the plan would
     break (optional); ``retry_after(answer)`` says how many seconds the vendor asked to wait
     (optional; the engine falls back to ``Retry-After``). ``auth_headers(credentials)``
-    builds the authentication headers from the connector's declared credential fields.
+    builds the authentication headers from the connector's declared credential fields;
+    ``auth_form(credentials)`` the authentication fields of a form body (Amplitude's
+    ``api_key``), which the engine puts first in every request's ``form`` when it sends it:
+    like the headers, never in a plan.
     """
 
     connector: str
@@ -175,6 +179,9 @@ class Destination:
     base_url_from: Callable[[Mapping[str, str]], str | None] | None = None
     """The base URL a connector's non-secret settings select (Braze's instance from its
     ``rest_endpoint``: a name such as ``US-03`` or a URL); None keeps ``base_url``."""
+    auth_form: Callable[[Mapping[str, str]], dict[str, str]] | None = None
+    """Authentication carried in a form body (``{"api_key": ...}``), merged by the engine
+    into the ``form`` of each request as it is sent; None for header-only vendors."""
     check: PlannedRequest | None = None
     """A harmless authenticated read (``martech creds test``): 2xx means the credentials
     work; 401/403 that the vendor refused them."""

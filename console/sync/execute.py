@@ -119,6 +119,7 @@ async def execute(
     redact = Redactor(credentials.values())
     try:
         auth = destination.auth_headers(credentials)
+        form_auth = destination.auth_form(credentials) if destination.auth_form else {}
     except KeyError as exc:
         raise AuthError(
             f"{destination.connector} needs the credential {exc.args[0]!r}",
@@ -153,7 +154,9 @@ async def execute(
                 reason = f"not sent: the run stopped ({result.stopped})"
                 settle(index, request, [RowOutcome(k, "skipped", reason) for k in request.rows])
                 continue
-            answer, why = await _send(request, plan, auth, client, pacer, options, sleep, result)
+            answer, why = await _send(
+                request, plan, (auth, form_auth), client, pacer, options, sleep, result
+            )
             if answer is None:
                 unknown = f"no answer: {why}; planned again next run"
                 settle(index, request, [RowOutcome(k, "unknown", unknown) for k in request.rows])
@@ -179,16 +182,18 @@ async def execute(
 async def _send(
     request: PlannedRequest,
     plan: Plan,
-    auth: Mapping[str, str],
+    auth: tuple[Mapping[str, str], Mapping[str, str]],
     client: httpx.AsyncClient,
     pacer: Pacer,
     options: ExecuteOptions,
     sleep: Sleep,
     result: RunResult,
 ) -> tuple[VendorAnswer | None, str]:
-    """One request with its retries: the last answer, or None and why there was none."""
+    """One request with its retries: the last answer, or None and why there was none.
+    ``auth`` is the headers and the form fields that authenticate (the form's first)."""
     url = plan.base_url.rstrip("/") + request.path
-    headers = {**request.headers, **auth}
+    headers = {**request.headers, **auth[0]}
+    form = None if request.form is None else {**auth[1], **request.form}
     wait = options.backoff
     why = ""
     for attempt in range(options.attempts):
@@ -200,7 +205,7 @@ async def _send(
                 request.method,
                 url,
                 json=request.json if request.form is None else None,
-                data=dict(request.form) if request.form is not None else None,
+                data=form,
                 headers=headers,
                 timeout=options.timeout,
             )

@@ -110,7 +110,12 @@ def build_plan(
 def home_url(destination: Destination, settings: Mapping[str, str]) -> str:
     """The vendor's real API for these settings (Braze's instance), else the default."""
     if destination.base_url_from is not None:
-        chosen = destination.base_url_from(settings)
+        try:
+            chosen = destination.base_url_from(settings)
+        except ValueError as exc:  # a setting the destination cannot place: never guess
+            raise SyncError(
+                str(exc), hint=f"martech creds list shows {destination.connector}'s settings"
+            ) from None
         if chosen:
             return chosen
     return destination.base_url

@@ -93,7 +93,10 @@ def _request_lines(number: int, request: dict[str, Any], auth: str) -> list[str]
         f"      {auth}",
     ]
     lines += [f"      {name}: {value}" for name, value in request["headers"].items()]
-    body = request.get("json", request.get("form"))
+    body = request.get("json")
+    if "form" in request:
+        lines.append("      (form-encoded; JSON text fields shown decoded)")
+        body = {name: _decoded(value) for name, value in request["form"].items()}
     if body is not None:
         text = json.dumps(body, indent=2, ensure_ascii=False).splitlines()
         cut = text[:BODY_LINES]
@@ -101,6 +104,16 @@ def _request_lines(number: int, request: dict[str, Any], auth: str) -> list[str]
         if len(text) > len(cut):
             lines.append(f"      ... {len(text) - len(cut):,} more lines (--json shows all)")
     return lines
+
+
+def _decoded(value: Any) -> Any:
+    """A form field that holds JSON text (Amplitude's ``identification``), decoded."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    return value
 
 
 def _plural(count: int, word: str) -> str:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from console import CollectorRoute, Connector, CredentialField, EventFormat, hookimpl
+from console import (
+    CollectorRoute,
+    Connector,
+    CredentialField,
+    Destination,
+    EventFormat,
+    SandboxRegistration,
+    hookimpl,
+)
 from martech_amplitude.decode import decode_record, looks_like_amplitude
+from martech_amplitude.destination import amplitude_destination
 from martech_amplitude.routes import amplitude_routes
+from martech_amplitude.sandbox import sandbox_registration
 
 
 class AmplitudeConnector(Connector):
-    """Amplitude HTTP V2 API events and $identify user properties."""
+    """Amplitude HTTP V2 API events, $identify user properties; Identify API syncs."""
 
     name = "amplitude"
     display_name = "Amplitude"
@@ -54,3 +64,13 @@ def register_event_formats(register: Callable[[EventFormat], None]) -> None:
 def register_collector_routes(register: Callable[[CollectorRoute], None]) -> None:
     for route in amplitude_routes():
         register(route)
+
+
+@hookimpl
+def register_destinations(register: Callable[[Destination], None]) -> None:
+    register(amplitude_destination())
+
+
+@hookimpl
+def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
+    register(sandbox_registration())

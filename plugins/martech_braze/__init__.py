@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from console import Connector, CredentialField, hookimpl
+from console import Connector, CredentialField, Destination, SandboxRegistration, hookimpl
+from martech_braze.destination import braze_destination
+from martech_braze.sandbox import sandbox_registration
 
 
 class BrazeConnector(Connector):
@@ -18,13 +20,14 @@ class BrazeConnector(Connector):
         CredentialField(
             "rest_api_key",
             "REST API key",
-            help="Settings > APIs and Identifiers; needs users.track.",
+            help="Settings > APIs and Identifiers; needs users.track (users.export.ids to test).",
         ),
         CredentialField(
             "rest_endpoint",
             "REST endpoint",
             secret=False,
-            help="Your instance's host, e.g. https://rest.iad-01.braze.com.",
+            help="Your instance (US-01..US-08, EU-01, EU-02) or its REST host, "
+            "e.g. https://rest.iad-01.braze.com.",
         ),
     )
 
@@ -32,3 +35,13 @@ class BrazeConnector(Connector):
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     register(BrazeConnector)
+
+
+@hookimpl
+def register_destinations(register: Callable[[Destination], None]) -> None:
+    register(braze_destination())
+
+
+@hookimpl
+def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
+    register(sandbox_registration())
