@@ -38,7 +38,7 @@ def test_builtins_are_found_through_the_entry_point_group(host: PluginHost) -> N
 
 
 def test_capabilities_are_derived_from_what_is_registered(host: PluginHost) -> None:
-    assert host.capabilities("segment") == ["source"]
+    assert host.capabilities("segment") == ["destination", "source"]
     assert host.capabilities("hubspot") == ["destination"]
     assert host.capabilities("braze") == []
 
