@@ -13,7 +13,7 @@ from console import Destination, DestinationObject, ValidationRule, hookimpl
 from console.host import RUNTIME_FAILURES_KEPT, PluginHost
 from tests.thirdparty import install_thirdparty
 
-BUILTINS = {"segment", "amplitude", "snowplow", "hubspot", "braze", "hightouch"}
+BUILTINS = {"segment", "amplitude", "snowplow", "hubspot", "braze", "hightouch", "meta"}
 
 
 @pytest.fixture
