@@ -19,6 +19,7 @@ from console import Fault, SandboxRequest
 from console.host import PluginHost
 from console.sync import SyncSpec
 from console.warehouse import Warehouse
+from tests.conftest import ROOT, SAMPLE_EVENTS, run_martech
 from tests.engine_helpers import Rehearsal, sandbox
 from tests.meta_helpers import PIXEL, TOKEN, UA, conversion, conversions, send, target
 from tests.sync_helpers import model_of
@@ -209,3 +210,25 @@ async def test_a_refused_token_stops_the_run_and_skips_what_was_not_sent(db: Pat
     assert "Invalid OAuth access token" in result.stopped and TOKEN not in result.stopped
     assert app.fakes["meta"].state()["requests"] == 1  # one 190, not retried
     assert len(rehearsal.plan().changes) == 2  # planned again once the token is fixed
+
+
+def test_the_sample_sync_plans_fbclid_conversions_and_the_7_day_rule_blocks_old_ones(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    db = tmp_path / "warehouse.db"
+    assert run_martech(["replay", str(SAMPLE_EVENTS), "--db", str(db)], cli_env).returncode == 0
+    syncs = str(ROOT / "sample_data" / "syncs.toml")
+    env = {**cli_env, "MARTECH_DB": str(db), "MARTECH_SYNCS": syncs, "MARTECH_META_PIXEL_ID": PIXEL}
+    planned = run_martech(["sync", "plan", "conversions_to_meta", "--json"], env)
+    assert planned.returncode == 1, planned.stderr  # blocked: the sample is months old
+    result = json.loads(planned.stdout)
+    assert result["base_url"] == f"https://graph.facebook.com/v25.0/{PIXEL}"
+    assert result["counts"]["add"] == len(result["changes"]) > 0
+    assert {lint["code"] for lint in result["lints"]} == {"meta.event_too_old"}
+    events = [e for r in result["requests"] for e in r["json"]["data"]]
+    assert {e["event_name"] for e in events} == {"Order Completed", "Opportunity Created"}
+    for e in events:
+        assert e["user_data"]["fbc"].startswith("fb.1.17") and len(e["user_data"]["em"]) == 64
+        if e["action_source"] == "website":
+            assert e["event_source_url"].startswith("https://")
+            assert e["user_data"]["client_user_agent"].startswith("Mozilla/")
