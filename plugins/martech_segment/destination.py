@@ -122,8 +122,8 @@ def render_timestamp(value: Any) -> str | None:
 
 def message_id(target: SyncTarget, change: RowChange) -> str:
     """Stable per row and change (see the module doc): under 100 characters."""
-    seed = [target.object, change.key, change.match, change.remote_id or ""]
-    seed.append(sorted((k, repr(v)) for k, v in change.values.items()))
+    values = sorted((k, repr(v)) for k, v in change.values.items())
+    seed = [target.object, change.key, change.match, change.remote_id or "", values]
     digest = hashlib.sha256(json.dumps(seed, ensure_ascii=False).encode()).hexdigest()
     return f"mt-{digest[:40]}"
 
