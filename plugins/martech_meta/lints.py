@@ -143,10 +143,24 @@ def _matching_lints(change: RowChange) -> list[Lint]:
     return found
 
 
+def _has_customer_info(change: RowChange) -> bool:
+    """True when the event will carry something Meta matches people on."""
+    values = change.values
+    if values.get("fbc_click_id") and values.get("fbc_click_time"):
+        return True
+    for name, value in values.items():
+        if not name.startswith("user_data.") or value in (None, ""):
+            continue
+        param = name[len("user_data.") :]
+        if param == "client_user_agent":
+            continue
+        if param not in HASHED or normalize(param, value) is not None:
+            return True
+    return False
+
+
 def lint(target: SyncTarget, changes: Sequence[RowChange]) -> list[Lint]:
     """Every Meta rule the planned ``changes`` would break (see the module doc)."""
-    from martech_meta.destination import build_event
-
     at = now()
     found = _target_lints(target)
     for change in changes:
@@ -154,9 +168,7 @@ def lint(target: SyncTarget, changes: Sequence[RowChange]) -> list[Lint]:
             continue
         found += _row_lints(change, at)
         found += _matching_lints(change)
-        if not any(e for e in found if e.code == "meta.value_type" and e.row == change.key):
-            user = build_event(change, target.match_key).get("user_data") or {}
-            if not any(k != "client_user_agent" for k in user):
-                text = "no customer information (email, phone, fbc, fbp, external_id, ...)"
-                found.append(Lint("error", "meta.no_customer_info", text, row=change.key))
+        if not _has_customer_info(change):
+            text = "no customer information (email, phone, fbc, fbp, external_id, ...)"
+            found.append(Lint("error", "meta.no_customer_info", text, row=change.key))
     return found

@@ -18,6 +18,7 @@ verbatim (it is case-sensitive), the time of the click that carried it in millis
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -73,7 +74,16 @@ def normalize(name: str, value: Any) -> str | None:
 
 
 def hashed(name: str, value: Any) -> str | None:
-    """SHA-256 hex of the normalised value (a value already hashed is kept)."""
+    """SHA-256 hex of the normalised value (a value already hashed is kept); names, cities
+    and the like repeat, so answers are remembered."""
+    try:
+        return _hashed(name, value)
+    except TypeError:  # an unhashable value: computed, not remembered
+        return _hashed.__wrapped__(name, value)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _hashed(name: str, value: Any) -> str | None:
     text = normalize(name, value)
     if text is None:
         return None

@@ -55,7 +55,7 @@ def lint(target: SyncTarget, changes: Sequence[RowChange]) -> list[Lint]:
         if change.kind == "remove":
             continue
         try:
-            message = build_message(target, change)
+            message = build_message(target, change, with_id=False)
             size = message_size(message)
         except (UnrenderableValue, ValueError) as exc:
             found.append(Lint("error", "segment.value_type", str(exc), row=change.key))
