@@ -56,6 +56,14 @@ def test_auth_is_the_write_key_as_basic_user_with_no_password() -> None:
         auth_headers({})
 
 
+def test_the_region_setting_picks_segments_eu_host() -> None:
+    from martech_segment.destination import base_url_from
+
+    assert base_url_from({"region": "EU"}) == "https://events.eu1.segmentapis.com"
+    assert base_url_from({"region": "us"}) is None and base_url_from({}) is None
+    assert base_url_from({"region": "https://proxy.example.com/"}) == "https://proxy.example.com"
+
+
 def test_an_identify_carries_traits_user_id_and_a_message_id() -> None:
     change = add("p1", "usr_1", userId="usr_1", email=" Zoë@Example.COM ", plan="pro",
                  lifetime_value=1234.5, first_name="Zoë")  # fmt: skip

@@ -34,6 +34,14 @@ class SegmentConnector(Connector):
             help="The Segment source's write key: the Segment destination sends it as HTTP "
             "basic auth. The local collector accepts any key from senders.",
         ),
+        CredentialField(
+            "region",
+            "Workspace region",
+            secret=False,
+            required=False,
+            help="us (the default) or eu: where the Segment destination sends; Segment drops "
+            "EU workspaces' data sent to the US host.",
+        ),
     )
 
 

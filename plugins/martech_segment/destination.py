@@ -82,6 +82,17 @@ def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
 
 
+def base_url_from(settings: Mapping[str, str]) -> str | None:
+    """The Tracking API of the workspace's region: ``eu`` (Segment drops EU data sent to
+    the US host), ``us`` (the default), or a URL (a proxy)."""
+    region = (settings.get("region") or "").strip().lower()
+    if region in ("eu", "eu1", "eu-west-1"):
+        return EU_BASE_URL
+    if region.startswith(("https://", "http://")):
+        return region.rstrip("/")
+    return None
+
+
 def render_value(value: Any) -> Any:
     """A model value as JSON: datetimes as ISO 8601 UTC, Decimals as numbers."""
     kind = type(value)
@@ -209,6 +220,7 @@ def segment_destination() -> Destination:
         rate_limit=RATE_LIMIT,
         lint=lint,
         retry_after=retry_after,
+        base_url_from=base_url_from,
         description="HTTP Tracking API /v1/batch: identify (traits) and track (events).",
     )
 
