@@ -62,7 +62,7 @@ def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
 
 @pytest.fixture
 def host() -> PluginHost:
-    """A plugin host that discovered the installed plugins (the six built-ins)."""
+    """A plugin host that discovered the installed plugins (the seven built-ins)."""
     return PluginHost().discover()
 
 

@@ -41,12 +41,15 @@ def test_plugins_json_lists_builtins_without_secret_values(cli_env: dict[str, st
     assert out.returncode == 0, out.stderr
     listing = json.loads(out.stdout)
     plugins = {p["name"]: p for p in listing["plugins"]}
-    assert set(plugins) == {"segment", "amplitude", "snowplow", "hubspot", "braze", "hightouch"}
+    assert set(plugins) == {
+        "segment", "amplitude", "snowplow", "hubspot", "braze", "hightouch", "meta"
+    }  # fmt: skip
     hubspot = plugins["hubspot"]["connectors"][0]
     assert hubspot["display_name"] == "HubSpot"
     assert hubspot["docs_url"].startswith("https://")
     assert hubspot["credentials"][0]["status"] == "env"
-    assert plugins["segment"]["connectors"][0]["capabilities"] == ["source"]
+    assert plugins["segment"]["connectors"][0]["capabilities"] == ["destination", "source"]
+    assert plugins["meta"]["connectors"][0]["capabilities"] == ["destination"]
     assert plugins["hubspot"]["connectors"][0]["capabilities"] == ["destination"]
     assert plugins["braze"]["connectors"][0]["capabilities"] == ["destination"]
     assert plugins["amplitude"]["connectors"][0]["capabilities"] == ["destination", "source"]

@@ -13,7 +13,7 @@ from console import Destination, DestinationObject, ValidationRule, hookimpl
 from console.host import RUNTIME_FAILURES_KEPT, PluginHost
 from tests.thirdparty import install_thirdparty
 
-BUILTINS = {"segment", "amplitude", "snowplow", "hubspot", "braze", "hightouch"}
+BUILTINS = {"segment", "amplitude", "snowplow", "hubspot", "braze", "hightouch", "meta"}
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_builtins_are_found_through_the_entry_point_group(host: PluginHost) -> N
 
 
 def test_capabilities_are_derived_from_what_is_registered(host: PluginHost) -> None:
-    assert host.capabilities("segment") == ["source"]
+    assert host.capabilities("segment") == ["destination", "source"]
     assert host.capabilities("hubspot") == ["destination"]
     assert host.capabilities("braze") == ["destination"]
     assert host.capabilities("amplitude") == ["destination", "source"]

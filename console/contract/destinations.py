@@ -17,7 +17,9 @@ from typing import Any, Literal
 ChangeKind = Literal["add", "change", "remove"]
 Outcome = Literal["accepted", "rejected", "skipped", "unknown"]
 Severity = Literal["error", "warning"]
-SyncMode = Literal["upsert", "update", "mirror"]
+SyncMode = Literal["upsert", "update", "mirror", "insert"]
+"""``insert``: a row is sent once, when it first enters the model, and never again (an
+event: a Segment ``track``, a Meta conversion); a later change to it is not sent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,7 @@ class DestinationObject:
     ``match_keys`` are the destination fields a sync may match records on (HubSpot's
     ``email`` or a unique custom property). ``read_only`` fields are computed by the vendor:
     a mapping that writes one is refused before anything runs. ``modes`` are the sync modes
-    the object supports.
+    the object supports (an event object supports only ``insert``).
     """
 
     name: str

@@ -4,6 +4,7 @@ Both sides arrive ordered by the key's text, so one merge pass finds added, chan
 (field by field) and removed rows while holding only the changed ones: memory follows the
 size of the change, not of the model. Only mapped fields count; a NULL in the model leaves
 the destination's value alone (no change) unless the sync asked to ``clear`` that field.
+In ``insert`` mode (events) a row already sent is unchanged whatever its values now are.
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ def diff_rows(
             theirs = next(held, None)
         elif mine is not None and theirs is not None:
             diff.synced += 1
-            if mine[3] == theirs.fingerprint and mine[1] == theirs.match:
-                diff.unchanged += 1
+            if spec.mode == "insert" or (mine[3] == theirs.fingerprint and mine[1] == theirs.match):
+                diff.unchanged += 1  # insert: an event already sent is never sent again
             else:
                 values = dict(zip(names, mine[2], strict=True))
                 change = _changed(spec, mine[0], mine[1], values, theirs)

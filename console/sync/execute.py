@@ -3,8 +3,10 @@
 The engine alone touches the network (destinations only render and read answers). Every
 row ends in one outcome: ``accepted``, ``rejected`` (with the vendor's reason), ``skipped``
 (ours: the run stopped before sending it) or ``unknown`` (no readable answer: a timeout or
-retries spent). The state advances only for accepted rows, so every other row is planned
-again next run. Requests go out evenly spaced under the destination's rate limit, shared
+retries spent). A refused credential stops the run: a 401/403, or an answer the destination
+reads as every row ``skipped`` (Meta refuses a token with a 400 and code 190). The state
+advances only for accepted rows, so every other row is planned again next run. Requests go
+out evenly spaced under the destination's rate limit, shared
 by the whole run, so the engine's own pace never provokes a 429; a 429 or 5xx is retried
 after what the vendor asked for (``Retry-After`` or the destination's reading of its
 headers), a timeout only when the request is safe to send twice.
@@ -161,13 +163,15 @@ async def execute(
                 unknown = f"no answer: {why}; planned again next run"
                 settle(index, request, [RowOutcome(k, "unknown", unknown) for k in request.rows])
                 continue
-            if answer.status in STOPS_THE_RUN and not result.stopped:
+            outcomes = _outcomes(host, plan, request, answer)
+            refused = bool(outcomes) and all(o.outcome == "skipped" for o in outcomes)
+            if (answer.status in STOPS_THE_RUN or refused) and not result.stopped:
                 result.stopped = redact(
                     f"{destination.connector} answered {answer.status}: "
                     f"{_vendor_message(answer)}; check the credentials (martech creds test "
                     f"{destination.connector})"
                 )
-            settle(index, request, _outcomes(host, plan, request, answer))
+            settle(index, request, outcomes)
 
     workers = [worker() for _ in range(max(1, min(options.concurrency, len(plan.requests))))]
     try:

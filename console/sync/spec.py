@@ -8,7 +8,7 @@ primary_key = "person"
 destination = "hubspot"
 object = "contacts"
 match_key = "email"
-mode = "upsert"                # upsert | update | mirror
+mode = "upsert"                # upsert | update | mirror | insert (events)
 production = false
 clear = []                     # destination fields a NULL clears (default: left alone)
 

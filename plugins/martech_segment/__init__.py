@@ -1,12 +1,23 @@
-"""Segment connector for martech-console: Segment-spec events (and RudderStack's, the same)."""
+"""Segment connector for martech-console: Segment-spec events (and RudderStack's, the same)
+from any sender, and Segment's Tracking API as a sync destination."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from console import CollectorRoute, Connector, CredentialField, EventFormat, hookimpl
+from console import (
+    CollectorRoute,
+    Connector,
+    CredentialField,
+    Destination,
+    EventFormat,
+    SandboxRegistration,
+    hookimpl,
+)
 from martech_segment.decode import decode_record, looks_like_segment
+from martech_segment.destination import segment_destination
 from martech_segment.routes import segment_routes
+from martech_segment.sandbox import sandbox_registration
 
 
 class SegmentConnector(Connector):
@@ -20,7 +31,16 @@ class SegmentConnector(Connector):
         CredentialField(
             "write_key",
             "Source write key",
-            help="Accepted from senders; the console does not check it unless set.",
+            help="The Segment source's write key: the Segment destination sends it as HTTP "
+            "basic auth. The local collector accepts any key from senders.",
+        ),
+        CredentialField(
+            "region",
+            "Workspace region",
+            secret=False,
+            required=False,
+            help="us (the default) or eu: where the Segment destination sends; Segment drops "
+            "EU workspaces' data sent to the US host.",
         ),
     )
 
@@ -48,3 +68,13 @@ def register_event_formats(register: Callable[[EventFormat], None]) -> None:
 def register_collector_routes(register: Callable[[CollectorRoute], None]) -> None:
     for route in segment_routes():
         register(route)
+
+
+@hookimpl
+def register_destinations(register: Callable[[Destination], None]) -> None:
+    register(segment_destination())
+
+
+@hookimpl
+def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
+    register(sandbox_registration())
