@@ -8,7 +8,8 @@ import pytest
 from amplitude import Amplitude, BaseEvent, Config, EventOptions, Identify
 
 from console.collector import Collector
-from tests.sdk_helpers import LoseAnswers, api_events, wait_for
+from tests.sdk_helpers import LoseAnswers, api_events
+from tests.waiting import wait_for
 
 LANDING = "https://www.acme.io/?utm_source=tiktok&utm_medium=paid_social&utm_campaign=launch&ttclid=E.C.P.tt1"
 

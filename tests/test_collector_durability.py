@@ -8,11 +8,11 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+
+from tests.waiting import wait_for
 
 
 def start_collector(
@@ -66,13 +66,14 @@ def test_every_acknowledged_batch_survives_sigkill(tmp_path: Path, cli_env: dict
     senders = [threading.Thread(target=send, args=(k,)) for k in range(3)]
     for sender in senders:
         sender.start()
-    while len(acknowledged) < 60:
-        threading.Event().wait(0.01)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    stop.set()
-    for sender in senders:
-        sender.join()
+    try:
+        wait_for(lambda: len(acknowledged) >= 60, timeout=60, what="60 acknowledged batches")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        stop.set()
+        for sender in senders:
+            sender.join()
 
     proc, url = start_collector(db, cli_env)  # restart on the same file
     try:
@@ -106,16 +107,6 @@ def writers_of(db: Path) -> list[int]:
     return found
 
 
-def wait_for(condition: Callable[[], object], seconds: float = 10) -> bool:
-    """Whether ``condition`` comes true within ``seconds``."""
-    give_up = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > give_up:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def test_ctrl_c_commits_exits_cleanly_and_leaves_no_writer(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
@@ -127,7 +118,7 @@ def test_ctrl_c_commits_exits_cleanly_and_leaves_no_writer(
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert "stopped." in err and "Aborted" not in err
-    assert wait_for(lambda: not writers_of(db))
+    wait_for(lambda: not writers_of(db), what="the writer process to end")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 50
 
@@ -141,4 +132,4 @@ def test_a_killed_collector_leaves_no_writer_behind(
     assert writers_of(db)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert wait_for(lambda: not writers_of(db)), "the writer ends when its collector dies"
+    wait_for(lambda: not writers_of(db), what="the writer to end when its collector dies")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-import time
 from typing import Any
 
 import httpx
@@ -14,6 +13,7 @@ import pytest
 from console.collector import Collector
 from console.collector.addresses import host_name, is_loopback
 from console.warehouse import EventQuery
+from tests.waiting import wait_for
 
 
 def message(i: int, **extra: Any) -> dict[str, Any]:
@@ -300,9 +300,11 @@ def test_a_full_queue_answers_503_with_retry_after_and_loses_nothing(collector: 
     ]
     for sender in senders:
         sender.start()
-    give_up = time.monotonic() + 10
-    while len([r for r in results if r.status_code == 503]) < 2 and time.monotonic() < give_up:
-        time.sleep(0.02)
+    wait_for(
+        lambda: len([r for r in results if r.status_code == 503]) >= 2,
+        timeout=10,
+        what="two senders refused as busy",
+    )
     gate.set()
     for sender in senders:
         sender.join(10)

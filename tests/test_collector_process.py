@@ -15,7 +15,7 @@ from console.collector import CollectorProcess
 from console.errors import InputError
 from console.events import Event
 from console.warehouse import Warehouse
-from tests.test_collector_durability import wait_for
+from tests.waiting import wait_for
 
 
 def test_events_posted_to_the_child_reach_the_parent_bus_and_the_warehouse(tmp_path: Path) -> None:
@@ -77,14 +77,14 @@ def test_the_parent_hears_when_the_childs_writer_dies(tmp_path: Path) -> None:
     collector = CollectorProcess(tmp_path / "w.db", port=0)
     collector.start()
     try:
-        assert wait_for(lambda: collector.writer_health is not None)
+        wait_for(lambda: collector.writer_health is not None, what="the writer's health")
         assert collector.writer_health == {"kind": "process", "restarts": 0, "down": None}
         one = {"type": "track", "event": "Clicked", "anonymousId": "a1", "messageId": "m1"}
         assert httpx.post(f"{collector.url}/v1/track", json=one).status_code == 200  # writing
         child = collector._process.pid  # type: ignore[union-attr]
         (writer,) = Path(f"/proc/{child}/task/{child}/children").read_text().split()
         os.kill(int(writer), signal.SIGKILL)
-        assert wait_for(lambda: (collector.writer_health or {}).get("down"))
+        wait_for(lambda: (collector.writer_health or {}).get("down"), what="the writer down")
         assert "SIGKILL" in collector.writer_health["down"]  # type: ignore[index]
     finally:
         collector.stop()

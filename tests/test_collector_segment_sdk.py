@@ -10,7 +10,8 @@ from rudderstack.analytics import Client as RudderClient
 from segment.analytics import Client
 
 from console.collector import Collector
-from tests.sdk_helpers import LoseAnswers, api_events, wait_for
+from tests.sdk_helpers import LoseAnswers, api_events
+from tests.waiting import wait_for
 
 LANDING = "https://www.acme.io/pricing?utm_source=linkedin&utm_medium=paid_social&utm_campaign=q3_abm&li_fat_id=7f1c-li"
 

@@ -9,7 +9,8 @@ import pytest
 from snowplow_tracker import Emitter, SelfDescribingJson, Subject, Tracker
 
 from console.collector import Collector
-from tests.sdk_helpers import LoseAnswers, api_events, wait_for
+from tests.sdk_helpers import LoseAnswers, api_events
+from tests.waiting import wait_for
 
 LANDING = (
     "https://www.acme.io/demo?utm_source=google&utm_medium=cpc&utm_campaign=brand&gclid=Cj0KCQjw-sp"
@@ -81,7 +82,7 @@ def test_snowplow_retries_after_a_lost_answer_do_not_duplicate(collector: Collec
     collector.start()
     sent: list[dict[str, Any]] = []
     send_journey(tracker_for(collector, "post", sent))
-    assert wait_for(lambda: len({p["eid"] for p in sent}) == 3), "the SDK retried and succeeded"
+    wait_for(lambda: len({p["eid"] for p in sent}) == 3, what="the SDK to retry and succeed")
     assert_journey(collector, sent)
     assert wrapper.lost == 1
     assert collector.pipeline.stats.duplicates == 3

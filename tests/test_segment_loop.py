@@ -14,8 +14,9 @@ from console.sync import SyncSpec
 from console.sync.execute import execute
 from console.warehouse import Warehouse
 from tests.engine_helpers import Rehearsal
-from tests.sdk_helpers import api_events, wait_for
+from tests.sdk_helpers import api_events
 from tests.sync_helpers import FakeTime, model_of
+from tests.waiting import wait_for
 
 ROWS = [
     ("p1", "usr_loop_1", " Zoë.Ünal@Example.COM ", "pro", 120.5),
