@@ -65,7 +65,7 @@ def run_console(
 @click.option("--no-collector", is_flag=True, help="Browse the warehouse without receiving events.")
 @pass_app
 def tui(app: AppContext, db: Path | None, port: int, no_collector: bool) -> None:
-    """Open the console (what plain ``martech`` does) with the collector on loopback."""
+    """Open the console (what plain martech does) with the collector on loopback."""
     run_console(app, db, port, not no_collector)
 
 
@@ -95,6 +95,7 @@ def tui(app: AppContext, db: Path | None, port: int, no_collector: bool) -> None
 @click.option(
     "--db",
     type=click.Path(path_type=Path, dir_okay=False),
+    metavar="PATH",
     help="Warehouse for the demo (default: a fresh temporary file).",
 )
 @pass_app
@@ -102,5 +103,8 @@ def demo(app: AppContext, port: int, rate: float, events_file: Path, db: Path | 
     """Start the console on a fresh warehouse and replay the sample events live over HTTP."""
     if not events_file.exists():
         raise InputError(f"{events_file} does not exist", hint="pass --file with Segment NDJSON")
+    if db or app.db:
+        run_console(app, db or app.db, port, True, demo=events_file, rate=rate)
+        return
     with tempfile.TemporaryDirectory(prefix="martech-demo-") as folder:
-        run_console(app, db or Path(folder) / "demo.db", port, True, demo=events_file, rate=rate)
+        run_console(app, Path(folder) / "demo.db", port, True, demo=events_file, rate=rate)
