@@ -74,7 +74,7 @@ def events(
         print_json([event_to_dict(e) for e in found])
         return
     print_table(
-        ["time", "source", "type", "event/page", "user", "campaign", "click", "valid"],
+        ["time", "source", "type", "event/page", "user", "campaign", "click", "verdict"],
         [_row(e) for e in found],
     )
 
@@ -91,5 +91,5 @@ def _row(event: Event) -> list[str]:
         event.actor_id or "",
         campaign,
         click_.network or click_.param if click_ else "",
-        "ok" if event.validity == "ok" else "REJECTED",
+        (event.verdict or "unchecked") if event.validity == "ok" else "REJECTED",
     ]
