@@ -8,7 +8,7 @@ person's first touch even before the identify that links them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -140,16 +140,21 @@ def validate_stored(
     *,
     since: datetime | None = None,
     campaign: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Validate the warehouse's events (oldest first); nothing is written back.
 
     Events before ``since`` are not read: the warehouse supplies each person's earlier state.
     With ``campaign``, every event is still validated (the state needs them) but only that
-    campaign's are reported.
+    campaign's are reported. ``progress`` is called with the number of events read so far.
     """
     validator = Validator(taxonomy, host, warehouse)
+    done = 0
     for batch in _chunks(warehouse.iter_events(EventQuery(since=since)), BATCH):
         validator(batch)
+        done += len(batch)
+        if progress is not None:
+            progress(done)
         for event in batch:
             if _wanted(event, None, campaign):
                 report.add(event_subject(event))
