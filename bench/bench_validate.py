@@ -37,7 +37,8 @@ import msgspec
 from console.events import Event
 from console.host import PluginHost
 from console.replay import Replayer
-from console.taxonomy import Taxonomy, Validator, load_taxonomy
+from console.taxonomy import Taxonomy, load_taxonomy
+from console.taxonomy.validator import Validator
 from console.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,10 +16,11 @@ from typing import Any
 from console.collector import Collector
 from console.collector.asgi import read_body, send_response
 from console.collector.server import bind_socket
-from console.collector_contract import CollectorResponse
+from console.contract import CollectorResponse
 from console.host import PluginHost
 from console.settings import Settings
-from console.taxonomy import Validator, load_taxonomy
+from console.taxonomy import load_taxonomy
+from console.taxonomy.validator import Validator
 from console.warehouse import Warehouse
 
 OK = CollectorResponse.json(200, {"code": 200, "success": True})

@@ -5,15 +5,33 @@ Everything else in ``console`` is internal and may change.
 """
 
 from console.campaign import UTM_PARAMS, campaign_from_params, query_params, url_path
-from console.collector_contract import (
+from console.contract import (
     CollectorRequest,
     CollectorResponse,
     CollectorRoute,
+    Connector,
+    CredentialField,
+    Destination,
+    DestinationObject,
+    EventFormat,
+    Fault,
     IngestOutcome,
+    Lint,
+    PlannedRequest,
+    RateLimit,
+    Registration,
+    RowChange,
+    RowOutcome,
+    SandboxFake,
+    SandboxRegistration,
+    SandboxRequest,
+    SandboxResponse,
+    SyncTarget,
+    ValidationRule,
+    VendorAnswer,
     default_accept,
     default_refuse,
 )
-from console.contract import Connector, CredentialField, EventFormat, Registration
 from console.errors import (
     AuthError,
     ConnectorError,
@@ -37,7 +55,7 @@ from console.events import (
 )
 from console.hookspecs import hookimpl
 from console.json_input import decode_json
-from console.taxonomy.validator import ValidationRule
+from console.taxonomy.model import Taxonomy
 
 __version__ = "0.1.0"
 
@@ -54,16 +72,31 @@ __all__ = [
     "ConnectorError",
     "ConsoleError",
     "CredentialField",
+    "Destination",
+    "DestinationObject",
     "Event",
     "EventFormat",
+    "Fault",
     "Finding",
     "IngestOutcome",
     "InputError",
+    "Lint",
     "PayloadError",
+    "PlannedRequest",
+    "RateLimit",
     "RateLimitError",
     "Registration",
     "RemoteError",
+    "RowChange",
+    "RowOutcome",
+    "SandboxFake",
+    "SandboxRegistration",
+    "SandboxRequest",
+    "SandboxResponse",
+    "SyncTarget",
+    "Taxonomy",
     "ValidationRule",
+    "VendorAnswer",
     "__version__",
     "campaign_from_params",
     "corrected_timestamp",

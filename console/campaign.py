@@ -7,10 +7,13 @@ already set from the vendor's own campaign fields win over the URL's.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
 from console.events import Campaign, ClickId, Event
-from console.taxonomy.clickids import ClickIdRegistry
+
+if TYPE_CHECKING:
+    from console.taxonomy.clickids import ClickIdRegistry
 
 UTM_PARAMS: dict[str, str] = {
     "utm_source": "source",

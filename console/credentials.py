@@ -15,6 +15,7 @@ import keyring
 import keyring.errors
 
 from console.contract import Connector, CredentialField
+from console.errors import InputError
 
 SERVICE = "martech-console"
 Origin = Literal["keyring", "env", "unset"]
@@ -51,10 +52,38 @@ class CredentialStore:
         return "unset"
 
     def set(self, connector: type[Connector], credential: CredentialField, value: str) -> None:
-        """Store a credential in the OS keyring."""
-        keyring.set_password(SERVICE, self._username(connector, credential), value)
+        """Store a credential in the OS keyring (:class:`KeyringUnavailable` when the machine
+        has no keyring to store it in)."""
+        try:
+            keyring.set_password(SERVICE, self._username(connector, credential), value)
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(connector, credential, exc) from None
 
     def delete(self, connector: type[Connector], credential: CredentialField) -> None:
         """Remove a credential from the OS keyring (a missing one is fine)."""
-        with contextlib.suppress(keyring.errors.PasswordDeleteError):
-            keyring.delete_password(SERVICE, self._username(connector, credential))
+        try:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                keyring.delete_password(SERVICE, self._username(connector, credential))
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(connector, credential, exc) from None
+
+    def values(self, connector: type[Connector]) -> dict[str, str]:
+        """Every set credential of a connector, by field name (for the engine that sends)."""
+        found = {field.name: self.get(connector, field) for field in connector.credentials}
+        return {name: value for name, value in found.items() if value}
+
+
+class KeyringUnavailable(InputError):
+    """The machine has no usable keyring backend: says how to provide the credential."""
+
+    title = "No keyring"
+
+    def __init__(
+        self, connector: type[Connector], credential: CredentialField, exc: Exception
+    ) -> None:
+        super().__init__(
+            f"cannot store {connector.name} {credential.name}: this machine has no usable "
+            f"keyring ({type(exc).__name__})",
+            hint=f"set {connector.env_var(credential)} in the environment instead (CI), or "
+            "install a keyring backend (Secret Service, macOS Keychain, keyrings.alt)",
+        )

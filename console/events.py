@@ -150,7 +150,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     Empty optional fields are left out, but ``validity`` and ``verdict`` are always present
     so CI can assert on them.
     """
-    data = msgspec.to_builtins(event)
+    data: dict[str, Any] = msgspec.to_builtins(event)
     data["validity"] = event.validity
     data["verdict"] = event.verdict
     return data

@@ -13,9 +13,14 @@ from collections.abc import Callable
 import click
 import pluggy
 
-from console.collector_contract import CollectorRoute
-from console.contract import Connector, EventFormat
-from console.taxonomy.validator import ValidationRule
+from console.contract import (
+    CollectorRoute,
+    Connector,
+    Destination,
+    EventFormat,
+    SandboxRegistration,
+    ValidationRule,
+)
 
 PROJECT = "martech_console"
 
@@ -66,6 +71,29 @@ def register_validation_rules(register: Callable[[ValidationRule], None]) -> Non
 
 
 @hookspec
+def register_destinations(register: Callable[[Destination], None]) -> None:
+    """Register sync destinations: how a sync's changed rows become vendor requests.
+
+    Call ``register(Destination(connector=..., objects=..., plan=..., outcomes=...))`` once
+    per connector. A destination does no I/O: ``plan`` renders the exact requests, the sync
+    engine sends them (timeouts, retries, pacing, credentials) and ``outcomes`` maps each
+    answer back to one outcome per row. A registered destination makes its connector a
+    *destination*. One destination per connector: another plugin's registration for the
+    same connector is recorded as that plugin's failure and ignored. Return value: ignored.
+    """
+
+
+@hookspec
+def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
+    """Register a fake of a vendor's API for ``martech sandbox`` and the tests.
+
+    Call ``register(SandboxRegistration(connector, build))``; ``build(rate_limit)`` returns
+    a fresh :class:`console.SandboxFake` holding its own state. It is served under
+    ``/<connector>`` so a destination's base URL can point at it. Return value: ignored.
+    """
+
+
+@hookspec
 def register_commands(cli: click.Group) -> None:
     """Add CLI subcommands to the ``martech`` group (e.g. a remote tool's trigger).
 
@@ -79,6 +107,8 @@ HOOK_NAMES: tuple[str, ...] = (
     "register_event_formats",
     "register_collector_routes",
     "register_validation_rules",
+    "register_destinations",
+    "register_sandboxes",
     "register_commands",
 )
 """Every hook the host calls, in the order it calls them."""

@@ -13,19 +13,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import pluggy
 
 from console import hookspecs
-from console.collector_contract import CollectorRoute
-from console.contract import Connector, EventFormat, Registration
+from console.contract import (
+    CollectorRoute,
+    Connector,
+    Destination,
+    EventFormat,
+    Registration,
+    SandboxRegistration,
+)
 
 ENTRY_POINT_GROUP = "martech_console"
 RUNTIME_PHASES = frozenset({"collector", "decode"})
 """Failures that happen per request or per replayed record (kept: the latest few)."""
 RUNTIME_FAILURES_KEPT = 50
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +82,7 @@ class PluginHost:
         self.failures: list[PluginFailure] = []
         self.skipped: list[str] = []
         self._plugins: dict[str, PluginInfo] = {}
-        self._collected: dict[str, list[Registration]] = {}
+        self._collected: dict[str, list[Registration[Any]]] = {}
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -105,7 +113,7 @@ class PluginHost:
         try:
             module = entry_point.load()
         except _guard_errors() as exc:
-            self._fail(entry_point.name, "load", exc)
+            self.record_failure(entry_point.name, "load", exc)
             self._plugins[entry_point.name] = PluginInfo(
                 entry_point.name, entry_point.value, distribution, version, loaded=False
             )
@@ -122,20 +130,31 @@ class PluginHost:
     ) -> None:
         """Register an already-imported plugin object (tests, or an app embedding the host)."""
         if name in self._plugins:
-            self._fail(name, "load", ValueError(f"a plugin named {name!r} is already loaded"))
+            self.record_failure(
+                name, "load", ValueError(f"a plugin named {name!r} is already loaded")
+            )
             return
         module_name = getattr(plugin, "__name__", type(plugin).__name__)
         try:
             self.manager.register(plugin, name=name)
         except _guard_errors() as exc:
-            self._fail(name, "load", exc)
+            self.record_failure(name, "load", exc)
             self._plugins[name] = PluginInfo(name, module_name, distribution, version, loaded=False)
             return
-        hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])
+        callers = self.manager.get_hookcallers(plugin) or []
+        for caller in callers:
+            if caller.spec is None and not _optional(caller, plugin):
+                self.record_failure(name, "load", _unknown_hook(caller.name))
+        hooks = sorted(caller.name for caller in callers if caller.spec is not None)
         self._plugins[name] = PluginInfo(name, module_name, distribution, version, hooks)
         self._collected.clear()
 
-    def _fail(self, plugin: str, phase: str, exc: BaseException) -> None:
+    def record_failure(self, plugin: str, phase: str, exc: BaseException) -> None:
+        """Record that ``plugin`` failed in ``phase`` (``load``, a hook name, ``collector``,
+        ``decode``, ``validate``): shown by ``martech plugins`` and the plugins screen.
+
+        Runtime phases (per request or record) keep only the latest few failures.
+        """
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         detail = "".join(traceback.format_exception(exc))
         self.failures.append(PluginFailure(plugin, phase, message, detail))
@@ -158,36 +177,33 @@ class PluginHost:
             try:
                 impl.function(*(kwargs[arg] for arg in impl.argnames))
             except _guard_errors() as exc:
-                self._fail(impl.plugin_name, hook_name, exc)
+                self.record_failure(impl.plugin_name, hook_name, exc)
 
-    def collect(
-        self, hook_name: str, check: Callable[[Any], None] | None = None
-    ) -> list[Registration]:
+    def collect(self, hook_name: str, check: Callable[[object], T]) -> list[Registration[T]]:
         """Everything the plugins register through a ``register`` hook, stamped and checked.
 
-        ``check(item)`` raises to refuse an item; the refusal is recorded as the plugin's
-        failure and the item is dropped. Results are cached per host.
+        ``check(item)`` returns the item as its type, or raises to refuse it; the refusal is
+        recorded as the plugin's failure and the item is dropped. Results are cached per host.
         """
         if hook_name in self._collected:
             return self._collected[hook_name]
-        collected: list[Registration] = []
+        collected: list[Registration[T]] = []
 
         def build(plugin_name: str) -> dict[str, Any]:
             info = self._plugins.get(plugin_name)
 
-            def register(item: Any) -> None:
-                if check is not None:
-                    try:
-                        check(item)
-                    except _guard_errors() as exc:
-                        self._fail(plugin_name, hook_name, exc)
-                        return
+            def register(item: object) -> None:
+                try:
+                    checked = check(item)
+                except _guard_errors() as exc:
+                    self.record_failure(plugin_name, hook_name, exc)
+                    return
                 collected.append(
                     Registration(
                         plugin_name,
                         info.distribution if info else None,
                         info.version if info else None,
-                        item,
+                        checked,
                     )
                 )
 
@@ -207,13 +223,13 @@ class PluginHost:
 
     # -- what plugins registered -----------------------------------------------------------
 
-    def connectors(self) -> dict[str, Registration]:
+    def connectors(self) -> dict[str, Registration[type[Connector]]]:
         """Registered connector classes by connector name (first registration wins)."""
-        result: dict[str, Registration] = {}
+        result: dict[str, Registration[type[Connector]]] = {}
         for reg in self.collect("register_connectors", _check_connector):
             name = reg.item.name
             if name in result:
-                self._fail(
+                self.record_failure(
                     reg.plugin,
                     "register_connectors",
                     ValueError(
@@ -224,18 +240,18 @@ class PluginHost:
             result[name] = reg
         return result
 
-    def event_formats(self) -> list[Registration]:
+    def event_formats(self) -> list[Registration[EventFormat]]:
         """Registered replay formats, in sniffing order."""
         regs = self.collect("register_event_formats", _check_format)
         return sorted(regs, key=lambda reg: reg.item.priority)
 
-    def collector_routes(self) -> list[Registration]:
+    def collector_routes(self) -> list[Registration[CollectorRoute]]:
         """Registered collector routes; a method and path already taken is refused."""
-        routes: dict[tuple[str, str], Registration] = {}
+        routes: dict[tuple[str, str], Registration[CollectorRoute]] = {}
         for reg in self.collect("register_collector_routes", _check_route):
             key = (reg.item.method.upper(), reg.item.path)
             if key in routes:
-                self._fail(
+                self.record_failure(
                     reg.plugin,
                     "register_collector_routes",
                     ValueError(f"{key[0]} {key[1]} is already served by {routes[key].plugin!r}"),
@@ -244,12 +260,39 @@ class PluginHost:
             routes[key] = reg
         return list(routes.values())
 
+    def destinations(self) -> dict[str, Registration[Destination]]:
+        """Registered sync destinations by connector name (the first plugin's wins)."""
+        return self._one_per_connector("register_destinations", _check_destination)
+
+    def sandboxes(self) -> dict[str, Registration[SandboxRegistration]]:
+        """Registered vendor fakes by connector name (the first plugin's wins)."""
+        return self._one_per_connector("register_sandboxes", _check_sandbox)
+
+    def _one_per_connector(
+        self, hook_name: str, check: Callable[[object], T]
+    ) -> dict[str, Registration[T]]:
+        result: dict[str, Registration[T]] = {}
+        for reg in self.collect(hook_name, check):
+            name = str(getattr(reg.item, "connector", ""))
+            if name in result:
+                self.record_failure(
+                    reg.plugin,
+                    hook_name,
+                    ValueError(f"{name!r} is already registered by {result[name].plugin!r}"),
+                )
+                continue
+            result[name] = reg
+        return result
+
     def capabilities(self, connector: str) -> list[str]:
         """What a connector can do, derived from what its plugins registered."""
         caps = set()
-        sources = [*self.event_formats(), *self.collector_routes()]
-        if any(reg.item.connector == connector for reg in sources):
+        formats = (reg.item.connector for reg in self.event_formats())
+        routes = (reg.item.connector for reg in self.collector_routes())
+        if connector in (*formats, *routes):
             caps.add("source")
+        if connector in self.destinations():
+            caps.add("destination")
         return sorted(caps)
 
     def plugins(self) -> list[PluginInfo]:
@@ -271,7 +314,7 @@ class _PluginCommands(click.Group):
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         name = name or cmd.name
         if name in self._target.commands:
-            self._host._fail(
+            self._host.record_failure(
                 self._plugin,
                 "register_commands",
                 ValueError(f"command {name!r} already exists; choose another name"),
@@ -280,19 +323,47 @@ class _PluginCommands(click.Group):
         self._target.add_command(cmd, name)
 
 
-def _check_connector(item: Any) -> None:
+def _optional(caller: pluggy.HookCaller, plugin: object) -> bool:
+    return all(impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin)
+
+
+def _unknown_hook(name: str) -> ValueError:
+    """pluggy's ``check_pending`` rule, per plugin: an implementation of no known hook
+    (a misspelling) would silently never run."""
+    known = ", ".join(hookspecs.HOOK_NAMES)
+    return ValueError(f"hookimpl {name!r} matches no hook of martech-console (hooks: {known})")
+
+
+def _check_connector(item: object) -> type[Connector]:
     if not (isinstance(item, type) and issubclass(item, Connector)):
         raise TypeError(f"register_connectors expects a Connector subclass, got {item!r}")
     item.check_metadata()
+    return item
 
 
-def _check_route(item: Any) -> None:
+def _check_route(item: object) -> CollectorRoute:
     if not isinstance(item, CollectorRoute):
         raise TypeError(f"register_collector_routes expects a CollectorRoute, got {item!r}")
     if not item.path.startswith("/") or item.path.startswith("/api/"):
         raise ValueError(f"route path {item.path!r} must start with / and not with /api/")
+    return item
 
 
-def _check_format(item: Any) -> None:
+def _check_format(item: object) -> EventFormat:
     if not isinstance(item, EventFormat):
         raise TypeError(f"register_event_formats expects an EventFormat, got {item!r}")
+    return item
+
+
+def _check_destination(item: object) -> Destination:
+    if not isinstance(item, Destination):
+        raise TypeError(f"register_destinations expects a Destination, got {item!r}")
+    if not item.objects or item.batch_size < 1:
+        raise ValueError(f"destination {item.connector!r} needs objects and a batch_size >= 1")
+    return item
+
+
+def _check_sandbox(item: object) -> SandboxRegistration:
+    if not isinstance(item, SandboxRegistration):
+        raise TypeError(f"register_sandboxes expects a SandboxRegistration, got {item!r}")
+    return item

@@ -136,7 +136,7 @@ class Replayer:
             return fmt.name, [rejected_event(fmt.connector, record, reason)], reason
         except Exception as exc:
             plugin = self.plugin_of.get(fmt.name, "console")
-            self.host._fail(plugin, "decode", exc)
+            self.host.record_failure(plugin, "decode", exc)
             reason = f"{fmt.name} decoder failed: {type(exc).__name__}: {exc}"
             return fmt.name, [rejected_event(fmt.connector, record, reason)], reason
         for event in events:
@@ -155,14 +155,34 @@ class Replayer:
         if self.warehouse is None:
             raise InputError("replay needs a warehouse to load the events into")
         report = ReplayReport(str(path))
+        validator = self.validator
+        unsettled = getattr(validator, "take_unsettled", None)
+        verdicts: dict[tuple[str, str], str] = {}
+        """Each event stored by this replay -> its verdict (judged again below)."""
         for batch in self.batches(path, report, progress=progress, batch_size=batch_size):
-            if self.validator is not None:
-                self.validator(batch)
+            if validator is not None:
+                validator(batch)
             stored = self.warehouse.ingest(batch)
             report.result.add(stored)
-            if self.validator is not None:
-                report.verdicts.update(event.verdict or "good" for event in stored.events)
+            if validator is not None:
+                for event in stored.events:
+                    verdicts[(event.source, event.message_id)] = event.verdict or "good"
+            if unsettled is not None:
+                self._rejudge(unsettled(), verdicts)
+        report.verdicts.update(verdicts.values())
         return report
+
+    def _rejudge(self, unsettled: Any, verdicts: dict[tuple[str, str], str]) -> None:
+        """Judge again, in event time, the people whose events arrived out of order."""
+        if not unsettled:
+            return
+        from console.taxonomy.rejudge import rejudge
+
+        assert self.warehouse is not None
+        for revision in rejudge(self.warehouse, self.validator, unsettled):  # type: ignore[arg-type]
+            key = (revision.event.source, revision.event.message_id)
+            if key in verdicts:
+                verdicts[key] = revision.after or "good"
 
     def batches(
         self,

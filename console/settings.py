@@ -16,8 +16,14 @@ import platformdirs
 from console.errors import InputError
 
 APP_NAME = "martech-console"
-KNOWN_KEYS = frozenset({"db", "load_plugins", "block_plugins", "taxonomy"})
-PATH_KEYS = ("db", "taxonomy")
+KNOWN_KEYS = frozenset({"db", "load_plugins", "block_plugins", "taxonomy", "syncs", "policy"})
+EXAMPLES = {
+    "db": "warehouse.db",
+    "taxonomy": "taxonomy.toml",
+    "syncs": "syncs.toml",
+    "policy": "policy.toml",
+}
+PATH_KEYS = tuple(EXAMPLES)
 """Settings that name a file: a string."""
 LIST_KEYS = ("load_plugins", "block_plugins")
 """Settings that name plugins: a list of strings (or one comma-separated string)."""
@@ -59,6 +65,10 @@ class Settings:
     block_plugins: list[str] = field(default_factory=list)
     """Plugins never loaded (``MARTECH_BLOCK_PLUGINS=a,b`` or ``block_plugins`` in config)."""
     taxonomy_path: Path | None = None
+    syncs_path: Path | None = None
+    """The syncs file (``--syncs``, ``MARTECH_SYNCS``, ``syncs`` in config)."""
+    policy_path: Path | None = None
+    """The guardrails' policy file (``--policy``, ``MARTECH_POLICY``, ``policy`` in config)."""
     plugin_origins: dict[str, str] = field(default_factory=dict)
     """Where ``load_plugins`` and ``block_plugins`` came from, for error messages."""
 
@@ -82,6 +92,14 @@ class Settings:
                 origins[key] = f"{key} in {path}"
         if env.get("MARTECH_DB"):
             settings.db_path = Path(env["MARTECH_DB"]).expanduser()
+        if "syncs" in config:
+            settings.syncs_path = Path(str(config["syncs"])).expanduser()
+        if env.get("MARTECH_SYNCS"):
+            settings.syncs_path = Path(env["MARTECH_SYNCS"]).expanduser()
+        if "policy" in config:
+            settings.policy_path = Path(str(config["policy"])).expanduser()
+        if env.get("MARTECH_POLICY"):
+            settings.policy_path = Path(env["MARTECH_POLICY"]).expanduser()
         if env.get("MARTECH_TAXONOMY"):
             settings.taxonomy_path = Path(env["MARTECH_TAXONOMY"]).expanduser()
         if "MARTECH_LOAD_PLUGINS" in env:
@@ -144,7 +162,7 @@ def _check_types(path: Path, config: dict[str, object]) -> None:
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise InputError(
                 f"{path}: {key!r} must be a file path in quotes, got {_shown(value)}",
-                hint=f'e.g. {key} = "~/martech/{"warehouse.db" if key == "db" else "team.toml"}"',
+                hint=f'e.g. {key} = "~/martech/{EXAMPLES[key]}"',
             )
     for key in LIST_KEYS:
         value = config.get(key)

@@ -1,4 +1,4 @@
-"""The house rules of ARCHITECTURE.md, checked mechanically."""
+"""The house rules of docs/architecture.md, checked mechanically."""
 
 from __future__ import annotations
 
@@ -22,6 +22,29 @@ def test_the_core_imports_without_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_plugin_importing_the_public_api_loads_no_engine() -> None:
+    """``import console`` is what every plugin does: it must not pay for the warehouse,
+    the collector or the console (sqlite-utils, zstandard, uvicorn, Textual)."""
+    heavy = ("console.warehouse", "console.collector", "console.touch", "console.tui",
+             "console.taxonomy.validator", "sqlite_utils", "zstandard", "uvicorn",
+             "textual")  # fmt: skip
+    code = f"import sys, console; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_contract_modules_import_nothing_of_the_core() -> None:
+    allowed = {"console", "console.events", "console.errors", "console.json_input"}
+    contract = sorted((ROOT / "console" / "contract").glob("*.py"))
+    for path in [*contract, ROOT / "console" / "hookspecs.py"]:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        runtime = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module]
+        for node in runtime:
+            module = node.module or ""
+            if module.startswith("console") and not module.startswith("console.contract"):
+                assert module in allowed, f"{path.name}:{node.lineno} imports {module}"
 
 
 def _console_imports(path: Path) -> list[tuple[int, str]]:

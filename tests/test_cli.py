@@ -47,7 +47,7 @@ def test_plugins_json_lists_builtins_without_secret_values(cli_env: dict[str, st
     assert hubspot["docs_url"].startswith("https://")
     assert hubspot["credentials"][0]["status"] == "env"
     assert plugins["segment"]["connectors"][0]["capabilities"] == ["source"]
-    assert plugins["hubspot"]["connectors"][0]["capabilities"] == []
+    assert plugins["hubspot"]["connectors"][0]["capabilities"] == ["destination"]
     assert "very-secret" not in out.stdout + out.stderr
 
 

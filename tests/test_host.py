@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 import pytest
 
+from console import Destination, DestinationObject, ValidationRule, hookimpl
 from console.host import RUNTIME_FAILURES_KEPT, PluginHost
 from tests.thirdparty import install_thirdparty
 
@@ -38,7 +39,8 @@ def test_builtins_are_found_through_the_entry_point_group(host: PluginHost) -> N
 
 def test_capabilities_are_derived_from_what_is_registered(host: PluginHost) -> None:
     assert host.capabilities("segment") == ["source"]
-    assert host.capabilities("hubspot") == []
+    assert host.capabilities("hubspot") == ["destination"]
+    assert host.capabilities("braze") == []
 
 
 def test_broken_plugins_are_recorded_and_the_rest_still_load(thirdparty_path: Path) -> None:
@@ -96,11 +98,83 @@ def test_registering_the_same_name_twice_is_a_failure_not_a_crash() -> None:
 
 def test_a_decoder_failing_on_every_request_keeps_only_its_latest_failures() -> None:
     host = PluginHost()
-    host._fail("broken", "load", ValueError("bad entry point"))
+    host.record_failure("broken", "load", ValueError("bad entry point"))
     for n in range(500):
-        host._fail("acme", "collector", RuntimeError(f"request {n}"))
+        host.record_failure("acme", "collector", RuntimeError(f"request {n}"))
     kept = [f for f in host.failures if f.phase == "collector"]
     assert len(kept) == RUNTIME_FAILURES_KEPT
     assert kept[-1].error == "RuntimeError: request 499"
     loading = [f.error for f in host.failures if f.phase == "load"]
     assert loading == ["ValueError: bad entry point"]  # never pushed out
+
+
+class _Misspelled:
+    """A plugin whose author typed ``register_conectors``: it would silently never run."""
+
+    @hookimpl
+    def register_conectors(self, register: object) -> None:  # the typo under test
+        raise AssertionError("never called")
+
+    @hookimpl
+    def register_commands(self, cli: click.Group) -> None:
+        pass
+
+
+def test_a_misspelled_hook_is_a_recorded_failure_naming_the_known_hooks() -> None:
+    host = PluginHost(allow=())
+    host.add_plugin(_Misspelled(), name="typo")
+    (failure,) = host.failures_of("typo")
+    assert failure.phase == "load"
+    assert "'register_conectors' matches no hook" in failure.error
+    assert "register_connectors" in failure.error  # what the author meant is listed
+    (info,) = host.plugins()
+    assert info.hooks == ["register_commands"]  # its real hook still counts
+
+
+def test_a_rule_without_a_name_fails_in_its_own_plugin() -> None:
+    class Rules:
+        @hookimpl
+        def register_validation_rules(self, register: Callable[[ValidationRule], None]) -> None:
+            register(ValidationRule("", lambda event, taxonomy: []))
+
+    host = PluginHost(allow=())
+    host.add_plugin(Rules(), name="nameless")
+    assert host.collect("register_validation_rules", lambda item: item) == []
+    (failure,) = host.failures_of("nameless")
+    assert "needs a name" in failure.error
+
+
+def _destination(connector: str) -> Destination:
+    return Destination(
+        connector=connector,
+        base_url="https://api.example.test",
+        objects=(DestinationObject("contacts", match_keys=("email",)),),
+        plan=lambda target, changes: [],
+        outcomes=lambda request, answer: [],
+        auth_headers=lambda credentials: {},
+    )
+
+
+def test_a_registered_destination_makes_its_connector_a_destination() -> None:
+    class Acme:
+        @hookimpl
+        def register_destinations(self, register: Callable[[object], None]) -> None:
+            register(_destination("acme_crm"))
+            register("not a destination")
+
+    class Copycat:
+        @hookimpl
+        def register_destinations(self, register: Callable[[object], None]) -> None:
+            register(_destination("acme_crm"))
+
+    host = PluginHost(allow=())
+    host.add_plugin(Acme(), name="acme")
+    host.add_plugin(Copycat(), name="copycat")
+    destinations = host.destinations()
+    assert list(destinations) == ["acme_crm"]
+    assert host.capabilities("acme_crm") == ["destination"]
+    failures = {(f.plugin, f.error) for f in host.failures}
+    assert any(p == "acme" and "expects a Destination" in e for p, e in failures)
+    loser = "acme" if destinations["acme_crm"].plugin == "copycat" else "copycat"
+    clash = f"'acme_crm' is already registered by '{destinations['acme_crm'].plugin}'"
+    assert (loser, f"ValueError: {clash}") in failures

@@ -19,7 +19,8 @@ from console.host import PluginHost
 from console.links import LinkInput, check_links, lint, read_links
 from console.report import Report, render_table
 from console.settings import Settings
-from console.taxonomy import Validator, load_taxonomy
+from console.taxonomy import load_taxonomy
+from console.taxonomy.validator import Validator
 from tests.taxonomy_helpers import team_file
 from tests.test_validate_cli import assert_junit_shape
 

@@ -13,7 +13,8 @@ import pytest
 from console.collector import Collector
 from console.events import Event
 from console.host import PluginHost
-from console.taxonomy import Validator, load_taxonomy
+from console.taxonomy import load_taxonomy
+from console.taxonomy.validator import Validator
 from console.warehouse import EventQuery, Warehouse
 
 GUIDE = Path(__file__).resolve().parent.parent / "plugins" / "README.md"

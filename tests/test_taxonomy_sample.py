@@ -9,8 +9,9 @@ from console.events import Event
 from console.host import PluginHost
 from console.replay import Replayer
 from console.report import Report
-from console.taxonomy import Validator, load_taxonomy
+from console.taxonomy import load_taxonomy
 from console.taxonomy.batch import validate_file
+from console.taxonomy.validator import Validator
 from console.warehouse import EventQuery, Warehouse
 from tests.conftest import ROOT, SAMPLE_EVENTS
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from console.events import Event
-from console.taxonomy import Validator, load_taxonomy
+from console.taxonomy import load_taxonomy
+from console.taxonomy.validator import Validator
 from console.warehouse import Warehouse
 from tests.taxonomy_helpers import SITE, codes, event
 

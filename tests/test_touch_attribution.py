@@ -9,7 +9,7 @@ import pytest
 from console.errors import InputError
 from console.taxonomy import load_taxonomy
 from console.touch import MODELS, TouchEngine, attribute
-from console.touch.attribution import shares
+from console.touch.credit import shares
 from console.warehouse import Warehouse
 from tests.touch_journeys import DAY, GOOGLE, Journey
 

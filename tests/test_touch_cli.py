@@ -31,6 +31,7 @@ REPORT_KEYS = {
     "conversions",
     "destinations",
     "notes",
+    "state_carried",
 }
 TOUCH_KEYS = {
     "index",

@@ -9,8 +9,7 @@ import pytest
 
 from console.errors import WarehouseError
 from console.events import Event, rejected_event
-from console.warehouse import EventQuery, Warehouse
-from console.warehouse import store as store_module
+from console.warehouse import EventQuery, Warehouse, writes
 
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -61,7 +60,7 @@ def test_same_message_id_from_different_sources_are_different_events(warehouse: 
 def test_a_dedupe_hash_collision_loses_nothing(
     warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "dedupe_key", lambda event: 42)
+    monkeypatch.setattr(writes, "dedupe_key", lambda event: 42)
     result = warehouse.ingest([ev("m1"), ev("m2")])
     assert result.stored == 2
     assert warehouse.ingest([ev("m1"), ev("m2")]).duplicates == 2  # retries, clash or not
@@ -74,10 +73,10 @@ def test_many_clashing_events_are_checked_through_the_index_of_unkeyed_rows(
     # A burst stamped with one millisecond clashes over and over: each clash must be one
     # index lookup, not a walk over every row stored without a key.
     plan = warehouse.conn.execute(
-        "EXPLAIN QUERY PLAN " + store_module.UNKEYED_SQL, ["m1", "segment"]
+        "EXPLAIN QUERY PLAN " + writes.UNKEYED_SQL, ["m1", "segment"]
     ).fetchall()
     assert "USING INDEX events_unkeyed" in plan[0][3]
-    monkeypatch.setattr(store_module, "dedupe_key", lambda event: 42)
+    monkeypatch.setattr(writes, "dedupe_key", lambda event: 42)
     burst = [ev(f"b{i}") for i in range(300)]
     assert warehouse.ingest(burst).stored == 300
     assert warehouse.ingest(burst).duplicates == 300

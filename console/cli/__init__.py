@@ -9,12 +9,18 @@ import click
 
 from console import __version__
 from console.cli.attribution_cmd import attribution
+from console.cli.audit_cmd import audit
 from console.cli.collect_cmd import collect
 from console.cli.context import DB_HELP, AppContext, BadUsage
+from console.cli.creds_cmd import creds
 from console.cli.events_cmd import events
 from console.cli.links_cmd import links
 from console.cli.plugins_cmd import plugins
 from console.cli.replay_cmd import replay
+from console.cli.sandbox_cmd import sandbox
+from console.cli.sql_cmd import sql
+from console.cli.sync_cmd import sync
+from console.cli.sync_run_cmd import run_sync
 from console.cli.touch_cmd import touch
 from console.cli.tui_cmd import demo, run_console, tui
 from console.cli.validate_cmd import validate
@@ -80,6 +86,8 @@ def create_cli() -> click.Group:
             )
 
     builtin = (plugins, replay, events, collect, tui, demo, validate, links, touch, attribution)
+    builtin += (sync, sql, creds, sandbox, audit)
+    assert run_sync.name in sync.commands  # registered on the sync group by its module
     for command in builtin:
         cli.add_command(command)
     return cli

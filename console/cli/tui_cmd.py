@@ -12,7 +12,7 @@ from console.cli.taxonomy_opts import load_for
 from console.collector import DEFAULT_PORT, CollectorProcess
 from console.demo import SAMPLE_EVENTS, DemoFeeder
 from console.errors import InputError
-from console.taxonomy import Validator
+from console.taxonomy.validator import Validator
 
 
 def run_console(

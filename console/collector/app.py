@@ -22,8 +22,7 @@ from console.collector.asgi import (
 from console.collector.body import TooLarge, decode_body
 from console.collector.pipeline import Busy, IngestPipeline
 from console.collector.query_api import handle_api
-from console.collector_contract import CollectorRequest, CollectorResponse, CollectorRoute
-from console.contract import Registration
+from console.contract import CollectorRequest, CollectorResponse, CollectorRoute, Registration
 from console.errors import (
     ConnectorError,
     PayloadError,
@@ -177,7 +176,7 @@ class CollectorApp:
         except ValueError as exc:
             return route.refuse(request, 400, PayloadError(str(exc)))
         except Exception as exc:
-            self.host._fail(reg.plugin, "collector", exc)
+            self.host.record_failure(reg.plugin, "collector", exc)
             with contextlib.suppress(Exception):
                 return route.refuse(request, 500, RemoteError(f"decoder failed: {exc}", status=500))
             return _route_error(500, f"decoder of plugin {reg.plugin!r} failed")

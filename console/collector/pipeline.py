@@ -20,11 +20,12 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from typing import Any
 
 from console.bus import EventBus
 from console.collector.stats import CollectorStats
 from console.collector.writer import BatchWriter, ThreadWriter
-from console.collector_contract import IngestOutcome
+from console.contract import IngestOutcome
 from console.errors import RateLimitError, WarehouseError
 from console.events import Event
 from console.warehouse import IngestResult, PreparedBatch, Warehouse, prepare
@@ -33,7 +34,13 @@ MAX_PENDING_EVENTS = 50_000
 
 
 Annotator = Callable[[Sequence[Event]], None]
-"""Called on each batch before its rows are built (e.g. taxonomy validation), one at a time."""
+"""Called on each batch before its rows are built (e.g. taxonomy validation), one at a time.
+
+An annotator with ``take_unsettled()`` (the taxonomy Validator) names, after each batch, the
+people whose verdicts may be provisional because their events arrived out of event time;
+once the batch is committed they are judged again (``settle``) and their rows updated."""
+Settle = Callable[[Any], object]
+"""Called with what ``take_unsettled()`` returned, once that batch is committed."""
 
 
 class Busy(RateLimitError):
@@ -52,9 +59,13 @@ class IngestPipeline:
         max_pending: int = MAX_PENDING_EVENTS,
         annotate: Annotator | None = None,
         writer: BatchWriter | None = None,
+        settle: Settle | None = None,
     ) -> None:
         self.warehouse = warehouse
         self.annotate = annotate
+        self.settle = settle
+        """Judges people again once their batch is stored (see ``Annotator``)."""
+        self._unsettled = getattr(annotate, "take_unsettled", None) if settle else None
         self.annotate_errors: list[str] = []
         self.bus = bus or EventBus()
         self.stats = stats or CollectorStats()
@@ -101,6 +112,7 @@ class IngestPipeline:
             with self._counting:
                 self._pending += len(events)
             prepared: PreparedBatch | None = None
+            unsettled: Any = None
             if not reset:
                 try:
                     prepared = self._prepare(events)
@@ -108,9 +120,13 @@ class IngestPipeline:
                     error = WarehouseError(f"ingest failed: {exc}")
                     self._finish(events, future, None, None, error)
                     return future
+                if self._unsettled is not None:
+                    unsettled = self._unsettled()
             self.writer.send(
                 prepared,
-                lambda result, error: self._finish(events, future, prepared, result, error),
+                lambda result, error: self._finish(
+                    events, future, prepared, result, error, unsettled
+                ),
             )
         return future
 
@@ -142,8 +158,10 @@ class IngestPipeline:
         prepared: PreparedBatch | None,
         result: IngestResult | None,
         error: Exception | None,
+        unsettled: Any = None,
     ) -> None:
-        """Answer a batch's request (called by the writer, in order)."""
+        """Answer a batch's request (called by the writer, in order), once the people whose
+        events of this batch arrived out of event time are judged again."""
         try:
             if error is not None:
                 future.set_exception(error)
@@ -152,10 +170,19 @@ class IngestPipeline:
                 future.set_result(IngestOutcome(0, 0, 0, 0))
             else:
                 assert result is not None
+                if unsettled and self.settle is not None:
+                    self._settle(unsettled)  # before the answer: a read-back sees the verdicts
                 self._committed(future, prepared, result)
         finally:
             with self._counting:
                 self._pending -= len(events)
+
+    def _settle(self, unsettled: Any) -> None:
+        try:
+            self.settle(unsettled)  # type: ignore[misc]
+        except Exception as exc:  # a stored verdict stays provisional; never cost an event
+            self.annotate_errors.append(f"judging people again: {type(exc).__name__}: {exc}")
+            del self.annotate_errors[:-20]
 
     def _committed(
         self, future: Future[IngestOutcome], prepared: PreparedBatch, result: IngestResult
@@ -168,12 +195,13 @@ class IngestPipeline:
                 rejected[event.source] += 1
         received = len(prepared.events)
         self.stats.committed(received, result.stored, result.duplicates, sources, rejected)
-        future.set_result(
-            IngestOutcome(
-                received=received,
-                stored=result.stored,
-                duplicates=received - result.stored,
-                rejected=result.rejected,
-            )
+        outcome = IngestOutcome(
+            received=received,
+            stored=result.stored,
+            duplicates=received - result.stored,
+            rejected=result.rejected,
         )
-        self.bus.publish(result.events)
+        try:
+            self.bus.publish(result.events)  # first: whoever was answered finds them published
+        finally:
+            future.set_result(outcome)

@@ -41,7 +41,8 @@ def _child(
     """The child process: a complete collector whose committed batches go to ``conn``."""
     from console.collector.server import Collector
     from console.host import PluginHost
-    from console.taxonomy import Validator, load_taxonomy
+    from console.taxonomy import load_taxonomy
+    from console.taxonomy.validator import Validator
     from console.warehouse import Warehouse
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the console's Ctrl+C is the parent's

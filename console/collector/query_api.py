@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from console.collector_contract import CollectorResponse
+from console.contract import CollectorResponse
 from console.errors import InputError
 from console.events import event_to_dict, parse_since
 from console.warehouse import EventQuery

@@ -47,6 +47,21 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def serve_in_thread(
+    server: uvicorn.Server, sock: socket.socket, name: str, url: str
+) -> threading.Thread:
+    """Run ``server`` on ``sock`` in a daemon thread; returns once it accepts connections."""
+    thread = threading.Thread(
+        target=lambda: asyncio.run(server.serve(sockets=[sock])), name=name, daemon=True
+    )
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise InputError(f"could not start serving on {url}")
+        threading.Event().wait(0.01)
+    return thread
+
+
 def tune_gc_for_ingest() -> None:
     """Make the cyclic garbage collector cheap for a process that ingests events.
 
@@ -84,8 +99,11 @@ class Collector:
 
     def __post_init__(self) -> None:
         writer = ProcessWriter(str(self.warehouse.path)) if self.writer_process else None
+        from console.taxonomy.rejudge import settler
+
+        settle = settler(self.warehouse, self.validator)
         self.pipeline = IngestPipeline(
-            self.warehouse, self.bus, annotate=self.validator, writer=writer
+            self.warehouse, self.bus, annotate=self.validator, writer=writer, settle=settle
         )
         self.app = CollectorApp(
             self.host,
@@ -139,17 +157,8 @@ class Collector:
     def start(self) -> str:
         """Serve in a background thread; returns once it accepts connections."""
         server = self._prepare()
-        sock = self._sock
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=[sock])),  # type: ignore[list-item]
-            name="martech-collector",
-            daemon=True,
-        )
-        self._thread.start()
-        while not server.started:
-            if not self._thread.is_alive():
-                raise InputError(f"the collector could not start on {self.url}")
-            threading.Event().wait(0.01)
+        assert self._sock is not None
+        self._thread = serve_in_thread(server, self._sock, "martech-collector", self.url)
         return self.url
 
     def serve_forever(self) -> None:

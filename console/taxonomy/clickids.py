@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,8 @@ class ClickIdRule:
     when the network adds it to unpaid links too (Meta adds fbclid to organic posts)."""
     ga4_source: str | None = None
     ga4_medium: str | None = None
-    """What GA4 files an untagged click as (auto-tagged gclid: ``google`` / ``cpc``)."""
+    """What GA4 files an auto-tagged click as (gclid: ``google`` / ``cpc``), with or without
+    manual UTMs: auto-tagging wins over ``utm_source``/``utm_medium``."""
 
 
 @dataclass(slots=True)
@@ -36,6 +38,20 @@ class ClickIdRegistry:
     def lookup(self, param: str) -> ClickIdRule | None:
         """The rule for a query parameter name, or None when it is not a click ID."""
         return self._by_param.get(param.lower())
+
+    def auto_tagged(self, params: Iterable[str]) -> ClickIdRule | None:
+        """The first of these click IDs that GA4 auto-tags (it has ``ga4_source``), or None.
+
+        The one precedence rule for a visit's source/medium, wherever it is derived
+        (validation, links, the touch engine): an auto-tagged click ID's GA4 source/medium
+        win over manual UTMs (Google's help, "manual tagging and auto-tagging together");
+        campaign, content and term still come from the UTMs.
+        """
+        for param in params:
+            rule = self._by_param.get(param.lower())
+            if rule is not None and rule.ga4_source:
+                return rule
+        return None
 
     @property
     def params(self) -> list[str]:

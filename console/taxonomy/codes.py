@@ -32,6 +32,7 @@ utm.internal_link           warning   UTMs on a link from the site's own pages
 medium.unknown              error     utm_medium outside the medium vocabulary
 channel.unassigned          warning   GA4 would file this traffic as Unassigned
 state.missing               warning   no first/last-touch state after a marketing touch
+state.dropped               warning   a state property the person's events carried stopped coming
 state.first_changed         error     the first-touch state differs from an earlier value
 state.last_stale            warning   the last-touch state ignores this landing's campaign
 campaign.expectation        error     breaks a declared campaign's expectations
@@ -153,15 +154,24 @@ CODES: dict[str, Code] = {
     ),
     "state.missing": Code(
         "warning",
-        "set the first/last-touch properties on every page view once the visitor had a touch",
+        "set the first/last-touch properties on every page view once the visitor had a touch "
+        "(martech touch reports the person as touch.state_missing)",
+    ),
+    "state.dropped": Code(
+        "warning",
+        "send every first/last-touch property the site tracks on every page view: a property "
+        "that stops coming loses the state (martech touch: touch.state_dropped)",
     ),
     "state.first_changed": Code(
         "error",
         "set the first-touch properties once and never overwrite them (a set-once write); "
-        "check identity merges and cookie resets",
+        "check identity merges and cookie resets (martech touch: touch.first_overwritten, "
+        "or touch.identity_split on a merge)",
     ),
     "state.last_stale": Code(
-        "warning", "overwrite every last-touch property when a new campaign lands"
+        "warning",
+        "overwrite every last-touch property when a new campaign lands "
+        "(martech touch: touch.last_stale)",
     ),
     "campaign.expectation": Code(
         "error", "fix the link in the ad or email to match the campaign's plan"

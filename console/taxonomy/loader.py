@@ -185,11 +185,7 @@ def _build(data: dict[str, Any], origins: dict[int, _Origin]) -> Taxonomy:
         session_timeout=timedelta(minutes=site.get("session_timeout_minutes", 30)),
         landing_types=frozenset(events.get("landing_types", ("page", "screen"))),
         required={kind: tuple(fields) for kind, fields in events.get("required", {}).items()},
-        state=StateFields(
-            first=dict(state.get("first", {})),
-            last=dict(state.get("last", {})),
-            required=state.get("required", "after_touch"),
-        ),
+        state=_state(state),
         channels=_channels(data.get("channels", {}), registry, origins),
         campaigns=_campaigns(data.get("campaigns", []), registry, origins),
         severity=dict(data.get("severity", {})),
@@ -272,3 +268,17 @@ def _campaigns(
 
 
 __all__ = ["TaxonomyError", "load_taxonomy", "merge"]
+
+
+def _state(state: dict[str, Any]) -> StateFields:
+    """The state properties, narrowed to ``fields`` when given; ``""`` turns one off."""
+    wanted = state.get("fields")
+
+    def kept(side: dict[str, str]) -> dict[str, str]:
+        return {k: v for k, v in side.items() if v and (wanted is None or k in wanted)}
+
+    return StateFields(
+        first=kept(state.get("first", {})),
+        last=kept(state.get("last", {})),
+        required=state.get("required", "after_touch"),
+    )

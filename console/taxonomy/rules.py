@@ -187,14 +187,16 @@ class Rules:
     def traffic(
         self, campaign: Campaign, clicks: Sequence[ClickId], referrer_host: str, internal: bool
     ) -> Traffic | None:
-        """The visit's own source/medium as GA4 would read it, or None (no own source)."""
+        """The visit's own source/medium as GA4 would read it, or None (no own source).
+
+        An auto-tagged click ID (gclid) first, then the UTMs, then the referrer."""
         params = frozenset([c.param.lower() for c in clicks]) if clicks else NO_CLICKS
+        if params:
+            auto = self.tax.click_ids.auto_tagged(c.param for c in clicks)
+            if auto is not None:  # auto-tagging wins over manual UTMs, as in GA4
+                return (auto.ga4_source, auto.ga4_medium, campaign.name, params)
         if campaign.source or campaign.medium:
             return (campaign.source, campaign.medium, campaign.name, params)
-        for click in clicks:
-            rule = self.tax.click_ids.lookup(click.param)
-            if rule is not None and rule.ga4_source:
-                return (rule.ga4_source, rule.ga4_medium, campaign.name, params)
         if referrer_host and not internal:
             search = "search" in self.tax.channels.categories(referrer_host)
             return (referrer_host, "organic" if search else "referral", None, params)

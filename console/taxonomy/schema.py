@@ -247,6 +247,7 @@ TAXONOMY = Table(
         "state": Table(
             {
                 "required": Text(("after_touch", "always", "never")),
+                "fields": Many(Text(UTM_FIELD_NAMES)),
                 "first": STATE_FIELDS,
                 "last": STATE_FIELDS,
             }

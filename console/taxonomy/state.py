@@ -14,43 +14,45 @@ one person. An id not in the map is looked up, once:
 
 A changed first touch is reported once, where it changed: the new value becomes the one
 later events are compared with, so one overwrite is one finding, not one per page view.
+
+Only the state properties a page view carries are compared: a property the site never sends
+is not tracked (a site reporting ``utm_first_medium``/``utm_last_medium`` alone is checked
+on those two). A property the person's earlier page views carried that stops coming on a
+later one that still reports state is ``state.dropped``, once, where it stopped.
+
+Each event is judged against the person's history in event time. An event older than the
+person's latest one (a late arrival), or an identity link that joins two histories, makes the
+person *unsettled*: :meth:`StateTracker.take_unsettled` names them so that the caller judges
+their whole stored history again in event time (:mod:`console.taxonomy.rejudge`), then
+hands their state back (:meth:`StateTracker.adopt`).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from console.events import Event, Finding
 from console.taxonomy.landing import Landing
 from console.taxonomy.model import Taxonomy
+from console.taxonomy.person import (
+    ABSENT,
+    Person,
+    Unsettled,
+    Values,
+    differs,
+    label,
+    reports,
+    touch_named,
+    updated,
+)
 from console.taxonomy.rules import add_finding
 from console.warehouse import EventQuery, Warehouse
 
 MAX_IDENTITIES = 100_000
 HISTORY = 50
 """Stored events read per person on a cache miss (the latest ones before the event)."""
-
-Values = tuple[Any, ...]
-
-
-@dataclass(slots=True)
-class Person:
-    """What one person (all their linked ids) reported so far."""
-
-    ids: set[str] = field(default_factory=set)
-    first: Values | None = None
-    """The first-touch values last reported (in the taxonomy's field order)."""
-    had_state: bool = False
-    seen_at: datetime | None = None
-    channel: str | None = None
-    """The channel of the person's current session."""
-    pending: str | None = None
-    """An id whose stored history has not been read yet (see ``StateTracker.history``)."""
-    pending_before: datetime | None = None
 
 
 class StateTracker:
@@ -77,8 +79,11 @@ class StateTracker:
         self.last_fields = tuple(state.last.items())
         self._first_names = tuple(name for _, name in self.first_fields)
         self._last_names = tuple(name for _, name in self.last_fields)
-        self._no_first = (None,) * len(self._first_names)
-        self._no_last = (None,) * len(self._last_names)
+        self._state_names = frozenset(self._first_names + self._last_names)
+        self._unsettled: dict[int, Person] = {}
+        self._adoptions: deque[tuple[int, dict[str, Person]]] = deque()
+        self.batch = 0
+        """The number of the batch being validated (the Validator counts them)."""
         self._required = state.required
         self._stale_fields = tuple(
             (index, prop, f"utm_{name}")
@@ -90,6 +95,47 @@ class StateTracker:
 
     def __len__(self) -> int:
         return len(self._people)
+
+    def unsettle(self, person: Person) -> None:
+        """Mark a person's verdicts provisional (see :meth:`take_unsettled`)."""
+        person.unsettled = True
+        self._unsettled[id(person)] = person
+
+    def take_unsettled(self) -> Unsettled:
+        """One id of each person with provisional verdicts since the last call, and the
+        number of the batch that named them.
+
+        A person stays unsettled until :meth:`adopt` hands back their history judged again:
+        meanwhile each later event of theirs is named too.
+        """
+        found = [min(p.ids) for p in self._unsettled.values() if p.ids]
+        self._unsettled.clear()
+        return Unsettled(found, self.batch)
+
+    def adopt(self, batch: int, people: dict[str, Person]) -> None:
+        """Take over people's state as judged again from their whole stored history after
+        ``batch`` was stored (safe from another thread: applied by the next batch).
+
+        Only a person with no event in a later batch is taken over (their stored history is
+        then exactly what this tracker saw); they are settled again.
+        """
+        self._adoptions.append((batch, people))
+
+    def apply_adoptions(self) -> None:
+        """Apply what :meth:`adopt` handed over (called before each batch)."""
+        while self._adoptions:
+            batch, people = self._adoptions.popleft()
+            for ident, fresh in people.items():
+                person = self._people.get(ident)
+                if person is None or person.last_batch != batch or not person.unsettled:
+                    continue
+                person.first, person.last, person.tracked = fresh.first, fresh.last, fresh.tracked
+                person.dropped, person.reported = fresh.dropped, fresh.reported
+                person.had_state, person.seen_at = fresh.had_state, fresh.seen_at
+                person.channel = fresh.channel
+                person.pending = person.pending_before = None
+                person.unsettled = False
+                self._unsettled.pop(id(person), None)
 
     # -- identities ------------------------------------------------------------------------
 
@@ -139,9 +185,9 @@ class StateTracker:
         return self.taxonomy.finding(
             "state.first_changed",
             f"this {event.type} links {', '.join(ids)}, whose first touches differ: "
-            f"{_label(kept)} and {_label(other)}",
+            f"{label(kept)} and {label(other)}",
             field=self.first_fields[0][1] if self.first_fields else None,
-            value=_label(kept),
+            value=label(kept),
         )
 
     def _resolve(
@@ -158,9 +204,12 @@ class StateTracker:
             if found is None:
                 found = known
             elif known is not found:
-                differ = found.first and known.first and found.first != known.first
+                differ = differs(found.first, known.first)
                 firsts = (found.first, known.first)
+                joined = found.seen_at is not None and known.seen_at is not None
                 found = self._merge(found, known)
+                if joined:
+                    self.unsettle(found)
                 if differ and found.first is not None:
                     other = firsts[1] if found.first == firsts[0] else firsts[0]
                     conflict = (found.first, other)
@@ -180,9 +229,16 @@ class StateTracker:
         if other.seen_at and (keep.seen_at is None or other.seen_at > keep.seen_at):
             keep.seen_at, keep.channel = other.seen_at, other.channel
             keep.first = other.first or keep.first
+            keep.last = other.last or keep.last
         else:
             keep.first = keep.first or other.first
+            keep.last = keep.last or other.last
         keep.had_state = keep.had_state or other.had_state
+        keep.tracked = keep.tracked | other.tracked
+        keep.last_batch = max(keep.last_batch, other.last_batch)
+        keep.reported = None  # the next page view is judged against the merged state
+        if other.unsettled:
+            self.unsettle(keep)
         if keep.pending is None and other.pending is not None:
             keep.pending, keep.pending_before = other.pending, other.pending_before
         for ident in other.ids:
@@ -219,6 +275,8 @@ class StateTracker:
         person.pending = person.pending_before = None
         self.lookups += 1
         history = self.warehouse.query(EventQuery(user=ident, until=before, limit=HISTORY))
+        if self.warehouse.query(EventQuery(user=ident, since=before, limit=1)):
+            self.unsettle(person)  # this event arrives after later ones were stored
         seen_at, channel, first = None, None, None
         for event in reversed(history):
             for linked in (event.user_id, event.anonymous_id):
@@ -228,8 +286,9 @@ class StateTracker:
             if seen_at is None:
                 seen_at, channel = event.timestamp, event.channel
             if first is None and event.type in self.taxonomy.landing_types:
-                found = tuple(map(event.properties.get, self._first_names))
-                first = found if found != self._no_first else None
+                props = event.properties
+                found = tuple([props.get(name, ABSENT) for name in self._first_names])
+                first = found if reports(found) else None
         if person.seen_at is None:
             person.seen_at, person.channel = seen_at, channel
         if person.first is None and first is not None:
@@ -242,14 +301,25 @@ class StateTracker:
     def check(
         self, event: Event, person: Person | None, landing: Landing, out: list[Finding]
     ) -> None:
-        """The state rules on one landing event; then remember what it reported."""
+        """The state rules on one landing event; then remember what it reported.
+
+        Only the properties the event carries are compared (``ABSENT`` ones are not tracked).
+        """
         props = event.properties
-        first = tuple(map(props.get, self._first_names))
-        has_first = first != self._no_first
-        last = None
-        if not has_first or landing.new_campaign:
-            last = tuple(map(props.get, self._last_names))
-        has_state = has_first or (last is not None and last != self._no_last)
+        first = tuple([props.get(name, ABSENT) for name in self._first_names])
+        last = tuple([props.get(name, ABSENT) for name in self._last_names])
+        if (
+            person is not None
+            and person.reported is not None
+            and not landing.touch
+            and not person.pending
+            and person.reported == (first, last)
+        ):  # the common case: the same state as the person's page view before
+            if person.seen_at is not None and event.timestamp < person.seen_at:
+                self.unsettle(person)
+            return
+        has_first = reports(first)
+        has_state = has_first or reports(last)
         if person is not None and person.pending and (has_first or not landing.touch):
             person = self.history(person)
         if not has_state and self._state_due(person, landing):
@@ -265,12 +335,32 @@ class StateTracker:
         if person is None:
             return
         if person.seen_at is not None and event.timestamp < person.seen_at:
-            return  # a late event: the state has moved on since
+            self.unsettle(person)  # a late event: judged again with the whole history
+            return
+        person.reported = (first, last) if has_state else None
+        if has_state:
+            tracked = person.tracked
+            # The common case: every tracked property is here, and nothing new is.
+            if not all(map(props.__contains__, tracked)) or person.dropped:
+                gone = self._gone(person, first, last, landing)
+                new = [name for name in gone if name not in person.dropped]
+                person.dropped = frozenset(gone)
+                if new:
+                    add_finding(out, self._dropped(new))
+            added = [n for n in self._state_names if n not in tracked and props.get(n) is not None]
+            if added:
+                person.tracked = tracked.union(added)
+            if landing.touch:
+                person.last = tuple([None if v is ABSENT else v for v in last])
+            else:
+                person.last = updated(person.last, last)
         if has_first:
-            if person.first is not None and first != person.first:
+            if person.first is not None and differs(person.first, first):
                 add_finding(out, self._first_changed(person.first, first))
-            person.first = first
-        if landing.new_campaign and last is not None and last != self._no_last:
+                person.first = tuple([None if v is ABSENT else v for v in first])
+            else:
+                person.first = updated(person.first, first)
+        if landing.new_campaign and reports(last):
             add_finding(out, self._last_stale(last, landing.new_campaign))
         if has_state:
             person.had_state = True
@@ -282,13 +372,60 @@ class StateTracker:
             return False
         return required == "always" or landing.touch or (person is not None and person.had_state)
 
+    def _gone(self, person: Person, first: Values, last: Values, landing: Landing) -> list[str]:
+        """Tracked properties this page view lacks though they should have a value: a
+        first-touch one (it never changes), or a last-touch one whose value is this
+        landing's UTM or, on a page view that is no touch, the one reported before."""
+        tracked = person.tracked
+        if not tracked:
+            return []
+        gone: list[str] = []
+        before = person.first
+        if touch_named(first) and before is not None and not differs(before, first):
+            gone = [
+                name
+                for name, value, had in zip(self._first_names, first, before, strict=True)
+                if value is ABSENT and name in tracked and had is not None and had is not ABSENT
+            ]
+        url = landing.new_campaign
+        if (url is None and landing.touch) or not touch_named(last):
+            return gone  # a touch without UTMs, or "none"/direct reported: not a drop
+        if url is None and differs(person.last, last):
+            return gone  # the last touch moved on a page view that is no touch: not a drop
+        if url is not None and self._last_stale(last, url) is not None:
+            return gone  # stale already: reported as such
+        for index, ((field_name, name), value) in enumerate(
+            zip(self.last_fields, last, strict=True)
+        ):
+            if value is not ABSENT or name not in tracked:
+                continue
+            if url is not None:
+                expected = url.get(f"utm_{field_name}")
+            else:
+                expected = person.last[index] if person.last else None
+            if expected is not None and expected is not ABSENT and expected != "":
+                gone.append(name)
+        return gone
+
+    def _dropped(self, gone: list[str]) -> Finding | None:
+        return self.taxonomy.finding(
+            "state.dropped",
+            f"{', '.join(gone)} came with a value on this person's earlier page views but is "
+            "missing on this one, which reports the rest of the state: the state was dropped",
+            field=gone[0],
+        )
+
     def _first_changed(self, before: Values, now: Values) -> Finding | None:
-        index = next(i for i, (a, b) in enumerate(zip(before, now, strict=True)) if a != b)
+        index = next(
+            i
+            for i, (a, b) in enumerate(zip(before, now, strict=True))
+            if a is not ABSENT and b is not ABSENT and a != b
+        )
         name = self.first_fields[index][1]
         return self.taxonomy.finding(
             "state.first_changed",
-            f"{name} is {now[index]!r}, but this person's first touch was {_label(before)}; "
-            f"now {_label(now)}",
+            f"{name} is {now[index]!r}, but this person's first touch was {label(before)}; "
+            f"now {label(now)}",
             field=name,
             value=None if now[index] is None else str(now[index]),
         )
@@ -299,6 +436,8 @@ class StateTracker:
             if expected is None:
                 continue
             have = last[index]
+            if have is ABSENT:
+                continue  # not tracked by this site
             if have == expected or str(have or "").lower() == expected.lower():
                 continue
             return self.taxonomy.finding(
@@ -316,8 +455,3 @@ def _ids(event: Event) -> list[str]:
     if event.type == "alias" and event.previous_id:
         ids.append(event.previous_id)
     return ids
-
-
-def _label(values: Values) -> str:
-    shown = [str(v) for v in values if v is not None]
-    return " / ".join(shown[:3]) if shown else "(none)"

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from console.contract import ValidationRule
 from console.events import SEVERITIES, Event, Finding
 from console.taxonomy.landing import EventRules
 from console.taxonomy.model import Taxonomy
+from console.taxonomy.person import Unsettled
 from console.taxonomy.rules import NO_CLICKS, Traffic
 from console.taxonomy.state import MAX_IDENTITIES, StateTracker
 
@@ -34,28 +35,10 @@ HOOK = "register_validation_rules"
 PHASE = "validate"
 
 
-@dataclass(frozen=True, slots=True)
-class ValidationRule:
-    """A plugin's own taxonomy rule.
-
-    ``check(event, taxonomy)`` returns the findings for one event (an empty list when it is
-    fine): :class:`console.Finding` objects with a stable ``code`` in the plugin's own
-    namespace (e.g. ``acme.consent_missing``). A taxonomy file's ``[severity]`` table can
-    change their severity or turn them off like the built-in codes.
-    """
-
-    name: str
-    check: Callable[[Event, Taxonomy], Iterable[Finding]]
-    event_types: frozenset[str] | None = None
-    """Only events of these types are checked (None: every type)."""
-    description: str = ""
-
-
-def _check_rule(item: Any) -> None:
+def _check_rule(item: object) -> ValidationRule:
     if not isinstance(item, ValidationRule):
         raise TypeError(f"{HOOK} expects a ValidationRule, got {item!r}")
-    if not item.name or not callable(item.check):
-        raise ValueError("a ValidationRule needs a name and a callable check")
+    return item
 
 
 class Validator:
@@ -97,6 +80,9 @@ class Validator:
         if len(batch) > 1:
             batch.sort(key=_TIME)
         state, rules = self.state, self.rules
+        state.apply_adoptions()
+        state.batch += 1
+        number = state.batch
         early = state.link_all(batch)
         failed: set[int] = set()
         plugins = bool(self.plugin_rules)
@@ -132,13 +118,25 @@ class Validator:
                     seen = person.seen_at
                     if seen is not None and when - seen <= session:
                         channel = person.channel
-            if person is not None and (person.seen_at is None or when >= person.seen_at):
-                person.seen_at = when
-                person.channel = channel
+            if person is not None:
+                person.last_batch = number
+                if person.unsettled:  # still under review: this event is judged again too
+                    state.unsettle(person)
+                if person.seen_at is None or when >= person.seen_at:
+                    person.seen_at = when
+                    person.channel = channel
+                else:  # a late event: its session's channel is judged again with the history
+                    state.unsettle(person)
             if plugins:
                 self.plugin_findings(event, out, failed)
             event.findings = out
             event.channel = channel
+
+    def take_unsettled(self) -> Unsettled:
+        """An id of each person whose verdicts since the last call may be provisional (an
+        event arrived out of event time, or a link joined two histories): judge them again
+        with :func:`console.taxonomy.rejudge.rejudge` once the batch is stored."""
+        return self.state.take_unsettled()
 
     def validate(self, event: Event) -> list[Finding]:
         """Validate one event; returns its findings."""
@@ -185,7 +183,7 @@ class Validator:
             except Exception as exc:
                 if index not in failed and self.host is not None:
                     failed.add(index)
-                    self.host._fail(plugin, PHASE, exc)
+                    self.host.record_failure(plugin, PHASE, exc)
                 continue
             for item in found:
                 level = tax.severity.get(item.code)

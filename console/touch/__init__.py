@@ -12,9 +12,10 @@ Public API (headless; the TUI's touch screen and attribution panel build on it):
 The model, every configuration knob and every finding code: ``docs/touch.md``.
 """
 
-from console.touch.attribution import MODELS, AttributionResult, attribute, conversion_candidates
+from console.touch.attribution import AttributionResult, attribute, conversion_candidates
 from console.touch.classify import Classifier, Visit
 from console.touch.codes import TOUCH_CODES
+from console.touch.credit import MODELS
 from console.touch.engine import DEFAULT_CONVERSIONS, LAST_TOUCH_MODES, TouchConfig, TouchEngine
 from console.touch.identity import IdentityLink, links_from_events
 from console.touch.model import (

@@ -48,6 +48,12 @@ class Origin:
     seen: tuple[Any, ...] | None = None
     """(state, identity, expected first, expected last) of the last full check."""
     seen_diverged: list[str] = field(default_factory=list)
+    tracked: tuple[set[int], set[int]] = field(default_factory=lambda: (set(), set()))
+    """First and last field positions this origin carried with a value so far."""
+    carried: tuple[set[int], set[int]] = field(default_factory=lambda: (set(), set()))
+    """First and last field positions this origin's events carried at all."""
+    dropped: set[tuple[int, int]] = field(default_factory=set)
+    """(side, position) of the tracked fields missing since their drop was reported."""
 
 
 @lru_cache(maxsize=65_536)
@@ -72,6 +78,17 @@ def expect(replay: Any, index: int | None, positions: tuple[int, ...]) -> Key | 
     if touch.direct:
         return None
     return state_key(touch.values, positions)
+
+
+def names_touch(
+    value: Key | None, replay: Any, index: int | None, positions: tuple[int, ...]
+) -> bool:
+    """Whether a reported value names the touch at ``index``: its values, or for an
+    auto-tagged landing the manual UTMs it also carried."""
+    if value == expect(replay, index, positions):
+        return True
+    tagged = replay.touches[index].tagged if index is not None else None
+    return tagged is not None and value == state_key(tagged, positions)
 
 
 def ahead(entries: list[TimelineEntry], i: int, lookahead: Any) -> int | None:
@@ -338,3 +355,55 @@ def same_as(claimed: TouchValues, touch: Touch | None) -> bool:
     if touch is None or touch.direct:
         return state_key(claimed, ALL_FIELDS) is None
     return state_key(claimed, ALL_FIELDS) == state_key(touch.values, ALL_FIELDS)
+
+
+def dropped_fields(
+    cmp: Any, state: ReportedState, memory: Origin, replay: Any, i: int, found: list[TouchFinding]
+) -> None:
+    """``touch.state_dropped``: a page view reporting state without a field this origin
+    carried with a value before, though the expected touch has a value for it. Once, where
+    it starts; then remember what this event carried."""
+    entry: TimelineEntry = replay.entries[i]
+    carried = state.carried
+    assert carried is not None
+    names = (cmp.reader.first_names, cmp.reader.last_names)
+    gone: list[tuple[int, int]] = []
+    if entry.type in cmp.landing:
+        sides = ((0, entry.expected_first, state.first), (1, entry.expected_last, state.last))
+        for side, expected, values in sides:
+            if values is None or not names_touch(
+                state_key(values, carried[side]), replay, expected, carried[side]
+            ):
+                continue  # the fields it carries are wrong already: another finding says so
+            for position in sorted(memory.tracked[side].difference(carried[side])):
+                if expect(replay, expected, (position,)) is not None:
+                    gone.append((side, position))
+    new = [item for item in gone if item not in memory.dropped]
+    memory.dropped = set(gone)
+    if new:
+        props = [names[side][position] or "" for side, position in new]
+        shown = ", ".join(props)
+        text = (
+            f"{shown} came with a value on this person's earlier page views but not on this "
+            f"{what(replay.events[i])}, which reports the rest of the state: the state was "
+            "dropped"
+        )
+        add(cmp, found, "touch.state_dropped", text, entry, state, props[0], None, None)
+    for side, values in ((0, state.first), (1, state.last)):
+        memory.carried[side].update(carried[side])
+        if values is not None:
+            key = values.key()
+            memory.tracked[side].update(p for p in carried[side] if key[p] is not None)
+
+
+def carried_fields(cmp: Any, origins: dict[str, Origin]) -> dict[str, dict[str, list[str]]]:
+    """Per origin, the first/last state properties the person's events carry."""
+    names = (cmp.reader.first_names, cmp.reader.last_names)
+    return {
+        origin: {
+            side: [names[n][p] or "" for p in sorted(memory.carried[n])]
+            for n, side in enumerate(("first", "last"))
+        }
+        for origin, memory in origins.items()
+        if memory.carried[0] or memory.carried[1]
+    }

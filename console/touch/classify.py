@@ -3,11 +3,13 @@
 Pure functions of an event and the taxonomy (plus the engine's session flag). The rules,
 in order of precedence, as analytics tools apply them (``docs/touch.md``):
 
-1. campaign parameters (``utm_*`` on the landing URL, or the campaign context) -> as written;
-2. else a click ID -> the network's source/medium (``gclid`` -> google / cpc);
-3. else an external referrer that is not excluded -> a known search engine gives the
+1. an auto-tagged click ID (``gclid``: the taxonomy gives its ``ga4_source``) -> GA4's
+   source/medium (google / cpc) even with manual UTMs; campaign, content, term from the UTMs;
+2. campaign parameters (``utm_*`` on the landing URL, or the campaign context) -> as written;
+3. else a click ID -> the network's source/medium (``gclid`` -> google / cpc);
+4. else an external referrer that is not excluded -> a known search engine gives the
    engine's name / ``organic``, any other site its domain / ``referral``;
-4. else a direct visit (no parameters, no referrer) or an internal referrer: not a touch.
+5. else a direct visit (no parameters, no referrer) or an internal referrer: not a touch.
 
 Only page/screen views (the taxonomy's ``landing_types``) are visits; another event counts
 only when it starts a session and carries a page URL (a server-side call with context).
@@ -49,6 +51,8 @@ _NO_VALUES = (None, None, None, None, None)
 RULES: dict[str, str] = {
     "utm": "a touch: campaign parameters {detail}",
     "click_id": "a touch: click ID {detail} without UTMs, source/medium from its network",
+    "click_id.auto": "a touch: auto-tagged click ID {detail}: GA4 takes source/medium from "
+    "auto-tagging, campaign from the UTMs",
     "referrer.search": "a touch: referrer {detail} is a search engine (organic)",
     "referrer.external": "a touch: external referrer {detail} (referral)",
     "direct": "not a touch: no campaign parameters and no referrer (direct)",
@@ -82,6 +86,8 @@ class Visit:
     click: ClickId | None = None
     referring_domain: str | None = None
     channel: str | None = None
+    tagged: tuple[str | None, ...] | None = None
+    """The manual UTMs of an auto-tagged landing (``click_id.auto``), else None."""
 
     @property
     def why(self) -> str:
@@ -167,9 +173,13 @@ class Classifier:
                 found = self._no_page[kind] = Visit(NONE, "no_page", kind)
             return found
         if has_campaign or clicks:
-            return self._campaign_visit(
-                values, clicks[0] if clicks else None, page_url, referrer, utm=has_campaign
-            )
+            click = None
+            if clicks:
+                auto = self.taxonomy.click_ids.auto_tagged(c.param for c in clicks)
+                click = next(
+                    (c for c in clicks if auto and c.param.lower() == auto.param.lower()), clicks[0]
+                )
+            return self._campaign_visit(values, click, page_url, referrer, utm=has_campaign)
         if not referrer:
             return self.direct
         # Referrer-only visits repeat (the same internal pages, the same search engines).
@@ -201,10 +211,16 @@ class Classifier:
         domain = None
         if ref_host and not self._internal(ref_host, memo_key[3]):
             domain = bare_host(ref_host)
+        auto = self.taxonomy.click_ids.auto_tagged((param,)) if param else None
+        tagged = None
         if utm:
             rule = "utm"
             values = tuple(v.strip() or None if v else v for v in values)  # ' facebook '
             detail = "/".join(v for v in values[:3] if v)
+            if auto is not None:  # auto-tagging wins over manual UTMs, as in GA4
+                rule, tagged = "click_id.auto", values
+                detail = f"{param} (over utm {'/'.join(v or '-' for v in values[:2])})"
+                values = (auto.ga4_source, auto.ga4_medium, *values[2:])
         else:
             assert click is not None
             rule = "click_id"
@@ -212,7 +228,9 @@ class Classifier:
             values = (*self.click_touch(click.param), None, None, None)
         params = frozenset({param.lower()}) if param else frozenset()
         channel = self.taxonomy.channels.predict(values[0], values[1], values[2], params)
-        found = Visit(MARKETING, rule, detail, values, values_key(values), click, domain, channel)
+        found = Visit(
+            MARKETING, rule, detail, values, values_key(values), click, domain, channel, tagged
+        )
         if len(self._campaigns) > _MEMO_LIMIT:
             self._campaigns.clear()
         self._campaigns[memo_key] = found
@@ -322,4 +340,5 @@ def _with_click(visit: Visit, click: ClickId) -> Visit:
         click,
         visit.referring_domain,
         visit.channel,
+        visit.tagged,
     )

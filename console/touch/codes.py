@@ -16,8 +16,14 @@ touch.click_id_dropped          warning   the landing's click ID is gone on a la
 touch.state_reset               warning   a new identity's reported state started over
 touch.identity_split            error     two linked identities keep different first touches
 touch.state_missing             warning   state reported elsewhere is missing on a page view
+touch.state_dropped             warning   a state property the events carried stopped coming
 touch.destination_mismatch      warning   a destination's stored state differs
 ==============================  ========  ================================================
+
+``martech validate`` checks the same mistakes event by event under its own ``state.*``
+codes; each hint names the counterpart (``touch.first_overwritten`` is
+``state.first_changed``, ``touch.last_stale`` is ``state.last_stale``,
+``touch.state_missing`` is ``state.missing``, ``touch.state_dropped`` is ``state.dropped``).
 """
 
 from __future__ import annotations
@@ -41,7 +47,8 @@ TOUCH_CODES: dict[str, TouchCode] = {
         "error",
         "first touch overwritten",
         "set utm_first_* only when empty (setOnce / $setOnce); never copy the current "
-        "campaign into them on later visits or on login",
+        "campaign into them on later visits or on login (martech validate: "
+        "state.first_changed)",
     ),
     "touch.first_wrong": TouchCode(
         "error",
@@ -52,7 +59,8 @@ TOUCH_CODES: dict[str, TouchCode] = {
     "touch.last_stale": TouchCode(
         "warning",
         "last touch stale",
-        "update utm_last_* on every landing with UTMs, a click ID or an external referrer",
+        "update utm_last_* on every landing with UTMs, a click ID or an external referrer "
+        "(martech validate: state.last_stale)",
     ),
     "touch.last_direct": TouchCode(
         "warning",
@@ -85,7 +93,14 @@ TOUCH_CODES: dict[str, TouchCode] = {
     "touch.state_missing": TouchCode(
         "warning",
         "reported state missing",
-        "send the first/last-touch properties on every page view once a touch is known",
+        "send the first/last-touch properties on every page view once a touch is known "
+        "(martech validate: state.missing)",
+    ),
+    "touch.state_dropped": TouchCode(
+        "warning",
+        "state property dropped",
+        "send every first/last-touch property the site tracks on every page view: one that "
+        "stops coming loses that part of the state (martech validate: state.dropped)",
     ),
     "touch.destination_mismatch": TouchCode(
         "warning",

@@ -7,6 +7,10 @@ changed: the same identity's value (an overwrite), a new identity starting over 
 a session without a touch moving the last touch (a direct overwrite), a touch that did not
 move it (stale). A report that anticipates a touch landing within ``lookahead`` on the same
 identity (Amplitude's attribution ``$identify`` precedes its page view) counts as on time.
+
+Only the fields an event carries are compared: a state property the site never sends is not
+tracked. A tracked field missing from a page view whose other fields are right is
+``touch.state_dropped`` (:func:`console.touch.checks.dropped_fields`).
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from console.touch.checks import (
     Origin,
     add,
     ahead,
+    carried_fields,
     destination_findings,
     dropped_clicks,
-    expect,
+    dropped_fields,
     missing_state,
+    names_touch,
     origin_name,
     split_identities,
     state_key,
@@ -85,6 +91,8 @@ class Comparer:
                 memory = origins.get(state.origin)
                 if memory is None:
                     memory = origins[state.origin] = Origin()
+                if state.carried is not None:
+                    dropped_fields(self, state, memory, replay, i, found)
                 # The common case: the same state object (the reader memoizes equal ones)
                 # from the same identity against the same expected state: the same verdict.
                 seen = memory.seen
@@ -118,6 +126,7 @@ class Comparer:
         if clicks:
             dropped_clicks(self, replay, found)
         split_identities(self, replay, origins, link_times, found)
+        replay.carried = carried_fields(self, origins)
         return _ordered(found, entries)
 
     def destinations(self, states: list[ReportedState], replay: Any) -> list[TouchFinding]:
@@ -132,7 +141,17 @@ class Comparer:
                 f"{self.names['first']} / {self.names['last']}, Amplitude's initial_*): "
                 "only the computed state is shown"
             ]
-        return []
+        notes = []
+        named = {n for n in self.reader.state_names if n}
+        for origin, sides in replay.carried.items():
+            carried = set(sides["first"] + sides["last"])
+            if carried and carried < named:
+                notes.append(
+                    f"this person's events carry {', '.join(sides['first'] + sides['last'])}"
+                    f" ({origin}): compared on those; "
+                    f"{', '.join(sorted(named - carried))} not tracked"
+                )
+        return notes
 
     def _matches(
         self, state: ReportedState, which: str, replay: Any, i: int, ahead_at: int | None
@@ -140,13 +159,13 @@ class Comparer:
         """The reported ``first``/``last`` value's key, the expected touch, whether they
         agree (now, or at the landing ``ahead_at`` that an identify may report early), and
         the field positions compared."""
-        positions = self.reader.fields_of(state.origin)[0 if which == "first" else 1]
+        positions = self.reader.fields_of(state)[0 if which == "first" else 1]
         value = state_key(getattr(state, which), positions)
         attr = f"expected_{which}"
         expected = getattr(replay.entries[i], attr)
-        ok = value == expect(replay, expected, positions) or (
+        ok = names_touch(value, replay, expected, positions) or (
             ahead_at is not None
-            and value == expect(replay, getattr(replay.entries[ahead_at], attr), positions)
+            and names_touch(value, replay, getattr(replay.entries[ahead_at], attr), positions)
         )
         return value, expected, ok, positions
 
@@ -324,7 +343,8 @@ class Comparer:
                 )
                 add(self, found, "touch.last_wrong", text, entry, state, name, label, expected)
         elif exp is not None and (
-            value == expect(replay, before, positions) or (entry.touch is not None and not changed)
+            names_touch(value, replay, before, positions)
+            or (entry.touch is not None and not changed)
         ):
             text = f"{name} still says {label}: the last touch should have moved to {should}"
             add(self, found, "touch.last_stale", text, entry, state, name, label, expected)

@@ -4,7 +4,7 @@
 splits them into sessions per device, classifies each visit (:mod:`console.touch.classify`),
 runs the first/last state machine, then compares what the tracking reported on each event
 with what it should have reported (:mod:`console.touch.compare`) and credits conversions
-under every attribution model (:mod:`console.touch.attribution`).
+under every attribution model (:mod:`console.touch.credit`).
 ``debug_person(warehouse, id)`` gathers the person's identities and events first.
 
 The model (``docs/touch.md``):
@@ -33,11 +33,12 @@ from typing import Any
 
 from console.errors import InputError
 from console.taxonomy.model import Taxonomy
-from console.touch.attribution import MODELS, conversion_value, credit_all
 from console.touch.classify import DIRECT, MARKETING, Classifier, referrer_domain
 from console.touch.compare import Comparer
+from console.touch.credit import MODELS, conversion_value, credit_all
 from console.touch.identity import IdentityLink, describe_identities, link_times, links_from_events
 from console.touch.model import (
+    FIELDS,
     Conversion,
     TimelineEntry,
     Touch,
@@ -103,6 +104,8 @@ class Replay:
     conversions: list[Conversion] = field(default_factory=list)
     previous_last: dict[int, int | None] = field(default_factory=dict)
     """Touch index -> the touch that was the last touch before it replaced it."""
+    carried: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """Per origin, the first/last state properties the events carry (set by the comparison)."""
 
 
 class TouchEngine:
@@ -212,6 +215,7 @@ class TouchEngine:
             conversions=replay.conversions,
             destinations=destinations,
             notes=notes,
+            carried=replay.carried,
             events=replay.events,
         )
 
@@ -367,6 +371,9 @@ class TouchEngine:
             referrer=event.referrer,
             referring_domain=visit.referring_domain,
             session=session,
+            tagged=None
+            if visit.tagged is None
+            else TouchValues(**dict(zip(FIELDS, visit.tagged, strict=True))),
         )
 
     @staticmethod

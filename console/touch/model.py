@@ -77,7 +77,8 @@ class Touch(msgspec.Struct, kw_only=True, gc=False):
     timestamp: datetime
     identity: str | None
     rule: str
-    """``utm``, ``click_id``, ``referrer.search``, ``referrer.external`` or ``direct``."""
+    """``click_id.auto``, ``utm``, ``click_id``, ``referrer.search``, ``referrer.external``
+    or ``direct``."""
     why: str
     values: TouchValues
     channel: str
@@ -92,6 +93,10 @@ class Touch(msgspec.Struct, kw_only=True, gc=False):
     """This touch replaced the last touch (see the ``last_touch`` mode)."""
     direct: bool = False
     """A direct visit counted as a touch (only in the ``last_click`` mode)."""
+    tagged: TouchValues | None = None
+    """The manual UTMs of an auto-tagged landing (rule ``click_id.auto``): reported state
+    that copied them is accepted too (the link itself is the mistake, reported by
+    ``martech validate`` as ``click_id.source_mismatch``/``medium_mismatch``)."""
 
     def label(self) -> str:
         """``Paid Social (linkedin / paid_social / abm_q3)``."""
@@ -114,6 +119,9 @@ class ReportedState(msgspec.Struct, kw_only=True, omit_defaults=True, frozen=Tru
     """Click IDs the tracking carried (``gclid`` -> value); None when it carried none."""
     read_at: datetime | None = None
     """For destinations: when the state was read back."""
+    carried: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+    """Positions in :data:`FIELDS` of the first and last fields this event carried (the
+    taxonomy's state properties); None: every field (Amplitude, destinations)."""
 
 
 class TimelineEntry(msgspec.Struct, gc=False):
@@ -244,6 +252,9 @@ class TouchReport(msgspec.Struct, kw_only=True):
     conversions: list[Conversion]
     destinations: list[ReportedState] = msgspec.field(default_factory=list)
     notes: list[str] = msgspec.field(default_factory=list)
+    carried: dict[str, dict[str, list[str]]] = msgspec.field(default_factory=dict)
+    """Per origin (``properties``, ``traits``), the first/last fields the person's events
+    carry: the others are not tracked and never compared."""
     events: list[Any] = msgspec.field(default_factory=list)
     """The person's events in timeline order (``timeline[i]`` describes ``events[i]``); not
     part of the JSON shape."""

@@ -216,4 +216,5 @@ def report_dict(report: TouchReport) -> dict[str, Any]:
         ],
         "destinations": [reported_dict(s) for s in report.destinations],
         "notes": list(report.notes),
+        "state_carried": report.carried,
     }

@@ -30,6 +30,8 @@ AMPLITUDE = "amplitude"
 _AMP_CURRENT = tuple(f"utm_{f}" for f in FIELDS)
 _AMP_INITIAL = tuple(f"initial_utm_{f}" for f in FIELDS)
 _NOTHING: tuple[ReportedState, ...] = ()
+_ABSENT = object()
+"""A state property missing from an event (unlike a null value), in memo keys."""
 _MEMO_LIMIT = 50_000
 _EVERYTHING = (tuple(range(len(FIELDS))), tuple(range(len(FIELDS))))
 HUBSPOT_CHANNELS: dict[str, str | None] = {
@@ -85,9 +87,12 @@ class StateReader:
         """Memos: equal reported values give one (immutable) object, so the comparison can
         recognize a repeat by identity."""
 
-    def fields_of(self, origin: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """Which of :data:`FIELDS` an origin's first and last state are compared on."""
-        return self.compared.get(origin, _EVERYTHING)
+    def fields_of(self, state: ReportedState) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Which of :data:`FIELDS` a reported state is compared on: those its event carried
+        (a state property the site never sends is not tracked, never a disagreement)."""
+        if state.carried is not None:
+            return state.carried
+        return self.compared.get(state.origin, _EVERYTHING)
 
     def read(self, event: Any) -> tuple[ReportedState, ...] | list[ReportedState]:
         """Every state the event reports (usually none)."""
@@ -108,7 +113,7 @@ class StateReader:
         return out or _NOTHING
 
     def _taxonomy_state(self, values: Mapping[str, Any], origin: str, out: list) -> None:
-        raw = (origin, *map(values.get, self.state_names))
+        raw = (origin, *[values.get(n, _ABSENT) if n else None for n in self.state_names])
         clicks = None
         if not self.click_names.isdisjoint(values):
             clicks = {k: str(values[k]) for k in self.click_names.intersection(values) if values[k]}
@@ -128,7 +133,13 @@ class StateReader:
             last = self._memo(values, self.last_names)
         if first is None and last is None and not clicks:
             return
-        state = ReportedState(origin=origin, first=first, last=last, click_ids=clicks or None)
+        carried = (
+            tuple(i for i, n in enumerate(self.first_names) if n and n in values),
+            tuple(i for i, n in enumerate(self.last_names) if n and n in values),
+        )
+        state = ReportedState(
+            origin=origin, first=first, last=last, click_ids=clicks or None, carried=carried
+        )
         if not clicks and raw is not None:
             if len(self._states) > _MEMO_LIMIT:
                 self._states.clear()

@@ -18,7 +18,8 @@ from console.credentials import CredentialStore
 from console.events import Event
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
-from console.taxonomy import Validator, load_taxonomy
+from console.taxonomy import load_taxonomy
+from console.taxonomy.validator import Validator
 from console.touch import TouchEngine
 from console.tui.feed import LiveFeed
 from console.tui.screens.attribution import AttributionScreen

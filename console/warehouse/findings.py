@@ -40,11 +40,9 @@ class CampaignCount:
 def code_counts(warehouse: Warehouse, since: datetime | None = None) -> list[CodeCount]:
     """Every finding code seen, most frequent first, with a trend over the span."""
     where, params = ("WHERE ts >= ?", [to_ms(since)]) if since else ("", [])
-    with warehouse._lock:
-        span = warehouse.conn.execute(
-            f"SELECT min(ts), max(ts) FROM findings {where}", params
-        ).fetchone()
-        rows = warehouse.conn.execute(
+    with warehouse.reading() as conn:
+        span = conn.execute(f"SELECT min(ts), max(ts) FROM findings {where}", params).fetchone()
+        rows = conn.execute(
             f"SELECT code, severity, count(*), count(DISTINCT event_id), "
             f"count(DISTINCT campaign), max(ts) FROM findings {where} "
             f"GROUP BY code, severity ORDER BY count(*) DESC, code",
@@ -53,7 +51,7 @@ def code_counts(warehouse: Warehouse, since: datetime | None = None) -> list[Cod
         low, high = span if span and span[0] is not None else (0, 0)
         width = max(1, (high - low + 1) // BUCKETS + 1)
         buckets: dict[str, list[int]] = {}
-        for code, bucket, count in warehouse.conn.execute(
+        for code, bucket, count in conn.execute(
             f"SELECT code, (ts - ?) / ?, count(*) FROM findings {where} GROUP BY 1, 2",
             [low, width, *params],
         ):

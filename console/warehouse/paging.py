@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from console.errors import InputError
 from console.events import Event
+from console.warehouse.reads import EventQuery
 from console.warehouse.rows import row_event
-from console.warehouse.store import EventQuery, Warehouse
+from console.warehouse.store import Warehouse
 
 START = "0"
 """The cursor before the first event."""

@@ -35,6 +35,7 @@ from console.warehouse.codec import load_dictionaries, plain
 from console.warehouse.keys import id_key
 from console.warehouse.rows import row_event
 from console.warehouse.store import CHUNK, MAX_IDENTITIES, Warehouse, select_in
+from console.warehouse.unionfind import UnionFind
 
 MMAP_BYTES = 1 << 40
 """Map the file for long reads: pages come straight from the OS cache, no read() each."""
@@ -117,8 +118,7 @@ def person_history(
     frontier = [ident]
     links: dict[tuple[str, str], dict[str, Any]] = {}
     rows: list[tuple[int, Any]] = []
-    with warehouse._lock:
-        conn = warehouse.conn
+    with warehouse.reading() as conn:
         while frontier and len(seen) < MAX_IDENTITIES:
             found: list[str] = []
             for row in _links_and_events(conn, frontier, rows):
@@ -200,8 +200,6 @@ class _People:
     """Union-find over the identities table: id -> the person's representative."""
 
     def __init__(self, conn: sqlite3.Connection, *, streaming: bool = False) -> None:
-        from console.touch.identity import UnionFind
-
         self.uf = UnionFind()
         self.links: dict[str, list[dict[str, Any]]] = {}
         rows = conn.execute(f"SELECT {', '.join(LINK_COLUMNS)} FROM identities").fetchall()

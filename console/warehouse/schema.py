@@ -188,3 +188,11 @@ def _register_rekey(db: Database) -> None:
     db.conn.create_function(
         "martech_rekey", 1, lambda body: dedupe_key(row_event(body)), deterministic=True
     )
+
+
+@migrations()
+def m010_findings_by_event(db: Database) -> None:
+    """Findings found by their event, so a verdict judged again replaces its event's rows.
+
+    Event ids grow, so the index grows at its right edge like the table."""
+    db.execute("CREATE INDEX IF NOT EXISTS findings_event ON findings(event_id)")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from console import Connector, CredentialField, hookimpl
+from console import Connector, CredentialField, Destination, SandboxRegistration, hookimpl
+from martech_hubspot.destination import hubspot_destination
+from martech_hubspot.sandbox import sandbox_registration
 
 
 class HubSpotConnector(Connector):
@@ -26,3 +28,13 @@ class HubSpotConnector(Connector):
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     register(HubSpotConnector)
+
+
+@hookimpl
+def register_destinations(register: Callable[[Destination], None]) -> None:
+    register(hubspot_destination())
+
+
+@hookimpl
+def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
+    register(sandbox_registration())

@@ -16,7 +16,7 @@ from textual.widgets import Checkbox, DataTable, Footer, Input, Static, TextArea
 from console.errors import ConsoleError
 from console.links import LinkInput, LinkResult, check_links
 from console.report import Report
-from console.taxonomy import Validator
+from console.taxonomy.validator import Validator
 from console.tui.literal import literal_cells, printable
 from console.tui.screens.validation import SEVERITY_STYLE
 from console.tui.workers import answer

@@ -1,10 +1,10 @@
-"""The objects plugins hand to the host through the ``register`` callbacks."""
+"""Connectors and replay formats: what a plugin registers to be a source (or more)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from console.events import Event
@@ -29,8 +29,9 @@ class CredentialField:
 class Connector:
     """Base class of a connector: its metadata. Behaviour arrives through the other hooks.
 
-    Capabilities (source, destination, remote) are not declared here: the host derives them
-    from what the plugin actually registers, so nothing is advertised that does not work.
+    Capabilities are not declared here: the host derives them from what the plugin actually
+    registers (a collector route or a replay format makes the connector a *source*), so
+    nothing is advertised that does not work.
     """
 
     name: ClassVar[str] = ""
@@ -73,13 +74,3 @@ class EventFormat:
     decode: Decoder
     priority: int = 100
     """Lower is tried first when sniffing."""
-
-
-@dataclass(frozen=True, slots=True)
-class Registration:
-    """Something a plugin registered, stamped with who registered it."""
-
-    plugin: str
-    distribution: str | None
-    version: str | None
-    item: Any = field(compare=False)

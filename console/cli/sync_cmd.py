@@ -1,0 +1,319 @@
+"""``martech sync``: list syncs, plan one (a dry run: every request shown, nothing sent),
+and read the run ledger."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from console.cli.context import AppContext, db_option, json_option, pass_app
+from console.cli.output import print_json, print_table
+from console.cli.taxonomy_opts import BadUsage
+from console.cli.touch_opts import build_engine
+from console.credentials import CredentialStore
+from console.errors import ConsoleError, PluginError
+from console.sync import (
+    Plan,
+    SyncError,
+    SyncSpec,
+    SyncStore,
+    WarehouseModels,
+    base_url_override,
+    build_plan,
+    load_syncs,
+    record_plan,
+)
+from console.sync.people import refresh as refresh_people
+from console.sync.render import plan_text
+
+SHOWN_CHANGES = 20
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _use_syncs(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    app = ctx.find_object(AppContext)
+    if value is not None and app is not None:
+        app.settings.syncs_path = value
+
+
+def syncs_option(func: F) -> F:
+    """``--syncs FILE`` on every sync command (before or after the command name)."""
+    return click.option(
+        "--syncs",
+        type=click.Path(path_type=Path, dir_okay=False),
+        expose_value=False,
+        callback=_use_syncs,
+        help="Syncs file (default: MARTECH_SYNCS, `syncs` in config).",
+    )(func)
+
+
+@click.group()
+@syncs_option
+def sync() -> None:
+    """Test syncs (reverse ETL): plan a model's changes into vendor requests, dry run first."""
+
+
+@sync.command("list")
+@syncs_option
+@db_option
+@json_option
+@pass_app
+def list_syncs(app: AppContext, db: Path | None, as_json: bool) -> None:
+    """Every sync: its destination, object, mode and last run."""
+    specs = _specs(app)
+    path = Path(db or app.settings.db_path)
+    last = _last_runs(path) if path.exists() else {}
+    rows: list[dict[str, Any]] = []
+    for spec in specs:
+        run = last.get(spec.name)
+        rows.append(
+            {
+                "name": spec.name,
+                "destination": spec.destination,
+                "object": spec.object,
+                "mode": spec.mode,
+                "production": spec.production,
+                "last_run": _run_summary(run) if run else None,
+                "defined_at": spec.source,
+            }
+        )
+    if as_json:
+        print_json({"syncs": rows})
+        return
+    print_table(
+        ["sync", "destination", "mode", "production", "last run"],
+        [
+            [
+                r["name"],
+                f"{r['destination']} {r['object']}",
+                r["mode"],
+                "yes" if r["production"] else "no",
+                _last_text(r["last_run"]),
+            ]
+            for r in rows
+        ],
+    )
+
+
+@sync.command("plan")
+@syncs_option
+@click.argument("name")
+@db_option
+@json_option
+@click.option("--all-changes", is_flag=True, help="Show every changed row, not the first 20.")
+@pass_app
+def plan_sync(
+    app: AppContext, name: str, db: Path | None, as_json: bool, all_changes: bool
+) -> None:
+    """Dry run: the model diffed against the last accepted state, planned into requests.
+
+    Nothing leaves the machine. Exit 0 for a plan that could run, 1 when a lint blocks it.
+    """
+    spec = _spec(app, name)
+    plan = _plan(app, spec, db)
+    if as_json:
+        print_json(plan.to_json())
+    else:
+        click.echo(plan_text(plan, limit=None if all_changes else SHOWN_CHANGES))
+    if plan.blocked:
+        raise SystemExit(1)
+
+
+@sync.command("history")
+@syncs_option
+@click.argument("name", required=False)
+@db_option
+@json_option
+@pass_app
+def history(app: AppContext, name: str | None, db: Path | None, as_json: bool) -> None:
+    """The run ledger, newest first (plans and executions)."""
+    store = SyncStore(app.existing_warehouse(db).path)
+    try:
+        runs = store.runs(name)
+    finally:
+        store.close()
+    if as_json:
+        print_json({"runs": [_run_summary(run) for run in runs]})
+        return
+    print_table(
+        ["run", "sync", "kind", "status", "when (UTC)", "who", "plan", "changes", "outcomes"],
+        [
+            [
+                run.id,
+                run.sync,
+                run.kind,
+                run.status,
+                _when(run.started_at),
+                run.user,
+                run.plan_id,
+                _counts_text(run.counts),
+                _counts_text(run.outcomes),
+            ]
+            for run in runs
+        ],
+    )
+
+
+@sync.command("show")
+@syncs_option
+@click.argument("run_id", type=int)
+@db_option
+@json_option
+@pass_app
+def show(app: AppContext, run_id: int, db: Path | None, as_json: bool) -> None:
+    """One run's ledger: every row, its change and its outcome (with the vendor's reason)."""
+    store = SyncStore(app.existing_warehouse(db).path)
+    try:
+        run = store.run(run_id)
+        rows = store.run_rows(run_id) if run else []
+    finally:
+        store.close()
+    if run is None:
+        raise BadUsage(f"no sync run {run_id} (martech sync history lists them)")
+    if as_json:
+        print_json({**_run_summary(run), "rows": rows})
+        return
+    click.echo(
+        f"run {run.id}: {run.sync} ({run.kind}, {run.status}) by {run.user} at "
+        f"{_when(run.started_at)} UTC, plan {run.plan_id}, "
+        f"{run.destination} {run.object}{' (production)' if run.production else ''}"
+    )
+    if run.error:
+        click.echo(f"stopped: {run.error}")
+    print_table(
+        ["key", "match", "change", "outcome", "reason", "request"],
+        [
+            [
+                r["key"],
+                r["match"],
+                r["change"],
+                r["outcome"] or "not sent",
+                r["reason"],
+                r["request"],
+            ]
+            for r in rows
+        ],
+        max_width=60,
+    )
+
+
+def _specs(app: AppContext) -> list[SyncSpec]:
+    path = app.settings.syncs_path
+    if path is None:
+        raise BadUsage(
+            'no syncs file: pass --syncs FILE, set MARTECH_SYNCS, or add syncs = "FILE" to '
+            "the config (examples: sample_data/syncs.toml)"
+        )
+    try:
+        return load_syncs(path)
+    except SyncError as exc:
+        raise BadUsage(str(exc)) from None
+
+
+def _spec(app: AppContext, name: str) -> SyncSpec:
+    specs = _specs(app)
+    for spec in specs:
+        if spec.name == name:
+            return spec
+    known = ", ".join(s.name for s in specs) or "none"
+    raise BadUsage(f"no sync named {name!r} in {app.settings.syncs_path} (syncs: {known})")
+
+
+def _plan(
+    app: AppContext,
+    spec: SyncSpec,
+    db: Path | None,
+    *,
+    base_url: str | None = None,
+    record: bool = True,
+    scope: str | None = None,
+) -> Plan:
+    path = app.existing_warehouse(db).path
+    engine = build_engine(app, None, "new_channel", None, ())
+    plan_refresh = refresh_people(path, engine)
+    models, store = WarehouseModels(path), SyncStore(path)
+    try:
+        if scope is not None:
+            store.forget(scope)
+        url = base_url or _base_url(spec)
+        settings = _public_settings(app, spec.destination)
+        plan = build_plan(
+            spec, app.host, models, store, base_url=url, scope=scope, settings=settings
+        )
+        plan.refreshed = plan_refresh
+        if record:
+            record_plan(store, plan)
+        return plan
+    except SyncError as exc:
+        raise BadUsage(str(exc)) from None
+    except PluginError:
+        raise
+    except ConsoleError as exc:
+        raise BadUsage(f"sync {spec.name!r}: {exc}") from None
+    finally:
+        models.close()
+        store.close()
+
+
+def _public_settings(app: AppContext, connector: str) -> dict[str, str]:
+    """A connector's non-secret settings (Braze's REST endpoint): they may pick its URL."""
+    found = app.host.connectors().get(connector)
+    if found is None:
+        return {}
+    store = CredentialStore()
+    fields = [field for field in found.item.credentials if not field.secret]
+    values = {field.name: store.get(found.item, field) for field in fields}
+    return {name: value for name, value in values.items() if value}
+
+
+def _base_url(spec: SyncSpec) -> str | None:
+    return base_url_override(spec.destination, os.environ)
+
+
+def _last_runs(path: Path) -> dict[str, Any]:
+    store = SyncStore(path)
+    try:
+        last: dict[str, Any] = {}
+        for run in store.runs(limit=500):
+            last.setdefault(run.sync, run)
+        return last
+    finally:
+        store.close()
+
+
+def _run_summary(run: Any) -> dict[str, Any]:
+    return {
+        "run": run.id,
+        "sync": run.sync,
+        "plan_id": run.plan_id,
+        "kind": run.kind,
+        "status": run.status,
+        "destination": run.destination,
+        "object": run.object,
+        "production": run.production,
+        "user": run.user,
+        "started_at": _when(run.started_at),
+        "finished_at": _when(run.finished_at) if run.finished_at else None,
+        "counts": run.counts,
+        "outcomes": run.outcomes,
+        "error": run.error,
+    }
+
+
+def _last_text(run: dict[str, Any] | None) -> str:
+    if not run:
+        return "never"
+    return f"{run['kind']} {run['status']} {run['started_at']}"
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in counts.items() if v and k != "rows")

@@ -1,0 +1,65 @@
+"""The plugin contract's types: everything a plugin hands the host or receives from it.
+
+These modules import nothing of the core but each other, :mod:`console.events` and
+:mod:`console.errors`, so a plugin (and ``import console``) never loads the warehouse, the
+collector or the console. The hooks that carry them are in :mod:`console.hookspecs`; the
+public names are re-exported by :mod:`console`.
+"""
+
+from console.contract.collector import (
+    CollectorRequest,
+    CollectorResponse,
+    CollectorRoute,
+    IngestOutcome,
+    default_accept,
+    default_refuse,
+)
+from console.contract.connector import Connector, CredentialField, EventFormat
+from console.contract.destinations import (
+    Destination,
+    DestinationObject,
+    Lint,
+    PlannedRequest,
+    RateLimit,
+    RowChange,
+    RowOutcome,
+    SyncTarget,
+    VendorAnswer,
+)
+from console.contract.registration import Registration
+from console.contract.rules import ValidationRule
+from console.contract.sandbox import (
+    Fault,
+    SandboxFake,
+    SandboxRegistration,
+    SandboxRequest,
+    SandboxResponse,
+)
+
+__all__ = [
+    "CollectorRequest",
+    "CollectorResponse",
+    "CollectorRoute",
+    "Connector",
+    "CredentialField",
+    "Destination",
+    "DestinationObject",
+    "EventFormat",
+    "Fault",
+    "IngestOutcome",
+    "Lint",
+    "PlannedRequest",
+    "RateLimit",
+    "Registration",
+    "RowChange",
+    "RowOutcome",
+    "SandboxFake",
+    "SandboxRegistration",
+    "SandboxRequest",
+    "SandboxResponse",
+    "SyncTarget",
+    "ValidationRule",
+    "VendorAnswer",
+    "default_accept",
+    "default_refuse",
+]
