@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from console.errors import WarehouseError
 from console.events import Event
 from console.warehouse.rows import dedupe_key, encode_body, to_ms
-from console.warehouse.store import UNKEYED_SQL, Warehouse
+from console.warehouse.store import Warehouse
+from console.warehouse.writes import UNKEYED_SQL
 
 _BY_KEY = "SELECT id, source, message_id FROM events WHERE message_key = ?"
 _UNKEYED_ID = UNKEYED_SQL.replace("SELECT 1", "SELECT id")
