@@ -111,6 +111,15 @@ CASES = [
     (2, ["attribution", "--conversion", "Order Placed", "--db", "{db}"]),
     (2, ["attribution", "--conversion", "X", "--db", "{missing_db}"]),
     (2, ["attribution", "--db", "{db}"]),
+    # sql, audit, sync, creds (sync run's row outcomes and refusals: test_guardrails_cli.py,
+    # test_sync_end_to_end.py)
+    (0, ["sql", "select count(*) from events", "--db", "{db}"]),
+    (2, ["sql", "select x from nowhere", "--db", "{db}"]),
+    (2, ["sql", "delete from events", "--db", "{db}"]),
+    (0, ["audit", "--db", "{db}"]),
+    (2, ["audit", "--db", "{missing_db}"]),
+    (2, ["sync", "plan", "nosuch", "--syncs", "{missing}", "--db", "{db}"]),
+    (2, ["creds", "test", "nosuch"]),
     # plugins
     (0, ["plugins"]),
     (2, ["plugins", "--colour"]),
