@@ -183,7 +183,7 @@ def naive_rate(
     from martech_segment.decode import decode_message
 
     from console.campaign import enrich
-    from console.taxonomy.clickids import load_click_id_registry
+    from console.taxonomy.loader import load_click_id_registry
 
     registry = load_click_id_registry()
     batches = [

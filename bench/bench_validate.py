@@ -38,7 +38,7 @@ from console.events import Event
 from console.host import PluginHost
 from console.replay import Replayer
 from console.taxonomy import Taxonomy, load_taxonomy
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 from console.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ from console.contract import CollectorResponse
 from console.host import PluginHost
 from console.settings import Settings
 from console.taxonomy import load_taxonomy
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 from console.warehouse import Warehouse
 
 OK = CollectorResponse.json(200, {"code": 200, "success": True})

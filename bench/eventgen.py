@@ -24,7 +24,8 @@ from martech_segment.decode import decode_message
 
 from console.campaign import enrich
 from console.events import Event, format_time
-from console.taxonomy.clickids import ClickIdRegistry, load_click_id_registry
+from console.taxonomy.clickids import ClickIdRegistry
+from console.taxonomy.loader import load_click_id_registry
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 STEP_MS = 50

@@ -25,7 +25,7 @@ from martech_segment.decode import decode_message
 
 from console.campaign import enrich
 from console.events import Event
-from console.taxonomy.clickids import load_click_id_registry
+from console.taxonomy.loader import load_click_id_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "sample_data" / "generate.py"

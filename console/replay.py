@@ -176,7 +176,7 @@ class Replayer:
         """Judge again, in event time, the people whose events arrived out of order."""
         if not unsettled:
             return
-        from console.taxonomy.rejudge import rejudge
+        from console.validation.rejudge import rejudge
 
         assert self.warehouse is not None
         for revision in rejudge(self.warehouse, self.validator, unsettled):  # type: ignore[arg-type]

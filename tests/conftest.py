@@ -14,7 +14,8 @@ from keyring.backend import KeyringBackend
 
 from console.collector import Collector
 from console.host import PluginHost
-from console.taxonomy.clickids import ClickIdRegistry, load_click_id_registry
+from console.taxonomy.clickids import ClickIdRegistry
+from console.taxonomy.loader import load_click_id_registry
 from console.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ from typing import Any
 from console.campaign import enrich
 from console.events import Event, Finding
 from console.taxonomy import Taxonomy, load_taxonomy
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 SITE = "https://www.acme.io"

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+
 import console
 from console import hookspecs
 
@@ -28,7 +30,7 @@ def test_a_plugin_importing_the_public_api_loads_no_engine() -> None:
     """``import console`` is what every plugin does: it must not pay for the warehouse,
     the collector or the console (sqlite-utils, zstandard, uvicorn, Textual)."""
     heavy = ("console.warehouse", "console.collector", "console.touch", "console.tui",
-             "console.taxonomy.validator", "sqlite_utils", "zstandard", "uvicorn",
+             "console.validation.validator", "sqlite_utils", "zstandard", "uvicorn",
              "textual")  # fmt: skip
     code = f"import sys, console; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -45,6 +47,22 @@ def test_the_contract_modules_import_nothing_of_the_core() -> None:
             module = node.module or ""
             if module.startswith("console") and not module.startswith("console.contract"):
                 assert module in allowed, f"{path.name}:{node.lineno} imports {module}"
+
+
+def test_no_module_of_the_product_imports_itself_in_a_circle() -> None:
+    """Cycles hide where a thing really lives; the layers (import-linter) keep them out
+    between rooms, this keeps them out inside a room too."""
+    graph = grimp.build_graph("console", exclude_type_checking_imports=True, cache_dir=None)
+    circles = sorted(
+        {
+            tuple(sorted((module, imported)))
+            for module in graph.modules
+            for imported in graph.find_modules_directly_imported_by(module)
+            if imported.startswith("console.")
+            and graph.chain_exists(importer=imported, imported=module)
+        }
+    )
+    assert circles == []
 
 
 def _console_imports(path: Path) -> list[tuple[int, str]]:

@@ -23,9 +23,10 @@ from console.events import Event
 from console.host import PluginHost
 from console.replay import Replayer
 from console.report import Report
-from console.taxonomy import Validator, load_taxonomy
-from console.taxonomy.batch import validate_file, validate_stored
-from console.taxonomy.rejudge import settler
+from console.taxonomy import load_taxonomy
+from console.validate import validate_file, validate_stored
+from console.validation.rejudge import settler
+from console.validation.validator import Validator
 from console.warehouse import EventQuery, Warehouse
 from tests.touch_journeys import DAY, GOOGLE, Journey
 

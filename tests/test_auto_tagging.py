@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from console.links import LinkInput, lint
-from console.taxonomy import Validator, load_taxonomy
+from console.taxonomy import load_taxonomy
 from console.touch import TouchEngine
+from console.validation.validator import Validator
 from tests.taxonomy_helpers import SITE, check, codes, event
 from tests.touch_journeys import Journey
 

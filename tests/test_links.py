@@ -20,7 +20,7 @@ from console.links import LinkInput, check_links, lint, read_links
 from console.report import Report, render_table
 from console.settings import Settings
 from console.taxonomy import load_taxonomy
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 from tests.taxonomy_helpers import team_file
 from tests.test_validate_cli import assert_junit_shape
 

@@ -7,7 +7,7 @@ import pytest
 from console.campaign import enrich
 from console.errors import InputError
 from console.taxonomy import load_taxonomy
-from console.taxonomy.clickids import load_click_id_registry
+from console.taxonomy.loader import load_click_id_registry
 from console.touch import TouchEngine
 from console.warehouse import Warehouse, rows, scan
 from tests.test_warehouse import ev

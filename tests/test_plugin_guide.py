@@ -14,7 +14,7 @@ from console.collector import Collector
 from console.events import Event
 from console.host import PluginHost
 from console.taxonomy import load_taxonomy
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 from console.warehouse import EventQuery, Warehouse
 
 GUIDE = Path(__file__).resolve().parent.parent / "plugins" / "README.md"

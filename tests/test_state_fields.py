@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from console.taxonomy import TaxonomyError, Validator, load_taxonomy
+from console.taxonomy import TaxonomyError, load_taxonomy
 from console.taxonomy.model import Taxonomy
 from console.touch import TouchEngine, scan_people
+from console.touch.render import report_dict
+from console.validation.validator import Validator
 from console.warehouse import Warehouse
 from tests.taxonomy_helpers import team_file
 from tests.touch_journeys import DAY, GOOGLE, Journey
@@ -61,7 +63,7 @@ def test_a_site_tracking_fewer_fields_correctly_gets_no_findings(
 
 
 def test_the_touch_report_says_which_state_fields_the_events_carry(engine: TouchEngine) -> None:
-    data = engine.debug(two_landings(("medium",)).events).to_dict()
+    data = report_dict(engine.debug(two_landings(("medium",)).events))
     assert data["state_carried"] == {
         "properties": {"first": ["utm_first_medium"], "last": ["utm_last_medium"]}
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from console.stream_filter import StreamFilter
 
 
@@ -73,3 +75,60 @@ def test_free_text_finds_what_a_row_shows_and_who_identified() -> None:
     assert StreamFilter.parse("needs userid").matches(rejected)
     assert StreamFilter.parse("ada@example").matches(identify)
     assert not StreamFilter.parse("ada@example").matches(rejected)
+
+
+def test_a_user_filter_finds_the_anonymous_events_linked_to_that_person() -> None:
+    landing = _event(anonymous_id="anon-9", user_id=None)
+    identify = _event(type="identify", anonymous_id="anon-9", user_id="usr_1182")
+    someone_else = _event(anonymous_id="anon-5", user_id=None)
+    typed = StreamFilter.parse("user:usr_1182")
+    assert not typed.matches(landing)  # not yet looked up: only what the ids spell
+    linked = typed.with_identities(lambda person: [person, "anon-9"])
+    assert linked.matches(landing) and linked.matches(identify)
+    assert not linked.matches(someone_else)
+    assert linked == typed  # the same filter, knowing more
+
+
+def test_click_takes_the_common_names_of_networks_and_names_the_known_ones() -> None:
+    meta = _event(click_ids=[_click("fbclid", "F1", "meta")])
+    bing = _event(click_ids=[_click("msclkid", "M1", "microsoft")])
+    twitter = _event(click_ids=[_click("twclid", "T1", "x")])
+    assert StreamFilter.parse("click:facebook").matches(meta)
+    assert StreamFilter.parse("click:Instagram").matches(meta)
+    assert StreamFilter.parse("click:bing").matches(bing)
+    assert StreamFilter.parse("click:twitter").matches(twitter)
+    assert not StreamFilter.parse("click:bing").matches(meta)
+    networks = ["google", "meta", "microsoft", "x"]
+    assert StreamFilter.parse("click:facebook").hint(networks) == ""
+    assert StreamFilter.parse("click:yahoo").hint(networks) == (
+        "click:yahoo is no network (google, meta, microsoft, x), so matched as a click-ID value"
+    )
+
+
+def _click(param: str, value: str, network: str) -> object:
+    from console.events import ClickId
+
+    return ClickId(param=param, value=value, network=network)
+
+
+def test_campaign_is_the_exact_utm_campaign_as_martech_events_finds_it(tmp_path: Path) -> None:
+    """One rule for ``campaign:`` in the console and ``martech events --campaign`` (the
+    warehouse's query): the utm_campaign value, whole, case included."""
+    from console.events import Campaign
+    from console.warehouse import EventQuery, Warehouse
+
+    names = ["q3_launch_2026", "q3_launch_2026_retarget", "Q3_Launch_2026", None]
+    events = [
+        _event(message_id=f"m{i}", campaign=Campaign(source="linkedin", name=name))
+        for i, name in enumerate(names)
+    ]
+    with Warehouse(tmp_path / "w.db") as warehouse:
+        warehouse.ingest(events)
+        for value in ("q3_launch_2026", "Q3_Launch_2026", "q3_launch", "linkedin", "q3"):
+            console = {e.message_id for e in events if StreamFilter.parse(f"campaign:{value}")
+                       .matches(e)}  # fmt: skip
+            stored = {e.message_id for e in warehouse.query(EventQuery(campaign=value))}
+            assert console == stored, value
+        assert {e.message_id for e in events if StreamFilter.parse(
+            "campaign:q3_launch_2026").matches(e)} == {"m0"}  # fmt: skip
+    assert StreamFilter.parse("campaign:Q3_Launch").to_query().campaign == "Q3_Launch"

@@ -11,7 +11,7 @@ import pytest
 from console.collector import Collector
 from console.host import PluginHost
 from console.taxonomy import load_taxonomy
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 from console.warehouse import Warehouse
 
 

@@ -15,7 +15,7 @@ from console.cli.context import AppContext
 from console.host import PluginHost
 from console.settings import Settings
 from console.taxonomy import load_taxonomy
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 from tests.taxonomy_helpers import SITE, event, team_file
 
 PLUGIN = """

@@ -10,8 +10,8 @@ from console.host import PluginHost
 from console.replay import Replayer
 from console.report import Report
 from console.taxonomy import load_taxonomy
-from console.taxonomy.batch import validate_file
-from console.taxonomy.validator import Validator
+from console.validate import validate_file
+from console.validation.validator import Validator
 from console.warehouse import EventQuery, Warehouse
 from tests.conftest import ROOT, SAMPLE_EVENTS
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from console.events import Event
 from console.taxonomy import load_taxonomy
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 from console.warehouse import Warehouse
 from tests.taxonomy_helpers import SITE, codes, event
 

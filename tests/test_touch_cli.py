@@ -11,8 +11,9 @@ import pytest
 from console.host import PluginHost
 from console.replay import Replayer
 from console.taxonomy import load_taxonomy
-from console.taxonomy.clickids import load_click_id_registry
+from console.taxonomy.loader import load_click_id_registry
 from console.touch import SCHEMA, TouchEngine
+from console.touch.render import report_dict
 from console.warehouse import Warehouse
 from tests.conftest import SAMPLE_EVENTS, run_martech
 
@@ -120,7 +121,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_json_shape_is_stable(sample_db: Path) -> None:
     with Warehouse(sample_db) as warehouse:
-        data = TouchEngine(load_taxonomy(None)).debug_person(warehouse, "usr_1075").to_dict()
+        data = report_dict(TouchEngine(load_taxonomy(None)).debug_person(warehouse, "usr_1075"))
     assert set(data) == REPORT_KEYS and data["schema"] == SCHEMA == "martech.touch/1"
     assert set(data["summary"]) == {
         "events",

@@ -12,7 +12,7 @@ import pytest
 from console.host import PluginHost
 from console.replay import Replayer
 from console.taxonomy import load_taxonomy
-from console.taxonomy.clickids import load_click_id_registry
+from console.taxonomy.loader import load_click_id_registry
 from console.touch import TouchEngine, attribute, scan_people
 from console.warehouse import Warehouse
 from tests.conftest import ROOT, SAMPLE_EVENTS

@@ -11,7 +11,7 @@ import pytest
 from console.events import rejected_event
 from console.host import PluginHost
 from console.replay import Replayer
-from console.taxonomy.clickids import load_click_id_registry
+from console.taxonomy.loader import load_click_id_registry
 from console.touch.scan import auto_workers
 from console.warehouse import Warehouse
 from console.warehouse.keys import id_key

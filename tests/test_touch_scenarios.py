@@ -16,6 +16,7 @@ from console.errors import InputError
 from console.taxonomy import load_taxonomy
 from console.taxonomy.model import Taxonomy
 from console.touch import TouchEngine
+from console.touch.render import report_dict
 from console.warehouse import Warehouse
 from tests.touch_journeys import (
     DAY,
@@ -166,7 +167,8 @@ def test_alias_after_the_conversion_credits_the_anonymous_touch(warehouse: Wareh
     assert conversion.identity == "a1" and conversion.value == 120.0
     assert conversion.credit["first"][0].touch == 0 and conversion.credit["last"][0].touch == 0
     assert (
-        engine.debug_person(warehouse, "a1").to_dict()["timeline"] == report.to_dict()["timeline"]
+        report_dict(engine.debug_person(warehouse, "a1"))["timeline"]
+        == report_dict(report)["timeline"]
     )
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from console.campaign import enrich
 from console.events import Event
-from console.taxonomy.clickids import ClickIdRegistry, load_click_id_registry
+from console.taxonomy.clickids import ClickIdRegistry
+from console.taxonomy.loader import load_click_id_registry
 from console.touch import TouchReport
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from console.collector.addresses import is_everywhere
 from console.collector.stats import CollectorStats
 from console.collector.writer import health_notes
 from console.display import shorten
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 
 STATUS_EVERY = 1.0
 

@@ -12,7 +12,8 @@ import click
 from console.errors import InputError
 from console.host import PluginHost
 from console.settings import Settings
-from console.taxonomy.clickids import ClickIdRegistry, load_click_id_registry
+from console.taxonomy.clickids import ClickIdRegistry
+from console.taxonomy.loader import load_click_id_registry
 from console.warehouse import Warehouse
 
 F = TypeVar("F", bound=Callable[..., Any])

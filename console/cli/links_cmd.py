@@ -20,7 +20,7 @@ from console.errors import InputError
 from console.links import check_links, read_links
 from console.links.inputs import looks_like_url
 from console.report import Report, counted
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 
 
 @click.command()

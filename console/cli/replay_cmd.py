@@ -12,7 +12,7 @@ from console.cli.output import print_json
 from console.cli.taxonomy_opts import load_for, taxonomy_option
 from console.display import printable
 from console.replay import AUTO, Replayer, ReplayReport
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 
 
 @click.command()

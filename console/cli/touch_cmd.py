@@ -13,6 +13,7 @@ from console.cli.touch_opts import build_engine, model_options, open_existing
 from console.cli.touch_text import print_report, print_scan
 from console.touch import scan_people
 from console.touch.attribution import MAX_LOOKBACK_DAYS
+from console.touch.render import report_dict
 from console.touch.scan import auto_workers
 from console.warehouse.scan import count_people
 
@@ -131,6 +132,6 @@ def touch(
             print_scan(result, findings_only)
         return
     if as_json:
-        print_json(report.to_dict())
+        print_json(report_dict(report))
     else:
         print_report(report)

@@ -12,7 +12,7 @@ from console.cli.taxonomy_opts import load_for
 from console.collector import DEFAULT_PORT, CollectorProcess
 from console.demo import SAMPLE_EVENTS, DemoFeeder
 from console.errors import InputError
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 
 
 def run_console(
@@ -96,15 +96,31 @@ def tui(app: AppContext, db: Path | None, port: int, no_collector: bool) -> None
     "--db",
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="PATH",
-    help="Warehouse for the demo (default: a fresh temporary file).",
+    help="Warehouse for the demo (default: a fresh file in a new temporary folder, kept "
+    "after you quit).",
 )
 @pass_app
 def demo(app: AppContext, port: int, rate: float, events_file: Path, db: Path | None) -> None:
     """Start the console on a fresh warehouse and replay the sample events live over HTTP."""
     if not events_file.exists():
         raise InputError(f"{events_file} does not exist", hint="pass --file with Segment NDJSON")
-    if db or app.db:
-        run_console(app, db or app.db, port, True, demo=events_file, rate=rate)
-        return
-    with tempfile.TemporaryDirectory(prefix="martech-demo-") as folder:
-        run_console(app, Path(folder) / "demo.db", port, True, demo=events_file, rate=rate)
+    path = db or app.db or demo_warehouse()
+    try:
+        run_console(app, path, port, True, demo=events_file, rate=rate)
+    finally:
+        click.echo(kept_note(path), err=True)
+
+
+def demo_warehouse() -> Path:
+    """A fresh warehouse file for a demo, in a new temporary folder that is kept: quitting
+    (on purpose or not) never deletes what was collected."""
+    return Path(tempfile.mkdtemp(prefix="martech-demo-")) / "demo.db"
+
+
+def kept_note(path: Path) -> str:
+    """What the demo says on the way out: where its events are, how to open them again."""
+    return (
+        f"The demo's events are kept in {path}\n"
+        f"  open them again: martech tui --no-collector --db {path}\n"
+        f"  start over: delete {path.parent if path.name == 'demo.db' else path}"
+    )

@@ -22,7 +22,7 @@ from console.cli.taxonomy_opts import (
 )
 from console.errors import InputError
 from console.report import Report
-from console.taxonomy.batch import validate_file, validate_stored
+from console.validate import validate_file, validate_stored
 from console.warehouse import Warehouse
 from console.warehouse.rows import to_ms
 

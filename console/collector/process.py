@@ -42,7 +42,7 @@ def _child(
     from console.collector.server import Collector
     from console.host import PluginHost
     from console.taxonomy import load_taxonomy
-    from console.taxonomy.validator import Validator
+    from console.validation.validator import Validator
     from console.warehouse import Warehouse
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the console's Ctrl+C is the parent's

@@ -99,7 +99,7 @@ class Collector:
 
     def __post_init__(self) -> None:
         writer = ProcessWriter(str(self.warehouse.path)) if self.writer_process else None
-        from console.taxonomy.rejudge import settler
+        from console.validation.rejudge import settler
 
         settle = settler(self.warehouse, self.validator)
         self.pipeline = IngestPipeline(

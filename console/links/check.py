@@ -27,7 +27,7 @@ from console.links.inputs import LinkInput
 from console.report import Report, Subject
 from console.taxonomy.rules import add_finding
 from console.taxonomy.urls import host_of
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 
 PROBE_VALUE = "martech-probe"
 

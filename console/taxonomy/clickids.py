@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-
-DEFAULT_TAXONOMY = Path(__file__).with_name("default.toml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +54,3 @@ class ClickIdRegistry:
     def params(self) -> list[str]:
         """Every known click-ID parameter, as the taxonomy spells it."""
         return [rule.param for rule in self.rules]
-
-
-def load_click_id_registry(path: Path | None = None) -> ClickIdRegistry:
-    """The click-ID registry of a taxonomy file (the default one if no path).
-
-    Raises :class:`console.taxonomy.TaxonomyError` (an InputError) naming file and line.
-    """
-    from console.taxonomy.loader import load_taxonomy
-
-    return load_taxonomy(path).click_ids

@@ -17,10 +17,13 @@ from typing import Any
 
 from console.errors import InputError
 from console.taxonomy.channels import ChannelGrouping, ChannelRule
-from console.taxonomy.clickids import DEFAULT_TAXONOMY, ClickIdRegistry, ClickIdRule
+from console.taxonomy.clickids import ClickIdRegistry, ClickIdRule
 from console.taxonomy.model import CampaignSpec, StateFields, Taxonomy, UtmField
 from console.taxonomy.schema import UTM_FIELD_NAMES, SchemaProblem, check_taxonomy
 from console.taxonomy.tomlpos import line_of
+
+DEFAULT_TAXONOMY = Path(__file__).with_name("default.toml")
+"""The taxonomy shipped with the console (click IDs, UTM rules, channels, state)."""
 
 MAX_EXTENDS = 5
 _SYNTAX_AT = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
@@ -282,3 +285,11 @@ def _state(state: dict[str, Any]) -> StateFields:
         last=kept(state.get("last", {})),
         required=state.get("required", "after_touch"),
     )
+
+
+def load_click_id_registry(path: Path | None = None) -> ClickIdRegistry:
+    """The click-ID registry of a taxonomy file (the default one if no path).
+
+    Raises :class:`console.taxonomy.TaxonomyError` (an InputError) naming file and line.
+    """
+    return load_taxonomy(path).click_ids

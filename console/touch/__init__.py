@@ -4,7 +4,7 @@ Public API (headless; the TUI's touch screen and attribution panel build on it):
 
     engine = TouchEngine(load_taxonomy(None), last_touch="new_channel")
     report = engine.debug_person(warehouse, "usr_42")   # or engine.debug(events)
-    report.to_dict()                                    # the documented JSON shape
+    report_dict(report)                                 # the documented JSON shape
 
     attribute(warehouse, "Order Completed", "position_based", window=timedelta(days=30))
     scan_people(warehouse, engine, findings_only=True)

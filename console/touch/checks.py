@@ -127,175 +127,6 @@ def origin_name(origin: str, taxonomy_name: str, amplitude_name: str) -> str:
     return taxonomy_name
 
 
-def add(
-    cmp: Any,
-    found: list[TouchFinding],
-    code: str,
-    text: str,
-    entry: TimelineEntry,
-    state: ReportedState | None,
-    name: str | None,
-    value: str | None,
-    touch: int | None,
-) -> None:
-    """Record a finding on an event (nothing when the taxonomy turned the code off)."""
-    finding = make_finding(code, text, severity=cmp.severity, field=name, value=value)
-    if finding is None:
-        return
-    found.append(
-        TouchFinding(
-            finding=finding,
-            message_id=entry.message_id,
-            event_index=entry.index,
-            timestamp=entry.timestamp,
-            identity=entry.identity,
-            origin=state.origin if state is not None else None,
-            touch=touch,
-        )
-    )
-
-
-# -- whole-person checks --------------------------------------------------------------------
-
-
-def missing_state(
-    cmp: Any, replay: Any, missing: list[int], origins: dict[str, Origin], found: list[TouchFinding]
-) -> None:
-    """Landing page views without any reported state, though a first touch was known:
-    ``touch.state_reset`` for an identity that had not reported yet while another one had
-    (its state starts over), else one ``touch.state_missing`` for the person."""
-    entries = replay.entries
-    landing = cmp.landing
-    reporters: dict[str, datetime] = {}
-    for entry in entries:
-        if entry.reported and entry.identity and entry.type in landing:
-            reporters.setdefault(entry.identity, entry.timestamp)
-    if not reporters and cmp.required != "always":
-        # This tracking never puts state on page views (none at all, or only on identify
-        # calls as Amplitude does): a note at most, not a finding.
-        return
-    silent: dict[str, list[int]] = {}
-    rest: list[int] = []
-    for i in missing:
-        ident = entries[i].identity or ""
-        ts = entries[i].timestamp
-        others = [k for k, at in reporters.items() if k != ident and at < ts]
-        if others and (ident not in reporters or reporters[ident] > ts):
-            silent.setdefault(ident, []).append(i)
-        else:
-            rest.append(i)
-    for ident, where in silent.items():
-        entry = entries[where[0]]
-        other = next(k for k, at in reporters.items() if k != ident and at < entry.timestamp)
-        text = (
-            f"identity {ident} sends no first/last-touch state on {len(where)} page "
-            f"view(s), though {other} reported it: its state starts over"
-        )
-        add(
-            cmp,
-            found,
-            "touch.state_reset",
-            text,
-            entry,
-            None,
-            cmp.names["first"],
-            None,
-            entry.expected_first,
-        )
-    if rest:
-        entry = entries[rest[0]]
-        exp = replay.touches[entry.expected_first]
-        more = f" (and {len(rest) - 1} more)" if len(rest) > 1 else ""
-        text = (
-            f"no first/last-touch state on this page view{more}, though the first "
-            f"touch {exp.label()} was known"
-        )
-        add(
-            cmp,
-            found,
-            "touch.state_missing",
-            text,
-            entry,
-            None,
-            cmp.names["first"],
-            None,
-            entry.expected_first,
-        )
-
-
-def dropped_clicks(cmp: Any, replay: Any, found: list[TouchFinding]) -> None:
-    """``touch.click_id_dropped``: the last touch's click ID missing (or changed) on a later
-    event that carries click IDs, or on a conversion while this person's tracking carries
-    them elsewhere. Once per touch."""
-    flagged: set[int] = set()
-    for i, entry in enumerate(replay.entries):
-        index = entry.expected_last
-        if index is None or index in flagged:
-            continue
-        touch = replay.touches[index]
-        click = touch.click_id
-        if click is None or entry.index == touch.event_index:
-            continue
-        carried: dict[str, str] | None = None
-        for state in entry.reported:
-            if state.click_ids is not None:
-                carried = {**(carried or {}), **state.click_ids}
-        if carried is None and not entry.conversion:
-            continue
-        soon = entry.touch is None and entry.rule in NON_VISITS
-        if soon and ahead(replay.entries, i, cmp.lookahead) is not None:
-            continue
-        have = (carried or {}).get(click.param) or (carried or {}).get(click.param.lower())
-        if have == click.value:
-            continue
-        flagged.add(index)
-        named = what(replay.events[i])
-        if have:
-            text = (
-                f"{click.param} on this {named} is {have!r}, not the {click.value!r} of "
-                f"the landing on {when(touch)}"
-            )
-        else:
-            text = f"{click.param} from the landing on {when(touch)} is missing on this {named}"
-        add(cmp, found, "touch.click_id_dropped", text, entry, None, click.param, have, index)
-
-
-def split_identities(
-    cmp: Any,
-    replay: Any,
-    origins: dict[str, Origin],
-    link_times: dict[str, datetime],
-    found: list[TouchFinding],
-) -> None:
-    """``touch.identity_split``: two linked identities whose latest reported first touches
-    still differ after they were linked (the merge never reconciled them)."""
-    for origin, memory in origins.items():
-        finals = [(ident, v) for ident, v in memory.by_identity.items() if v[0] is not None]
-        if len({v[0] for _, v in finals}) < 2:
-            continue
-        latest = _latest_reports(replay.entries, origin)
-        for n, (a, (va, shown_a)) in enumerate(finals):
-            for b, (vb, shown_b) in finals[n + 1 :]:
-                if vb == va or a not in link_times or b not in link_times:
-                    continue
-                linked_at = max(link_times[a], link_times[b])
-                if max(latest.get(a, linked_at), latest.get(b, linked_at)) < linked_at:
-                    continue
-                la, lb = shown_a.label(), shown_b.label()
-                linked = format_time(linked_at)[:16].replace("T", " ")
-                name = origin_name(origin, cmp.names["first"], "initial_utm_*")
-                text = (
-                    f"identities {a} and {b} of one person still report different first "
-                    f"touches after being linked ({linked}): {la} vs {lb}"
-                )
-                finding = make_finding(
-                    "touch.identity_split", text, severity=cmp.severity, field=name, value=lb
-                )
-                if finding is not None:
-                    found.append(TouchFinding(finding=finding, identity=b, origin=origin))
-                return
-
-
 def _latest_reports(entries: list[TimelineEntry], origin: str) -> dict[str, datetime]:
     """Per identity, when it last reported a first touch for ``origin``."""
     out: dict[str, datetime] = {}
@@ -306,42 +137,6 @@ def _latest_reports(entries: list[TimelineEntry], origin: str) -> dict[str, date
                 if state.origin == origin and state.first is not None:
                     out[ident] = entry.timestamp
                     break
-    return out
-
-
-def destination_findings(cmp: Any, states: list[ReportedState], replay: Any) -> list[TouchFinding]:
-    """``touch.destination_mismatch`` for read-back states that differ from the final
-    computed first/last touch (channel-only claims are compared by channel)."""
-    """Findings for destination read-back states that differ from the final state."""
-    out = []
-    touches = replay.touches
-    last_index = replay.entries[-1].expected_last if replay.entries else None
-    first = next((t for t in touches if t.sets_first), None)
-    last = touches[last_index] if last_index is not None else None
-    for state in states:
-        for side, claimed, touch in (("first", state.first, first), ("last", state.last, last)):
-            if claimed is None or same_as(claimed, touch):
-                continue
-            should = touch.label() if touch is not None else "Direct (no touch)"
-            text = (
-                f"{state.origin} stores {claimed.label()} as the {side} touch; the "
-                f"computed {side} touch is {should}"
-            )
-            finding = make_finding(
-                "touch.destination_mismatch",
-                text,
-                severity=cmp.severity,
-                field=f"{state.origin}.{side}",
-                value=claimed.label(),
-            )
-            if finding is not None:
-                out.append(
-                    TouchFinding(
-                        finding=finding,
-                        origin=state.origin,
-                        touch=touch.index if touch else None,
-                    )
-                )
     return out
 
 
@@ -357,53 +152,261 @@ def same_as(claimed: TouchValues, touch: Touch | None) -> bool:
     return state_key(claimed, ALL_FIELDS) == state_key(touch.values, ALL_FIELDS)
 
 
-def dropped_fields(
-    cmp: Any, state: ReportedState, memory: Origin, replay: Any, i: int, found: list[TouchFinding]
-) -> None:
-    """``touch.state_dropped``: a page view reporting state without a field this origin
-    carried with a value before, though the expected touch has a value for it. Once, where
-    it starts; then remember what this event carried."""
-    entry: TimelineEntry = replay.entries[i]
-    carried = state.carried
-    assert carried is not None
-    names = (cmp.reader.first_names, cmp.reader.last_names)
-    gone: list[tuple[int, int]] = []
-    if entry.type in cmp.landing:
-        sides = ((0, entry.expected_first, state.first), (1, entry.expected_last, state.last))
-        for side, expected, values in sides:
-            if values is None or not names_touch(
-                state_key(values, carried[side]), replay, expected, carried[side]
-            ):
-                continue  # the fields it carries are wrong already: another finding says so
-            for position in sorted(memory.tracked[side].difference(carried[side])):
-                if expect(replay, expected, (position,)) is not None:
-                    gone.append((side, position))
-    new = [item for item in gone if item not in memory.dropped]
-    memory.dropped = set(gone)
-    if new:
-        props = [names[side][position] or "" for side, position in new]
-        shown = ", ".join(props)
-        text = (
-            f"{shown} came with a value on this person's earlier page views but not on this "
-            f"{what(replay.events[i])}, which reports the rest of the state: the state was "
-            "dropped"
+class StateChecks:
+    """The comparer's checks of reported state, as methods of :class:`Comparer`
+    (:mod:`console.touch.compare`), which holds what they read: the taxonomy's severities,
+    state names and landing types, the reader and the lookahead."""
+
+    severity: dict[str, str]
+    required: str
+    landing: frozenset[str]
+    lookahead: Any
+    names: dict[str, str]
+    reader: Any
+
+    def add(
+        self,
+        found: list[TouchFinding],
+        code: str,
+        text: str,
+        entry: TimelineEntry,
+        state: ReportedState | None,
+        name: str | None,
+        value: str | None,
+        touch: int | None,
+    ) -> None:
+        """Record a finding on an event (nothing when the taxonomy turned the code off)."""
+        finding = make_finding(code, text, severity=self.severity, field=name, value=value)
+        if finding is None:
+            return
+        found.append(
+            TouchFinding(
+                finding=finding,
+                message_id=entry.message_id,
+                event_index=entry.index,
+                timestamp=entry.timestamp,
+                identity=entry.identity,
+                origin=state.origin if state is not None else None,
+                touch=touch,
+            )
         )
-        add(cmp, found, "touch.state_dropped", text, entry, state, props[0], None, None)
-    for side, values in ((0, state.first), (1, state.last)):
-        memory.carried[side].update(carried[side])
-        if values is not None:
-            key = values.key()
-            memory.tracked[side].update(p for p in carried[side] if key[p] is not None)
 
+    # -- whole-person checks --------------------------------------------------------------------
 
-def carried_fields(cmp: Any, origins: dict[str, Origin]) -> dict[str, dict[str, list[str]]]:
-    """Per origin, the first/last state properties the person's events carry."""
-    names = (cmp.reader.first_names, cmp.reader.last_names)
-    return {
-        origin: {
-            side: [names[n][p] or "" for p in sorted(memory.carried[n])]
-            for n, side in enumerate(("first", "last"))
+    def missing_state(
+        self, replay: Any, missing: list[int], origins: dict[str, Origin], found: list[TouchFinding]
+    ) -> None:
+        """Landing page views without any reported state, though a first touch was known:
+        ``touch.state_reset`` for an identity that had not reported yet while another one had
+        (its state starts over), else one ``touch.state_missing`` for the person."""
+        entries = replay.entries
+        landing = self.landing
+        reporters: dict[str, datetime] = {}
+        for entry in entries:
+            if entry.reported and entry.identity and entry.type in landing:
+                reporters.setdefault(entry.identity, entry.timestamp)
+        if not reporters and self.required != "always":
+            # This tracking never puts state on page views (none at all, or only on identify
+            # calls as Amplitude does): a note at most, not a finding.
+            return
+        silent: dict[str, list[int]] = {}
+        rest: list[int] = []
+        for i in missing:
+            ident = entries[i].identity or ""
+            ts = entries[i].timestamp
+            others = [k for k, at in reporters.items() if k != ident and at < ts]
+            if others and (ident not in reporters or reporters[ident] > ts):
+                silent.setdefault(ident, []).append(i)
+            else:
+                rest.append(i)
+        for ident, where in silent.items():
+            entry = entries[where[0]]
+            other = next(k for k, at in reporters.items() if k != ident and at < entry.timestamp)
+            text = (
+                f"identity {ident} sends no first/last-touch state on {len(where)} page "
+                f"view(s), though {other} reported it: its state starts over"
+            )
+            self.add(
+                found,
+                "touch.state_reset",
+                text,
+                entry,
+                None,
+                self.names["first"],
+                None,
+                entry.expected_first,
+            )
+        if rest:
+            entry = entries[rest[0]]
+            exp = replay.touches[entry.expected_first]
+            more = f" (and {len(rest) - 1} more)" if len(rest) > 1 else ""
+            text = (
+                f"no first/last-touch state on this page view{more}, though the first "
+                f"touch {exp.label()} was known"
+            )
+            self.add(
+                found,
+                "touch.state_missing",
+                text,
+                entry,
+                None,
+                self.names["first"],
+                None,
+                entry.expected_first,
+            )
+
+    def dropped_clicks(self, replay: Any, found: list[TouchFinding]) -> None:
+        """``touch.click_id_dropped``: the last touch's click ID missing (or changed) on a later
+        event that carries click IDs, or on a conversion while this person's tracking carries
+        them elsewhere. Once per touch."""
+        flagged: set[int] = set()
+        for i, entry in enumerate(replay.entries):
+            index = entry.expected_last
+            if index is None or index in flagged:
+                continue
+            touch = replay.touches[index]
+            click = touch.click_id
+            if click is None or entry.index == touch.event_index:
+                continue
+            carried: dict[str, str] | None = None
+            for state in entry.reported:
+                if state.click_ids is not None:
+                    carried = {**(carried or {}), **state.click_ids}
+            if carried is None and not entry.conversion:
+                continue
+            soon = entry.touch is None and entry.rule in NON_VISITS
+            if soon and ahead(replay.entries, i, self.lookahead) is not None:
+                continue
+            have = (carried or {}).get(click.param) or (carried or {}).get(click.param.lower())
+            if have == click.value:
+                continue
+            flagged.add(index)
+            named = what(replay.events[i])
+            if have:
+                text = (
+                    f"{click.param} on this {named} is {have!r}, not the {click.value!r} of "
+                    f"the landing on {when(touch)}"
+                )
+            else:
+                text = f"{click.param} from the landing on {when(touch)} is missing on this {named}"
+            self.add(found, "touch.click_id_dropped", text, entry, None, click.param, have, index)
+
+    def split_identities(
+        self,
+        replay: Any,
+        origins: dict[str, Origin],
+        link_times: dict[str, datetime],
+        found: list[TouchFinding],
+    ) -> None:
+        """``touch.identity_split``: two linked identities whose latest reported first touches
+        still differ after they were linked (the merge never reconciled them)."""
+        for origin, memory in origins.items():
+            finals = [(ident, v) for ident, v in memory.by_identity.items() if v[0] is not None]
+            if len({v[0] for _, v in finals}) < 2:
+                continue
+            latest = _latest_reports(replay.entries, origin)
+            for n, (a, (va, shown_a)) in enumerate(finals):
+                for b, (vb, shown_b) in finals[n + 1 :]:
+                    if vb == va or a not in link_times or b not in link_times:
+                        continue
+                    linked_at = max(link_times[a], link_times[b])
+                    if max(latest.get(a, linked_at), latest.get(b, linked_at)) < linked_at:
+                        continue
+                    la, lb = shown_a.label(), shown_b.label()
+                    linked = format_time(linked_at)[:16].replace("T", " ")
+                    name = origin_name(origin, self.names["first"], "initial_utm_*")
+                    text = (
+                        f"identities {a} and {b} of one person still report different first "
+                        f"touches after being linked ({linked}): {la} vs {lb}"
+                    )
+                    finding = make_finding(
+                        "touch.identity_split", text, severity=self.severity, field=name, value=lb
+                    )
+                    if finding is not None:
+                        found.append(TouchFinding(finding=finding, identity=b, origin=origin))
+                    return
+
+    def destination_findings(self, states: list[ReportedState], replay: Any) -> list[TouchFinding]:
+        """``touch.destination_mismatch`` for read-back states that differ from the final
+        computed first/last touch (channel-only claims are compared by channel)."""
+        """Findings for destination read-back states that differ from the final state."""
+        out = []
+        touches = replay.touches
+        last_index = replay.entries[-1].expected_last if replay.entries else None
+        first = next((t for t in touches if t.sets_first), None)
+        last = touches[last_index] if last_index is not None else None
+        for state in states:
+            for side, claimed, touch in (("first", state.first, first), ("last", state.last, last)):
+                if claimed is None or same_as(claimed, touch):
+                    continue
+                should = touch.label() if touch is not None else "Direct (no touch)"
+                text = (
+                    f"{state.origin} stores {claimed.label()} as the {side} touch; the "
+                    f"computed {side} touch is {should}"
+                )
+                finding = make_finding(
+                    "touch.destination_mismatch",
+                    text,
+                    severity=self.severity,
+                    field=f"{state.origin}.{side}",
+                    value=claimed.label(),
+                )
+                if finding is not None:
+                    out.append(
+                        TouchFinding(
+                            finding=finding,
+                            origin=state.origin,
+                            touch=touch.index if touch else None,
+                        )
+                    )
+        return out
+
+    def dropped_fields(
+        self, state: ReportedState, memory: Origin, replay: Any, i: int, found: list[TouchFinding]
+    ) -> None:
+        """``touch.state_dropped``: a page view reporting state without a field this origin
+        carried with a value before, though the expected touch has a value for it. Once, where
+        it starts; then remember what this event carried."""
+        entry: TimelineEntry = replay.entries[i]
+        carried = state.carried
+        assert carried is not None
+        names = (self.reader.first_names, self.reader.last_names)
+        gone: list[tuple[int, int]] = []
+        if entry.type in self.landing:
+            sides = ((0, entry.expected_first, state.first), (1, entry.expected_last, state.last))
+            for side, expected, values in sides:
+                if values is None or not names_touch(
+                    state_key(values, carried[side]), replay, expected, carried[side]
+                ):
+                    continue  # the fields it carries are wrong already: another finding says so
+                for position in sorted(memory.tracked[side].difference(carried[side])):
+                    if expect(replay, expected, (position,)) is not None:
+                        gone.append((side, position))
+        new = [item for item in gone if item not in memory.dropped]
+        memory.dropped = set(gone)
+        if new:
+            props = [names[side][position] or "" for side, position in new]
+            shown = ", ".join(props)
+            text = (
+                f"{shown} came with a value on this person's earlier page views but not on this "
+                f"{what(replay.events[i])}, which reports the rest of the state: the state was "
+                "dropped"
+            )
+            self.add(found, "touch.state_dropped", text, entry, state, props[0], None, None)
+        for side, values in ((0, state.first), (1, state.last)):
+            memory.carried[side].update(carried[side])
+            if values is not None:
+                key = values.key()
+                memory.tracked[side].update(p for p in carried[side] if key[p] is not None)
+
+    def carried_fields(self, origins: dict[str, Origin]) -> dict[str, dict[str, list[str]]]:
+        """Per origin, the first/last state properties the person's events carry."""
+        names = (self.reader.first_names, self.reader.last_names)
+        return {
+            origin: {
+                side: [names[n][p] or "" for p in sorted(memory.carried[n])]
+                for n, side in enumerate(("first", "last"))
+            }
+            for origin, memory in origins.items()
+            if memory.carried[0] or memory.carried[1]
         }
-        for origin, memory in origins.items()
-        if memory.carried[0] or memory.carried[1]
-    }

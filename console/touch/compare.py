@@ -22,21 +22,15 @@ from console.taxonomy.model import Taxonomy
 from console.touch.checks import (
     NON_VISITS,
     Origin,
-    add,
+    StateChecks,
     ahead,
-    carried_fields,
-    destination_findings,
-    dropped_clicks,
-    dropped_fields,
-    missing_state,
     names_touch,
     origin_name,
-    split_identities,
     state_key,
     what,
     when,
 )
-from console.touch.classify import Classifier
+from console.touch.classify import Classifier, explain
 from console.touch.codes import SEVERITY_RANK
 from console.touch.model import Key, ReportedState, TimelineEntry, Touch, TouchFinding
 from console.touch.reported import StateReader
@@ -44,7 +38,7 @@ from console.touch.reported import StateReader
 _NONE = object()
 
 
-class Comparer:
+class Comparer(StateChecks):
     """Compares reported with expected state for one taxonomy and configuration."""
 
     def __init__(self, taxonomy: Taxonomy, classifier: Classifier, config: Any) -> None:
@@ -92,7 +86,7 @@ class Comparer:
                 if memory is None:
                     memory = origins[state.origin] = Origin()
                 if state.carried is not None:
-                    dropped_fields(self, state, memory, replay, i, found)
+                    self.dropped_fields(state, memory, replay, i, found)
                 # The common case: the same state object (the reader memoizes equal ones)
                 # from the same identity against the same expected state: the same verdict.
                 seen = memory.seen
@@ -122,16 +116,16 @@ class Comparer:
                     side for side, off in (("first", first_off), ("last", last_off)) if off
                 ]
         if missing and self.required != "never":
-            missing_state(self, replay, missing, origins, found)
+            self.missing_state(replay, missing, origins, found)
         if clicks:
-            dropped_clicks(self, replay, found)
-        split_identities(self, replay, origins, link_times, found)
-        replay.carried = carried_fields(self, origins)
+            self.dropped_clicks(replay, found)
+        self.split_identities(replay, origins, link_times, found)
+        replay.carried = self.carried_fields(origins)
         return _ordered(found, entries)
 
     def destinations(self, states: list[ReportedState], replay: Any) -> list[TouchFinding]:
         """Findings for destination read-back states that differ from the final state."""
-        return destination_findings(self, states, replay)
+        return self.destination_findings(states, replay)
 
     def notes(self, replay: Any) -> list[str]:
         """Information about the whole person that is not a finding."""
@@ -217,7 +211,7 @@ class Comparer:
                         f"identity {ident} starts over: its {name} is empty, but the "
                         f"person's state was {other[2].label()} (reported by {other[0]})"
                     )
-                    add(self, found, "touch.state_reset", text, entry, state, name, label, expected)
+                    self.add(found, "touch.state_reset", text, entry, state, name, label, expected)
                 elif (newcomer and other is not None and value != other[1]) or (
                     own is not _NONE and own[0] is not None and own[0] != value  # type: ignore[index]
                 ):
@@ -234,8 +228,7 @@ class Comparer:
                         text += f"; the new value is the touch of {when(by)} ({by.message_id})"
                     elif by is not None:
                         text += "; it copied this landing's campaign"
-                    add(
-                        self,
+                    self.add(
                         found,
                         "touch.first_overwritten",
                         text,
@@ -246,8 +239,7 @@ class Comparer:
                         by.index if by is not None else expected,
                     )
                 else:
-                    add(
-                        self,
+                    self.add(
                         found,
                         "touch.first_wrong",
                         self._wrong_first(replay, i, name, label, value, exp, positions),
@@ -329,28 +321,32 @@ class Comparer:
         if changed and entry.touch is None and ahead_at is None:
             # It moved on an event that is not a touch: a direct visit, an internal or
             # excluded referrer, a later page of the session, or a non-visit call.
-            why = entry.why if entry.rule not in NON_VISITS else self._landing_why(replay, i)
+            why = (
+                explain(entry.rule, entry.detail)
+                if entry.rule not in NON_VISITS
+                else self._landing_why(replay, i)
+            )
             if value is None:
                 text = (
                     f"{name} went from {previous[1].label()} to {label} on this "  # type: ignore[index]
                     f"{what(replay.events[i])} ({why}); it should have stayed {should}"
                 )
-                add(self, found, "touch.last_direct", text, entry, state, name, label, expected)
+                self.add(found, "touch.last_direct", text, entry, state, name, label, expected)
             else:
                 text = (
                     f"{name} changed to {label} on this {what(replay.events[i])} ({why}); "
                     f"it should be {should}"
                 )
-                add(self, found, "touch.last_wrong", text, entry, state, name, label, expected)
+                self.add(found, "touch.last_wrong", text, entry, state, name, label, expected)
         elif exp is not None and (
             names_touch(value, replay, before, positions)
             or (entry.touch is not None and not changed)
         ):
             text = f"{name} still says {label}: the last touch should have moved to {should}"
-            add(self, found, "touch.last_stale", text, entry, state, name, label, expected)
+            self.add(found, "touch.last_stale", text, entry, state, name, label, expected)
         else:
             text = f"{name} says {label}, but the last touch is {should}"
-            add(self, found, "touch.last_wrong", text, entry, state, name, label, expected)
+            self.add(found, "touch.last_wrong", text, entry, state, name, label, expected)
         return True
 
     # -- whole-person checks -------------------------------------------------------------------
@@ -371,8 +367,8 @@ class Comparer:
             j -= 1
         for entry in entries[j : i + 1]:
             if entry.rule not in NON_VISITS:
-                return entry.why
-        return entries[j].why
+                return explain(entry.rule, entry.detail)
+        return explain(entries[j].rule, entries[j].detail)
 
 
 def _pattern(name: str | None, default: str) -> str:

@@ -164,13 +164,6 @@ class TimelineEntry(msgspec.Struct, gc=False):
     """Positions in :attr:`TouchReport.findings` of the findings raised on this event."""
     conversion: bool = False
 
-    @property
-    def why(self) -> str:
-        """The rule in plain language."""
-        from console.touch.classify import explain
-
-        return explain(self.rule, self.detail)
-
 
 class Identity(msgspec.Struct, kw_only=True):
     """One id of the person and how it was linked."""
@@ -273,12 +266,6 @@ class TouchReport(msgspec.Struct, kw_only=True):
         for item in self.findings:
             out[item.severity] = out.get(item.severity, 0) + 1
         return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """The documented, stable JSON shape (``docs/touch.md``)."""
-        from console.touch.render import report_dict
-
-        return report_dict(self)
 
 
 def time_text(value: datetime | None) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from console.events import Campaign, ClickId
+from console.touch.classify import explain
 from console.touch.model import (
     FIELDS,
     SCHEMA,
@@ -123,7 +124,7 @@ def entry_dict(
         "session_start": entry.session_start,
         "touch": entry.touch,
         "rule": entry.rule,
-        "why": entry.why,
+        "why": explain(entry.rule, entry.detail),
         "expected": {
             "first": state_dict(touches, entry.expected_first),
             "last": state_dict(touches, entry.expected_last),

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from console.collector import RunningCollector
 from console.credentials import CredentialStore
@@ -19,7 +20,6 @@ from console.events import Event
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
 from console.taxonomy import load_taxonomy
-from console.taxonomy.validator import Validator
 from console.touch import TouchEngine
 from console.tui.feed import LiveFeed
 from console.tui.screens.attribution import AttributionScreen
@@ -33,6 +33,8 @@ from console.tui.screens.touch import TouchScreen
 from console.tui.screens.validation import ValidationScreen
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.status_bar import StatusBar
+from console.tui.workers import FailureAware, failure_text, reader
+from console.validation.validator import Validator
 from console.warehouse import EventQuery, Warehouse
 
 SEED_EVENTS = 200
@@ -46,6 +48,11 @@ SCREEN_TITLES = {
     "plugins": ("Plugins", "Connectors, routes, credentials, failures"),
 }
 FRAME = 0.1
+SCREENS = Binding.Group("Screens")
+"""The number keys, one footer entry (``1 2 3 4 5 6 9 Screens``) so each screen's own keys fit."""
+FAILURE_SHOWN = 10.0
+"""Seconds a failure's notification stays; the same failure again meanwhile (a timer's
+read failing every second) is not stacked on top of it."""
 
 
 class ConsoleApp(App[None]):
@@ -54,16 +61,18 @@ class ConsoleApp(App[None]):
     TITLE = "martech-console"
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("1", "show('stream')", "Stream"),
-        Binding("2", "show('history')", "History"),
-        Binding("3", "show('validation')", "Validation"),
-        Binding("4", "show('links')", "Links"),
-        Binding("5", "show('touch')", "Touch"),
-        Binding("6", "show('attribution')", "Attribution"),
-        Binding("9", "show('plugins')", "Plugins"),
+        Binding("1", "show('stream')", "Stream", group=SCREENS),
+        Binding("2", "show('history')", "History", group=SCREENS),
+        Binding("3", "show('validation')", "Validation", group=SCREENS),
+        Binding("4", "show('links')", "Links", group=SCREENS),
+        Binding("5", "show('touch')", "Touch", group=SCREENS),
+        Binding("6", "show('attribution')", "Attribution", group=SCREENS),
+        Binding("9", "show('plugins')", "Plugins", group=SCREENS),
         Binding("question_mark,f1", "help", "Help"),
-        Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit"),
     ]
+    """No bare letter quits: several screens take text, and a letter typed where the focus
+    is not a text box must never end the session (Textual's convention, ``ctrl+q``)."""
 
     def __init__(
         self,
@@ -89,13 +98,16 @@ class ConsoleApp(App[None]):
         self._read_since_start = 0
         self._read_this_second = 0
         self.rates: deque[float] = deque([0.0] * 60, maxlen=60)
+        self._last_failure: tuple[str, str] | None = None
+        self._last_failure_at = 0.0
 
     # -- screens ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.stream = StreamScreen(self.stream_capacity)
+        networks = tuple(sorted({r.network for r in self.validator.taxonomy.click_ids.rules}))
+        self.stream = StreamScreen(self.stream_capacity, networks, self.warehouse.identity_ids)
         self.install_screen(self.stream, "stream")
-        self.install_screen(HistoryScreen(self.warehouse), "history")
+        self.install_screen(HistoryScreen(self.warehouse, networks), "history")
         self.install_screen(ValidationScreen(self.warehouse), "validation")
         self.install_screen(LinksScreen(self.validator), "links")
         engine = TouchEngine(self.validator.taxonomy)
@@ -138,7 +150,7 @@ class ConsoleApp(App[None]):
         stats = self.collector.stats if self.collector else None
         return self.stored_at_start + (stats.stored if stats else self._read_since_start)
 
-    @work(thread=True, exclusive=True, group="tail")
+    @reader(exclusive=True, group="tail")
     def _tail_warehouse(self) -> None:
         """No collector here: show what another process (``martech collect``) stores."""
         events, last = self.warehouse.stored_after(self._read_up_to)
@@ -185,16 +197,16 @@ class ConsoleApp(App[None]):
             "attribution": AttributionScreen,
         }
         groups = {"Everywhere": self.BINDINGS, "Event list": EventLog.BINDINGS}
-        groups |= {f"{name.title()} screen": cls.BINDINGS for name, cls in screens.items()}
+        groups |= {
+            f"{name.title()} screen": [*cls.BINDINGS, *getattr(cls, "HELP_KEYS", [])]
+            for name, cls in screens.items()
+        }
         groups["Inspector"] = InspectorScreen.BINDINGS
         self.push_screen(HelpScreen(groups))
 
     def action_show_user(self, actor: str) -> None:
         """History of one person across all linked ids."""
-        self.action_show("history")
-        history = self.get_screen("history")
-        assert isinstance(history, HistoryScreen)
-        history.show_filter(f"user:{actor}")
+        self.action_search_history(f"user:{actor}")
 
     def action_show_touch(self, actor: str) -> None:
         """One person's first/last-touch story."""
@@ -204,9 +216,28 @@ class ConsoleApp(App[None]):
         touch.show_person(actor)
 
     def on_event_log_selected(self, message: EventLog.Selected) -> None:
-        actor = message.event.user_id or message.event.anonymous_id
-        links = self.warehouse.identity_links(actor) if actor else []
-        self.push_screen(InspectorScreen(message.event, links))
+        self.push_screen(InspectorScreen(message.event, self.warehouse))
+
+    def on_worker_state_changed(self, message: Worker.StateChanged) -> None:
+        if message.state == WorkerState.ERROR:  # the app's own (the tail of the warehouse)
+            self.show_failure(message.worker)
+
+    def show_failure(self, worker: Worker[object]) -> None:
+        """The error boundary: a failed background read is shown, and the console goes on."""
+        title, text = failure_text(worker.error)
+        now = time.monotonic()
+        if self._last_failure != (title, text) or now - self._last_failure_at > FAILURE_SHOWN:
+            self.notify(text, title=title, severity="error", timeout=FAILURE_SHOWN, markup=False)
+        self._last_failure, self._last_failure_at = (title, text), now
+        if isinstance(worker.node, FailureAware):
+            worker.node.worker_failed(worker, title, text)
+
+    def action_search_history(self, text: str) -> None:
+        """History (every stored event) with a filter, as typed on the stream."""
+        self.action_show("history")
+        history = self.get_screen("history")
+        assert isinstance(history, HistoryScreen)
+        history.show_filter(text)
 
     async def action_quit(self) -> None:
         """Stop the collector (committing what is queued), then leave."""

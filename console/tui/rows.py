@@ -38,7 +38,7 @@ WIDE = (
 )
 NARROW = (
     Column("mark", "", 1),
-    Column("time", "UTC", 8),
+    Column("time", "UTC", 14),
     Column("type", "TYPE", 8),
     Column("name", "EVENT / PAGE", share=0.45),
     Column("user", "USER", share=0.2),
@@ -61,7 +61,7 @@ def cell(event: Event, key: str, narrow: bool) -> str:
         return MARKS[event.verdict][0]
     if key == "time":
         stamp = event.timestamp
-        return stamp.strftime("%H:%M:%S") if narrow else stamp.strftime("%Y-%m-%d %H:%M:%S")
+        return stamp.strftime("%m-%d %H:%M:%S" if narrow else "%Y-%m-%d %H:%M:%S")
     if key == "source":
         return event.source
     if key == "type":

@@ -29,31 +29,29 @@ def revise(warehouse: Warehouse, events: Sequence[Event]) -> int:
     if not events:
         return 0
     updated = 0
-    with warehouse._lock:
-        conn = warehouse.conn
-        try:
-            with conn:
-                for event in events:
-                    row_id = _row_id(conn, event)
-                    if row_id is None:
-                        continue
-                    conn.execute(
-                        "UPDATE events SET verdict = ?, body = ? WHERE id = ?",
-                        [event.verdict, encode_body(event), row_id],
-                    )
-                    conn.execute("DELETE FROM findings WHERE event_id = ?", [row_id])
-                    ms = to_ms(event.timestamp)
-                    conn.executemany(
-                        "INSERT INTO findings (event_id, ts, code, severity, field, campaign) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        [
-                            (row_id, ms, f.code, f.severity, f.field, event.campaign.name)
-                            for f in event.findings or ()
-                        ],
-                    )
-                    updated += 1
-        except sqlite3.DatabaseError as exc:
-            raise WarehouseError(f"could not update verdicts in {warehouse.path}: {exc}") from None
+    try:
+        with warehouse.writing() as conn:
+            for event in events:
+                row_id = _row_id(conn, event)
+                if row_id is None:
+                    continue
+                conn.execute(
+                    "UPDATE events SET verdict = ?, body = ? WHERE id = ?",
+                    [event.verdict, encode_body(event), row_id],
+                )
+                conn.execute("DELETE FROM findings WHERE event_id = ?", [row_id])
+                ms = to_ms(event.timestamp)
+                conn.executemany(
+                    "INSERT INTO findings (event_id, ts, code, severity, field, campaign) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (row_id, ms, f.code, f.severity, f.field, event.campaign.name)
+                        for f in event.findings or ()
+                    ],
+                )
+                updated += 1
+    except sqlite3.DatabaseError as exc:
+        raise WarehouseError(f"could not update verdicts in {warehouse.path}: {exc}") from None
     return updated
 
 

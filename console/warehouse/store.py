@@ -77,6 +77,13 @@ class Warehouse(WarehouseWrites, WarehouseReads):
         with self._lock:
             yield self.conn
 
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """The connection, the lock held, in one transaction committed when the block ends
+        (rolled back if it raises): for a module that writes with its own SQL."""
+        with self._lock, self.conn:
+            yield self.conn
+
 
 def _connect(path: Path) -> sqlite3.Connection:
     if path.is_dir():

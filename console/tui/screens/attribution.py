@@ -6,19 +6,18 @@ from datetime import timedelta
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
+from textual.worker import Worker
 
 from console.errors import ConsoleError
 from console.touch import MODELS, AttributionResult, TouchEngine, attribute, conversion_candidates
 from console.touch.attribution import MAX_LOOKBACK_DAYS
 from console.touch.text import counted
 from console.tui.literal import literal, literal_cells
-from console.tui.workers import answer
+from console.tui.workers import ReadingScreen, answer, reader
 from console.warehouse import Warehouse
 
 BAR = 24
@@ -56,10 +55,13 @@ def credit_tables(result: AttributionResult) -> tuple[Table, Table]:
     return channels, campaigns
 
 
-class AttributionScreen(Screen[None]):
+class AttributionScreen(ReadingScreen):
     """Pick a conversion and a model; ctrl+r recomputes over every person in the warehouse."""
 
-    BINDINGS = [Binding("ctrl+r", "run", "Attribute")]
+    BINDINGS = [
+        Binding("ctrl+r", "run", "Attribute"),
+        Binding("escape", "leave_options", "Leave the box", show=False),
+    ]
 
     def __init__(self, warehouse: Warehouse, engine: TouchEngine) -> None:
         super().__init__(name="attribution")
@@ -86,7 +88,7 @@ class AttributionScreen(Screen[None]):
     def on_mount(self) -> None:
         self._load_conversions()
 
-    @work(thread=True)
+    @reader()
     def _load_conversions(self) -> None:
         names = conversion_candidates(self.warehouse)
         self.app.call_from_thread(self._set_conversions, names)
@@ -107,6 +109,11 @@ class AttributionScreen(Screen[None]):
 
     def on_input_submitted(self, message: Input.Submitted) -> None:
         self.action_run()
+
+    def action_leave_options(self) -> None:
+        """From a picker or the lookback box to the credit tables, so keys are commands
+        again rather than text."""
+        self.query_one("#attribution-result", VerticalScroll).focus()
 
     def action_run(self) -> None:
         """Attribute every conversion of the chosen event under the chosen model."""
@@ -132,7 +139,7 @@ class AttributionScreen(Screen[None]):
         self._state(f"attributing {conversion} ({model})…")
         self._attribute(str(conversion), str(model), window)
 
-    @work(thread=True, exclusive=True)
+    @reader(exclusive=True)
     def _attribute(self, conversion: str, model: str, window: timedelta | None) -> None:
         try:
             result = attribute(self.warehouse, conversion, model, window, engine=self.engine)
@@ -140,6 +147,10 @@ class AttributionScreen(Screen[None]):
             answer(self.app, self._state, Text(str(exc), "bold red"))
             return
         answer(self.app, self._show, result)
+
+    def worker_failed(self, worker: Worker[object], title: str, message: str) -> None:
+        """Conversions or credit could not be read: say so (ctrl+r tries again)."""
+        self._state(Text(f"could not attribute: {title}: {message}", "bold red"))
 
     def _show(self, result: AttributionResult) -> None:
         self.result = result

@@ -40,7 +40,8 @@ def bindings_table(groups: dict[str, Iterable[BindingType]], display: KeyDisplay
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every binding of the app; escape or ? closes it."""
+    """Every binding of the app (and the keys a screen's tables and lists give it, which
+    are not bindings of the screen: ``Screen.HELP_KEYS``); escape or ? closes it."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
     DEFAULT_CSS = """
@@ -55,6 +56,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text("martech-console keys", "bold"))
+            yield Static(
+                Text.assemble(
+                    ("martech-console keys", "bold"), ("   escape or ? closes this", "dim")
+                )
+            )
             yield Static(Text("ctrl+p opens the command palette: every action by name.", "dim"))
             yield Static(bindings_table(self.groups, self.app.get_key_display))

@@ -7,11 +7,10 @@ index range scan on ``(ts, id)`` below the last row shown.
 from __future__ import annotations
 
 from rich.markup import escape
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker
 
 from console.events import Event
 from console.stream_filter import StreamFilter
@@ -19,6 +18,7 @@ from console.touch.text import counted
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.filter_input import FilterInput
 from console.tui.widgets.stream_header import StreamHeader
+from console.tui.workers import ReadingScreen, reader
 from console.warehouse import Warehouse
 
 PAGE = 500
@@ -26,7 +26,7 @@ MAX_SCAN_PAGES = 20
 """Pages read per load while looking for rows that match a free-text filter."""
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(ReadingScreen):
     """Browse the warehouse; ``user:ID`` shows one person across all linked ids."""
 
     BINDINGS = [
@@ -35,9 +35,11 @@ class HistoryScreen(Screen[None]):
         Binding("escape", "leave_filter", "Back to list", show=False),
     ]
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: Warehouse, networks: tuple[str, ...] = ()) -> None:
         super().__init__(name="history")
         self.warehouse = warehouse
+        self.networks = networks
+        """The taxonomy's click-ID networks, named when ``click:`` matches none."""
         self.filter = StreamFilter()
         self.cursor: tuple[int, int] | None = None
         self.exhausted = False
@@ -122,13 +124,16 @@ class HistoryScreen(Screen[None]):
         self._fetch(self._generation, self.cursor)
         self._show_state()
 
-    @work(thread=True, exclusive=False)
+    @reader()
     def _fetch(self, generation: int, cursor: tuple[int, int] | None) -> None:
-        query = self.filter.to_query(limit=PAGE)
+        wanted = self.filter
+        if wanted.people:  # a person's anonymous events before they identified, too
+            wanted = wanted.with_identities(self.warehouse.identity_ids)
+        query = wanted.to_query(limit=PAGE)
         found: list[Event] = []
         for _ in range(MAX_SCAN_PAGES):
             page, cursor = self.warehouse.page_before(query, cursor)
-            found += [e for e in page if self.filter.matches(e)] if self.filter else page
+            found += [e for e in page if wanted.matches(e)] if wanted else page
             if cursor is None or len(found) >= PAGE:
                 break
         self.app.call_from_thread(self._loaded, generation, found, cursor)
@@ -142,16 +147,23 @@ class HistoryScreen(Screen[None]):
         self.log_widget.add(events)
         self._show_state()
 
-    def _show_state(self) -> None:
+    def worker_failed(self, worker: Worker[object], title: str, message: str) -> None:
+        """A page could not be read: say so, and let ``r`` try again."""
+        self.loading = False
+        self._show_state(failed=f"{title}: {message} · r tries again")
+
+    def _show_state(self, failed: str | None = None) -> None:
         log = self.log_widget
         state = (
             "loading…"
             if self.loading
             else ("all loaded" if self.exhausted else "scroll down for older")
         )
+        if failed:
+            state = f"[bold red]could not read the warehouse[/]: {escape(failed)}"
         text = f"{counted(len(log.ring), 'event')}, newest first  ·  {state}"
         if self.filter:
             text += "  ·  [cyan]filtered[/]"
-            if hint := self.filter.hint():
+            if hint := self.filter.hint(self.networks):
                 text += f"  ·  [yellow]{escape(hint)}[/]"
         self.query_one("#history-state", Static).update(text)

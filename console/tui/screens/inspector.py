@@ -11,12 +11,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker
 
 from console.events import Event, format_time
 from console.tui.literal import literal, literal_cells, printable
 from console.tui.rows import MARKS
+from console.tui.workers import ReadingScreen, answer, reader
+from console.warehouse import Warehouse
 
 
 def _table(rows: list[tuple[str, Any]]) -> Table:
@@ -89,8 +91,9 @@ def findings_table(event: Event) -> Table | Text:
     return table
 
 
-class InspectorScreen(Screen[None]):
-    """Everything about one event; escape goes back."""
+class InspectorScreen(ReadingScreen):
+    """Everything about one event; escape goes back. Its identity links are read from the
+    warehouse in the background."""
 
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
@@ -100,10 +103,12 @@ class InspectorScreen(Screen[None]):
         Binding("t", "touch", "First/last touch"),
     ]
 
-    def __init__(self, event: Event, identity_links: list[dict[str, Any]]) -> None:
+    def __init__(self, event: Event, warehouse: Warehouse) -> None:
         super().__init__()
         self.event = event
-        self.identity_links = identity_links
+        self.warehouse = warehouse
+        self.identity_links: list[dict[str, Any]] | None = None
+        """How this event's person is linked (None until read)."""
 
     def raw_json(self) -> str:
         """The raw vendor payload, pretty-printed."""
@@ -122,7 +127,7 @@ class InspectorScreen(Screen[None]):
             yield Static(Text("Findings", "bold underline"))
             yield Static(findings_table(e), classes="section")
             yield Static(Text("Identity", "bold underline"))
-            yield Static(self._identity(), classes="section")
+            yield Static(self._identity(), classes="section", id="identity")
             yield Static(Text(f"Raw {e.source} payload", "bold underline"))
             yield Static(
                 Syntax(self.raw_json(), "json", theme="ansi_dark", word_wrap=True),
@@ -131,7 +136,29 @@ class InspectorScreen(Screen[None]):
             )
         yield Footer()
 
+    def on_mount(self) -> None:
+        actor = self.event.user_id or self.event.anonymous_id
+        if actor:
+            self._read_links(actor)
+        else:
+            self._show_links([])
+
+    @reader(exclusive=True)
+    def _read_links(self, actor: str) -> None:
+        answer(self.app, self._show_links, self.warehouse.identity_links(actor))
+
+    def _show_links(self, links: list[dict[str, Any]]) -> None:
+        self.identity_links = links
+        self.query_one("#identity", Static).update(self._identity())
+
+    def worker_failed(self, worker: Worker[object], title: str, message: str) -> None:
+        """The links could not be read: the rest of the event is still here."""
+        text = Text(printable(f"could not read the identity links: {title}: {message}"))
+        self.query_one("#identity", Static).update(Text.assemble(text, style="bold red"))
+
     def _identity(self) -> Table | Text:
+        if self.identity_links is None:
+            return Text("reading identity links…", "dim")
         if not self.identity_links:
             return Text("no identity links known for this id", "dim")
         return _table(

@@ -6,20 +6,19 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Input, Static, TextArea
+from textual.worker import Worker
 
 from console.errors import ConsoleError
 from console.links import LinkInput, LinkResult, check_links
 from console.report import Report
-from console.taxonomy.validator import Validator
 from console.tui.literal import literal_cells, printable
 from console.tui.screens.validation import SEVERITY_STYLE
-from console.tui.workers import answer
+from console.tui.workers import ReadingScreen, answer, reader
+from console.validation.validator import Validator
 
 VERDICT_STYLE = {
     "good": ("✓ good", "green"),
@@ -52,7 +51,7 @@ def link_details(result: LinkResult) -> Group:
     return Group(*parts)
 
 
-class LinksScreen(Screen[None]):
+class LinksScreen(ReadingScreen):
     """Link QA before launch, in the console."""
 
     BINDINGS = [
@@ -69,7 +68,7 @@ class LinksScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield self.app.make_status_bar()  # type: ignore[attr-defined]
         yield Static(Text("Paste one URL per line, then ctrl+r to check them.", "dim"))
-        yield TextArea(EXAMPLE, id="link-urls")
+        yield TextArea(placeholder=f"for example {EXAMPLE}", id="link-urls")
         with Horizontal(id="link-options"):
             yield Input(
                 placeholder="campaign (optional): checks its declared expectations",
@@ -113,7 +112,7 @@ class LinksScreen(Screen[None]):
         self.query_one("#links-state", Static).update(f"{doing} {len(links)} links…")
         self._run(links, campaign, follow)
 
-    @work(thread=True, exclusive=True)
+    @reader(exclusive=True)
     def _run(self, links: list[LinkInput], campaign: str | None, follow: bool) -> None:
         try:
             report = Report("links", "console", self.validator.taxonomy.label)
@@ -122,6 +121,11 @@ class LinksScreen(Screen[None]):
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         answer(self.app, self._show, results)
+
+    def worker_failed(self, worker: Worker[object], title: str, message: str) -> None:
+        """The check failed: say so, the pasted URLs stay for another ctrl+r."""
+        text = f"checking failed: {title}: {message}"
+        self.query_one("#links-state", Static).update(Text(printable(text), "bold red"))
 
     def _show(self, results: list[LinkResult]) -> None:
         self.results = results

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console.events import Event
@@ -15,15 +14,23 @@ from console.stream_filter import StreamFilter
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.filter_input import FilterInput
 from console.tui.widgets.stream_header import StreamHeader
+from console.tui.workers import ReadingScreen, answer, reader
 
 FILTER_HELP = (
     "filter: source:segment type:page event:… user:… campaign:… click:google verdict:bad text"
 )
 FILTER_DELAY = 0.15
+Identities = Callable[[str], Iterable[str]]
+"""Every id linked to one (``Warehouse.identity_ids``)."""
 
 
-class StreamScreen(Screen[None]):
-    """Events arrive through the app's feed (the event bus), newest at the bottom."""
+class StreamScreen(ReadingScreen):
+    """Events arrive through the app's feed (the event bus), newest at the bottom.
+
+    The stream searches only the events it holds (the newest ``capacity`` since it opened,
+    and the last few before); when the warehouse has more, its state line says so and ``h``
+    runs the same filter over every stored event in history.
+    """
 
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
@@ -31,12 +38,21 @@ class StreamScreen(Screen[None]):
         Binding("ctrl+l", "clear", "Clear view"),
         Binding("end", "tail", "Tail", show=False),
         Binding("t", "touch", "Touch"),
+        Binding("h", "search_history", "Search all stored"),
         Binding("escape", "leave_filter", "Back to list", show=False),
     ]
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(
+        self,
+        capacity: int = 50_000,
+        networks: tuple[str, ...] = (),
+        identities: Identities | None = None,
+    ) -> None:
         super().__init__(name="stream")
         self.capacity = capacity
+        self.networks = networks
+        """The taxonomy's click-ID networks, named when ``click:`` matches none."""
+        self.identities = identities
         self.paused = False
         self.backlog: list[Event] = []
         self.arrived = 0
@@ -114,6 +130,10 @@ class StreamScreen(Screen[None]):
         """Jump to the newest event and follow."""
         self.log_widget.action_tail()
 
+    def action_search_history(self) -> None:
+        """The same filter over every stored event (history reads the warehouse)."""
+        self.app.action_search_history(self.query_one(FilterInput).value)  # type: ignore[attr-defined]
+
     def set_filter_text(self, text: str) -> None:
         """Apply a filter as if typed (used by jumps from other screens)."""
         self.query_one(FilterInput).apply(text)
@@ -121,10 +141,24 @@ class StreamScreen(Screen[None]):
     # -- events ----------------------------------------------------------------------------
 
     def on_filter_input_applied(self, message: FilterInput.Applied) -> None:
-        self.log_widget.set_filter(StreamFilter.parse(message.text))
+        stream_filter = StreamFilter.parse(message.text)
+        self.log_widget.set_filter(stream_filter)
+        if stream_filter.people and self.identities is not None:
+            self._link_people(stream_filter)
         self._show_state()
         if message.submitted:
             self.log_widget.focus()
+
+    @reader(exclusive=True, group="identities")
+    def _link_people(self, stream_filter: StreamFilter) -> None:
+        assert self.identities is not None
+        answer(self.app, self._linked, stream_filter.with_identities(self.identities))
+
+    def _linked(self, stream_filter: StreamFilter) -> None:
+        """``user:`` also shows the person's linked ids, unless the filter changed since."""
+        if self.log_widget.ring.filter == stream_filter:
+            self.log_widget.set_filter(stream_filter)
+            self._show_state()
 
     def on_event_log_tail_changed(self, message: EventLog.TailChanged) -> None:
         self._show_state()
@@ -144,6 +178,12 @@ class StreamScreen(Screen[None]):
         parts.append(f"{len(log.ring):,} shown of {log.ring.held:,} held")
         if log.ring.filter:
             parts.append("[cyan]filtered[/]")
-            if hint := log.ring.filter.hint():
+            if hint := log.ring.filter.hint(self.networks):
                 parts.append(f"[yellow]{escape(hint)}[/]")
+            stored = self.app.stored()  # type: ignore[attr-defined]
+            if stored > log.ring.held:
+                parts.append(
+                    f"[yellow]only the {log.ring.held:,} held here are searched, not all "
+                    f"{stored:,} stored[/]: [b]h[/] searches them all (history)"
+                )
         self.query_one("#stream-state", Static).update("  ·  ".join(parts))

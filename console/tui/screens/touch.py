@@ -4,12 +4,11 @@ whose reported state disagrees with the computed one."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker
 
 from console.display import shorten
 from console.errors import ConsoleError
@@ -17,7 +16,7 @@ from console.touch import ScanResult, TouchEngine, TouchReport, scan_people
 from console.touch.text import counted
 from console.tui.literal import literal, literal_cells
 from console.tui.screens import touch_view as view
-from console.tui.workers import answer
+from console.tui.workers import ReadingScreen, answer, reader
 from console.warehouse import Warehouse
 
 SCAN_LIMIT = 200
@@ -29,7 +28,7 @@ def _title(text: str) -> Static:
     return Static(Text(text, "bold underline"), classes="touch-title")
 
 
-class TouchScreen(Screen[None]):
+class TouchScreen(ReadingScreen):
     """Enter a user id (or pick a person with findings) to see why their state is what it is."""
 
     BINDINGS = [
@@ -109,7 +108,7 @@ class TouchScreen(Screen[None]):
         if message.row_key and message.row_key.value:
             self.show_person(message.row_key.value)
 
-    @work(thread=True, exclusive=True, group="touch")
+    @reader(exclusive=True, group="touch")
     def _debug(self, person: str) -> None:
         try:
             report = self.engine.debug_person(self.warehouse, person)
@@ -124,10 +123,15 @@ class TouchScreen(Screen[None]):
         self.query_one("#touch-report").display = False
         self._state(message)
 
-    @work(thread=True, exclusive=True, group="scan")
+    @reader(exclusive=True, group="scan")
     def _scan(self) -> None:
         result = scan_people(self.warehouse, self.engine, findings_only=True, limit=SCAN_LIMIT)
         answer(self.app, self._show_scan, result)
+
+    def worker_failed(self, worker: Worker[object], title: str, message: str) -> None:
+        """A story or the people scan could not be made: say so (``p`` scans again)."""
+        doing = "the people scan" if worker.group == "scan" else "replaying"
+        self._failed(Text(f"{doing} failed: {title}: {message}", "bold red"))
 
     def _show_scan(self, result: ScanResult) -> None:
         self.scan = result

@@ -42,13 +42,30 @@ def touches(report: TouchReport) -> RenderableType:
     return table
 
 
+EVENT_WIDTH = 40
+"""The event column keeps up to this many characters on one line; what arrived wraps."""
+
+
+def _spaced(arrival: str) -> str:
+    """``google/cpc/spring gclid`` as ``google / cpc / spring gclid``: a long campaign then
+    wraps between its parts, not inside a word (as the touches table writes it)."""
+    return arrival if arrival.startswith("ref ") else arrival.replace("/", " / ")
+
+
 def timeline(report: TouchReport) -> Table:
-    """Every event, the expected first|last after it, what was reported, and marks."""
-    table = _table(
-        "#", "time", "id", "event", "arrived via", "touch", "rule", "expected", "reported", ""
-    )
-    for e in report.timeline:
-        cells_row = cells.timeline_row(e, report.touches)
+    """Every event, the expected first|last after it, what was reported, and marks. Only
+    the event and how it arrived may wrap (at spaces); every short column stays whole."""
+    rows = [cells.timeline_row(e, report.touches) for e in report.timeline]
+    event_width = min(EVENT_WIDTH, max((len(row[3]) for row in rows), default=5))
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    for title in ("#", "time", "id", "event", "arrived via", "touch", "rule", "expected"):
+        wraps = title in ("event", "arrived via")
+        width = event_width if title == "event" else None
+        table.add_column(title, no_wrap=not wraps, overflow="fold", min_width=width)
+    table.add_column("reported", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    for e, cells_row in zip(report.timeline, rows, strict=True):
+        cells_row[4] = _spaced(cells_row[4])
         mark = cells_row[-1]
         style = "bold red" if e.findings else ("yellow" if mark else "")
         table.add_row(

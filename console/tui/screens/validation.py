@@ -4,12 +4,11 @@ down to the offending events (enter on an event opens the inspector)."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker
 
 from console.events import Event
 from console.taxonomy.codes import CODES
@@ -17,7 +16,7 @@ from console.tui.literal import literal
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.sparkline_text import sparkline_text
 from console.tui.widgets.stream_header import StreamHeader
-from console.tui.workers import answer
+from console.tui.workers import ReadingScreen, answer, reader
 from console.warehouse import Warehouse
 from console.warehouse.findings import (
     CampaignCount,
@@ -29,6 +28,8 @@ from console.warehouse.findings import (
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
 REFRESH = 3.0
+NARROW = 110
+"""Below this many columns the two tables stack, so each shows every count."""
 NO_CAMPAIGN = "(no campaign)"
 NOTHING_FOUND = (
     "no findings yet: every event is checked against the taxonomy as it arrives "
@@ -36,7 +37,7 @@ NOTHING_FOUND = (
 )
 
 
-class ValidationScreen(Screen[None]):
+class ValidationScreen(ReadingScreen):
     """What breaks the taxonomy, how often, on which campaigns, and which events."""
 
     BINDINGS = [
@@ -44,6 +45,11 @@ class ValidationScreen(Screen[None]):
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("escape", "clear_campaign", "All campaigns", show=False),
     ]
+
+    HELP_KEYS = [
+        Binding("enter", "", "On a code or campaign: its offending events; on one: inspect it"),
+    ]
+    """Keys the tables and the list give this screen, for the help screen."""
 
     def __init__(self, warehouse: Warehouse) -> None:
         super().__init__(name="validation")
@@ -77,6 +83,9 @@ class ValidationScreen(Screen[None]):
         self.action_refresh()
         self.set_interval(REFRESH, self._refresh_if_visible)
 
+    def on_resize(self) -> None:
+        self.query_one("#validation-top").set_class(self.size.width < NARROW, "-stacked")
+
     def _refresh_if_visible(self) -> None:
         if self.app.screen is self:
             self.action_refresh()
@@ -85,7 +94,7 @@ class ValidationScreen(Screen[None]):
         """Re-read the counts from the warehouse."""
         self._load_counts()
 
-    @work(thread=True, exclusive=True, group="counts")
+    @reader(exclusive=True, group="counts")
     def _load_counts(self) -> None:
         codes, campaigns = code_counts(self.warehouse), campaign_counts(self.warehouse)
         answer(self.app, self._show_counts, codes, campaigns)
@@ -128,6 +137,11 @@ class ValidationScreen(Screen[None]):
         if self.code is None and codes:
             self._select_code(codes[0].code)
 
+    def worker_failed(self, worker: Worker[object], title: str, message: str) -> None:
+        """Counts or events could not be read: say so where the code's help goes."""
+        text = f"could not read the findings: {title}: {message} · r tries again"
+        self.query_one("#code-help", Static).update(Text(text, "bold red"))
+
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         key = message.row_key.value if message.row_key else None
         if message.data_table.id == "codes-table" and key:
@@ -161,7 +175,7 @@ class ValidationScreen(Screen[None]):
         self.query_one("#code-help", Static).update(hint)
         self._load_events(code, self.campaign)
 
-    @work(thread=True, exclusive=True, group="offenders")
+    @reader(exclusive=True, group="offenders")
     def _load_events(self, code: str, campaign: str | None) -> None:
         answer(self.app, self._show_events, events_with(self.warehouse, code, campaign))
 

@@ -23,9 +23,9 @@ from console.contract import ValidationRule
 from console.events import SEVERITIES, Event, Finding
 from console.taxonomy.landing import EventRules
 from console.taxonomy.model import Taxonomy
-from console.taxonomy.person import Unsettled
 from console.taxonomy.rules import NO_CLICKS, Traffic
-from console.taxonomy.state import MAX_IDENTITIES, StateTracker
+from console.validation.person import Unsettled
+from console.validation.state import MAX_IDENTITIES, StateTracker
 
 if TYPE_CHECKING:
     from console.host import PluginHost
@@ -135,7 +135,7 @@ class Validator:
     def take_unsettled(self) -> Unsettled:
         """An id of each person whose verdicts since the last call may be provisional (an
         event arrived out of event time, or a link joined two histories): judge them again
-        with :func:`console.taxonomy.rejudge.rejudge` once the batch is stored."""
+        with :func:`console.validation.rejudge.rejudge` once the batch is stored."""
         return self.state.take_unsettled()
 
     def validate(self, event: Event) -> list[Finding]:

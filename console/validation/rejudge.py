@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from console.events import Event, Finding
-from console.taxonomy.person import Person, Unsettled
+from console.validation.person import Person, Unsettled
 from console.warehouse import EventQuery, Warehouse
 from console.warehouse.revise import revise
 
 if TYPE_CHECKING:
-    from console.taxonomy.validator import Validator
+    from console.validation.validator import Validator
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ def rejudge(warehouse: Warehouse, validator: Validator, unsettled: Unsettled) ->
     store what changed; hand the people's state back to ``validator`` (it takes it over
     when no later batch had their events). Returns the revisions (events whose verdict,
     findings or channel changed)."""
-    from console.taxonomy.validator import Validator
+    from console.validation.validator import Validator
 
     done: set[str] = set()
     revisions: list[Revision] = []
@@ -84,7 +84,7 @@ def _key(f: Finding) -> tuple[str, str, str, str | None, str | None]:
 def settler(warehouse: Warehouse, annotate: object) -> Callable[[Unsettled], object] | None:
     """What the ingest pipeline calls after a commit to judge unsettled people again (None
     when ``annotate`` is not a taxonomy Validator)."""
-    from console.taxonomy.validator import Validator
+    from console.validation.validator import Validator
 
     if not isinstance(annotate, Validator):
         return None

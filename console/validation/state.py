@@ -23,7 +23,7 @@ later one that still reports state is ``state.dropped``, once, where it stopped.
 Each event is judged against the person's history in event time. An event older than the
 person's latest one (a late arrival), or an identity link that joins two histories, makes the
 person *unsettled*: :meth:`StateTracker.take_unsettled` names them so that the caller judges
-their whole stored history again in event time (:mod:`console.taxonomy.rejudge`), then
+their whole stored history again in event time (:mod:`console.validation.rejudge`), then
 hands their state back (:meth:`StateTracker.adopt`).
 """
 
@@ -36,7 +36,8 @@ from datetime import datetime
 from console.events import Event, Finding
 from console.taxonomy.landing import Landing
 from console.taxonomy.model import Taxonomy
-from console.taxonomy.person import (
+from console.taxonomy.rules import add_finding
+from console.validation.person import (
     ABSENT,
     Person,
     Unsettled,
@@ -47,7 +48,6 @@ from console.taxonomy.person import (
     touch_named,
     updated,
 )
-from console.taxonomy.rules import add_finding
 from console.warehouse import EventQuery, Warehouse
 
 MAX_IDENTITIES = 100_000

@@ -17,7 +17,7 @@ from console.host import PluginHost
 from console.replay import Replayer, ReplayReport
 from console.report import Report, Subject
 from console.taxonomy.model import Taxonomy
-from console.taxonomy.validator import Validator
+from console.validation.validator import Validator
 from console.warehouse import EventQuery, Warehouse
 
 BATCH = 1000
