@@ -13,7 +13,7 @@ import pytest
 
 from console.host import PluginHost
 from console.replay import Replayer
-from console.taxonomy.clickids import load_click_id_registry
+from console.taxonomy.loader import load_click_id_registry
 from console.warehouse import Warehouse
 from tests.conftest import SAMPLE_EVENTS
 
