@@ -95,6 +95,12 @@ class PluginHost:
             self._load_entry_point(entry_point)
         return self
 
+    def installed(self) -> list[str]:
+        """The names of every plugin installed in the entry-point group, or added, loaded
+        or not (what an allow or block list may name)."""
+        names = {entry_point.name for entry_point in entry_points(group=self.group)}
+        return sorted(names | set(self._plugins))
+
     def _admitted(self, name: str) -> bool:
         if name in self.block:
             return False

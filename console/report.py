@@ -43,6 +43,9 @@ class Subject:
     """What a person recognises it by: ``page /pricing``, ``links.csv:3``..."""
     channel: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    count: int = 1
+    """How many checked things this subject stands for: more than 1 for a run of malformed
+    lines reported as one entry (counts stay exact; only the listing is shortened)."""
 
     @property
     def verdict(self) -> str:
@@ -58,6 +61,8 @@ class Subject:
         data["findings"] = [msgspec.to_builtins(f) for f in self.findings]
         if self.details:
             data["details"] = self.details
+        if self.count != 1:
+            data["count"] = self.count
         return data
 
 
@@ -77,15 +82,20 @@ class Report:
     verdicts: Counter[str] = field(default_factory=Counter)
     codes: Counter[tuple[str, str]] = field(default_factory=Counter)
     channels: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)
+    """Checked subjects by kind: ``event``, ``link``, ``line`` (a malformed line)."""
 
     def add(self, subject: Subject) -> None:
-        """Count a checked subject; keep it when it has findings (or when keeping all)."""
-        self.total += 1
-        self.verdicts[subject.verdict] += 1
+        """Count a checked subject (``subject.count`` times); keep it when it has findings
+        (or when keeping all)."""
+        times = subject.count
+        self.total += times
+        self.kinds[subject.kind] += times
+        self.verdicts[subject.verdict] += times
         if subject.channel:
-            self.channels[subject.channel] += 1
+            self.channels[subject.channel] += times
         for finding in subject.findings:
-            self.codes[(finding.code, finding.severity)] += 1
+            self.codes[(finding.code, finding.severity)] += times
         if subject.findings:
             self.subjects.append(subject)
         elif self.keep_clean:
@@ -155,14 +165,27 @@ def _cell(value: Any, max_width: int) -> str:
     return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 warning``, ``2 warnings``: a count with its noun in the right number."""
+    return f"{number} {noun if number == 1 else noun + 's'}"
+
+
+def _what_was_checked(report: Report) -> str:
+    if report.command == "links":
+        return counted(report.total, "link")
+    lines = report.kinds["line"]
+    events = counted(report.total - lines, "event")
+    return f"{events} and {counted(lines, 'malformed line')}" if lines else events
+
+
 def render_table(report: Report) -> str:
     """A summary, the codes with counts and what to do, then every error and warning."""
     sev = report.severities
-    noun = "links" if report.command == "links" else "events"
     parts = [
         f"martech {report.command}: {report.source} against {report.taxonomy}",
-        f"{report.total} {noun}: {report.verdicts['good']} good, {report.verdicts['warn']} warn, "
-        f"{report.verdicts['bad']} bad ({sev['error']} errors, {sev['warning']} warnings, "
+        f"{_what_was_checked(report)}: {report.verdicts['good']} good, "
+        f"{report.verdicts['warn']} warn, {report.verdicts['bad']} bad "
+        f"({counted(sev['error'], 'error')}, {counted(sev['warning'], 'warning')}, "
         f"{sev['info']} info)",
     ]
     if report.codes:
@@ -181,7 +204,7 @@ def render_table(report: Report) -> str:
         if not listed:
             continue
         when = format_time(subject.time) if subject.time else ""
-        label = "" if subject.kind == "link" else subject.label
+        label = "" if subject.kind == "link" or subject.label == subject.id else subject.label
         parts += ["", "  ".join(part for part in (when, subject.id, label) if part)]
         for finding in listed:
             shown = f" = {finding.value!r}" if finding.value is not None else ""
@@ -238,24 +261,24 @@ def render_junit(report: Report) -> str:
         cases = suites[code]
         suite = ET.SubElement(root, "testsuite", name=code)
         counts = Counter[str]()
+        tests = 0
         for subject, finding in cases:
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=code,
-                name=_case_name(subject, finding),
-                time="0",
-            )
-            fails = finding.severity == "error" or report.strict
-            tag = "failure" if fails else "skipped"
-            counts["failures" if fails else "skipped"] += 1
-            element = ET.SubElement(
-                case, tag, message=f"{finding.severity}: {finding.message}", type=finding.code
-            )
-            element.text = _case_text(subject, finding)
-        _suite_counts(suite, len(cases), counts)
+            for number in range(1, subject.count + 1):  # a collapsed run: one case each
+                name = _case_name(subject, finding)
+                if subject.count > 1:
+                    name = f"{name} ({number} of {subject.count})"
+                case = ET.SubElement(suite, "testcase", classname=code, name=name, time="0")
+                fails = finding.severity == "error" or report.strict
+                tag = "failure" if fails else "skipped"
+                counts["failures" if fails else "skipped"] += 1
+                element = ET.SubElement(
+                    case, tag, message=f"{finding.severity}: {finding.message}", type=finding.code
+                )
+                element.text = _case_text(subject, finding)
+                tests += 1
+        _suite_counts(suite, tests, counts)
         totals.update(counts)
-        totals["tests"] += len(cases)
+        totals["tests"] += tests
     suite = ET.SubElement(root, "testsuite", name="passed")
     for subject in passing:
         ET.SubElement(suite, "testcase", classname="passed", name=_subject_name(subject), time="0")

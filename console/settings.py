@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,24 @@ from console.errors import InputError
 
 APP_NAME = "martech-console"
 KNOWN_KEYS = frozenset({"db", "load_plugins", "block_plugins", "taxonomy", "syncs", "policy"})
+EXAMPLES = {
+    "db": "warehouse.db",
+    "taxonomy": "taxonomy.toml",
+    "syncs": "syncs.toml",
+    "policy": "policy.toml",
+}
+PATH_KEYS = tuple(EXAMPLES)
+"""Settings that name a file: a string."""
+LIST_KEYS = ("load_plugins", "block_plugins")
+"""Settings that name plugins: a list of strings (or one comma-separated string)."""
+TOML_TYPES = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a table",
+}
 
 
 def default_data_dir() -> Path:
@@ -51,6 +69,8 @@ class Settings:
     """The syncs file (``--syncs``, ``MARTECH_SYNCS``, ``syncs`` in config)."""
     policy_path: Path | None = None
     """The guardrails' policy file (``--policy``, ``MARTECH_POLICY``, ``policy`` in config)."""
+    plugin_origins: dict[str, str] = field(default_factory=dict)
+    """Where ``load_plugins`` and ``block_plugins`` came from, for error messages."""
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +86,10 @@ class Settings:
             settings.taxonomy_path = Path(str(config["taxonomy"])).expanduser()
         settings.load_plugins = _names(config.get("load_plugins"))
         settings.block_plugins = _names(config.get("block_plugins")) or []
+        origins = settings.plugin_origins
+        for key in LIST_KEYS:
+            if key in config:
+                origins[key] = f"{key} in {path}"
         if env.get("MARTECH_DB"):
             settings.db_path = Path(env["MARTECH_DB"]).expanduser()
         if "syncs" in config:
@@ -80,9 +104,34 @@ class Settings:
             settings.taxonomy_path = Path(env["MARTECH_TAXONOMY"]).expanduser()
         if "MARTECH_LOAD_PLUGINS" in env:
             settings.load_plugins = _names(env["MARTECH_LOAD_PLUGINS"])
+            origins["load_plugins"] = "MARTECH_LOAD_PLUGINS"
         if env.get("MARTECH_BLOCK_PLUGINS"):
             settings.block_plugins += _names(env["MARTECH_BLOCK_PLUGINS"]) or []
+            both = "block_plugins" in origins
+            origins["block_plugins"] = (
+                f"{origins['block_plugins']} or MARTECH_BLOCK_PLUGINS"
+                if both
+                else "MARTECH_BLOCK_PLUGINS"
+            )
         return settings
+
+    def check_plugin_names(self, installed: Iterable[str]) -> None:
+        """Raise naming a plugin the allow or block list names that is not installed (a typo
+        in ``MARTECH_LOAD_PLUGINS`` would otherwise load less than meant, silently)."""
+        known = sorted(set(installed))
+        for key, names in (
+            ("load_plugins", self.load_plugins),
+            ("block_plugins", self.block_plugins),
+        ):
+            unknown = [name for name in names or () if name not in known]
+            if unknown:
+                where = self.plugin_origins.get(key, key)
+                listed = ", ".join(repr(name) for name in unknown)
+                noun = "plugin" if len(unknown) == 1 else "plugins"
+                raise InputError(
+                    f"{where} names {listed}: no installed {noun} by that name",
+                    hint=f"installed plugins: {', '.join(known) or 'none'}",
+                )
 
 
 def _read_config(path: Path, *, must_exist: bool) -> dict[str, object]:
@@ -102,4 +151,39 @@ def _read_config(path: Path, *, must_exist: bool) -> dict[str, object]:
             f"{path}: unknown setting {unknown[0]!r}",
             hint=f"known settings: {', '.join(sorted(KNOWN_KEYS))}",
         )
+    _check_types(path, config)
     return config
+
+
+def _check_types(path: Path, config: dict[str, object]) -> None:
+    """Raise naming the first setting whose value has the wrong type (``db = 5``)."""
+    for key in PATH_KEYS:
+        value = config.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise InputError(
+                f"{path}: {key!r} must be a file path in quotes, got {_shown(value)}",
+                hint=f'e.g. {key} = "~/martech/{EXAMPLES[key]}"',
+            )
+    for key in LIST_KEYS:
+        value = config.get(key)
+        if value is None or isinstance(value, str):
+            continue
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InputError(
+                f"{path}: {key!r} must be a list of plugin names, got {_shown(value)}",
+                hint=f'e.g. {key} = ["segment", "amplitude"]',
+            )
+
+
+def _shown(value: object) -> str:
+    """A TOML value as a person wrote it: ``an integer (5)``, ``a boolean (true)``."""
+    if value == "":
+        return "an empty string"
+    kind = next((name for t, name in TOML_TYPES.items() if type(value) is t), "a value")
+    if isinstance(value, list):
+        odd = next((item for item in value if not isinstance(item, str)), None)
+        return f"a list holding {_shown(odd)}" if odd is not None else kind
+    if isinstance(value, dict):
+        return kind
+    written = str(value).lower() if isinstance(value, bool) else repr(value)
+    return f"{kind} ({written})"

@@ -8,7 +8,7 @@ person's first touch even before the identify that links them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -134,7 +134,9 @@ def validate_file(
         report.add(_malformed(f"{path}:{problem.line}", problem.reason))
     hidden = read.malformed_count - len(read.malformed)
     if hidden > 0:
-        report.add(_malformed(f"{path}", f"{hidden} more malformed lines"))
+        more = _malformed(f"{path}", f"{hidden} more malformed lines (not listed one by one)")
+        more.count = hidden  # each one counted, in the summary and in JUnit
+        report.add(more)
     return report
 
 
@@ -177,20 +179,25 @@ def validate_stored(
     *,
     since: datetime | None = None,
     campaign: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Validate the warehouse's events (oldest first); nothing is written back.
 
     Events are judged in event time with every identity link known. Events before ``since``
     are not read: the warehouse supplies each person's earlier state.
     With ``campaign``, every event is still validated (the state needs them) but only that
-    campaign's are reported.
+    campaign's are reported. ``progress`` is called with the number of events read so far.
     """
     if since is None:  # every event is read: all identity links known, as for a file
         validator = Validator(taxonomy, host, linked=warehouse.identity_ids)
     else:
         validator = Validator(taxonomy, host, warehouse)
+    done = 0
     for batch in _chunks(warehouse.iter_events(EventQuery(since=since)), BATCH):
         validator(batch)
+        done += len(batch)
+        if progress is not None:
+            progress(done)
         for event in batch:
             if _wanted(event, None, campaign):
                 report.add(event_subject(event))

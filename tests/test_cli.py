@@ -133,23 +133,23 @@ def test_bad_input_gives_one_line_errors(tmp_path: Path, cli_env: dict[str, str]
     missing = run_martech(
         ["replay", str(tmp_path / "nope.ndjson"), "--db", str(tmp_path / "w.db")], cli_env
     )
-    assert missing.returncode == 1
+    assert missing.returncode == 2
     assert missing.stderr.strip() == f"Error: Bad input: {tmp_path / 'nope.ndjson'} does not exist"
     notes = tmp_path / "notes.txt"
     notes.write_text("not a database " * 200)
     unreadable = run_martech(["events", "--db", str(notes)], cli_env)
-    assert unreadable.returncode == 1
+    assert unreadable.returncode == 2
     assert "is not a martech-console warehouse" in unreadable.stderr
     assert "Traceback" not in unreadable.stderr
     missing_db = run_martech(["events", "--db", str(tmp_path / "typo.db")], cli_env)
-    assert missing_db.returncode == 1 and "no warehouse at" in missing_db.stderr
+    assert missing_db.returncode == 2 and "no warehouse at" in missing_db.stderr
     assert not (tmp_path / "typo.db").exists()
     unknown = run_martech(["events", "--colour"], cli_env)
     assert unknown.returncode == 2 and "No such option '--colour'" in unknown.stderr
     since = run_martech(["events", "--since", "last tuesday"], cli_env)
     assert since.returncode == 2 and "neither ISO-8601" in since.stderr
     fmt = run_martech(["replay", str(notes), "--format", "csv"], cli_env)
-    assert fmt.returncode == 1 and "unknown format 'csv'" in fmt.stderr
+    assert fmt.returncode == 2 and "unknown format 'csv'" in fmt.stderr
 
 
 def test_replay_reads_stdin(tmp_path: Path, cli_env: dict[str, str]) -> None:

@@ -72,7 +72,7 @@ def test_a_machine_without_a_keyring_is_told_to_use_the_environment(tmp_path: Pa
                          SECRET + "\n")  # fmt: skip
     finally:
         keyring.set_keyring(previous)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "this machine has no usable keyring" in result.output
     assert "MARTECH_HUBSPOT_PRIVATE_APP_TOKEN" in result.output
     assert SECRET not in result.output

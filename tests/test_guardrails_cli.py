@@ -89,7 +89,7 @@ def test_a_production_write_without_a_policy_is_refused_audited_and_not_sent(
     workdir: Path, fake: Sandbox
 ) -> None:
     result = martech(workdir, "sync", "run", "visitors_to_hubspot", "--execute")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "Refused: no policy file" in result.output and "[rule policy.missing]" in result.output
     assert audit_rows(workdir) == [("refused", "policy.missing", None)]
     assert sent(fake) == 0
@@ -99,7 +99,7 @@ def test_a_viewer_is_refused_and_an_operator_runs_it_and_both_are_audited(
     workdir: Path, fake: Sandbox
 ) -> None:
     viewer = martech(workdir, "sync", "run", "visitors_to_hubspot", "--execute", role="viewer")
-    assert viewer.exit_code == 1 and "production needs an operator" in viewer.output
+    assert viewer.exit_code == 2 and "production needs an operator" in viewer.output
     assert sent(fake) == 0
     operator = martech(workdir, "sync", "run", "visitors_to_hubspot", "--execute", "--json",
                        role="operator")  # fmt: skip
@@ -137,7 +137,7 @@ def test_a_plan_that_changed_since_review_is_refused_and_audited(
         warehouse.ingest(fixed_events(1, start=900))
     result = martech(workdir, "sync", "run", "visitors_to_hubspot", "--execute", "--plan",
                      reviewed["plan_id"], role="admin")  # fmt: skip
-    assert result.exit_code == 1 and f"not {reviewed['plan_id']}" in result.output
+    assert result.exit_code == 2 and f"not {reviewed['plan_id']}" in result.output
     assert audit_rows(workdir) == [("refused", "plan.changed", None)]
     assert sent(fake) == 0
 
@@ -152,7 +152,7 @@ def test_one_execution_of_a_sync_at_a_time(workdir: Path, fake: Sandbox) -> None
     )
     store.close()
     busy = martech(workdir, "sync", "run", "visitors_to_hubspot", "--execute", role="operator")
-    assert busy.exit_code == 1 and "is already running (run 1, by olu" in busy.output
+    assert busy.exit_code == 2 and "is already running (run 1, by olu" in busy.output
     assert audit_rows(workdir) == [("refused", "run.exclusive", None)]
     assert sent(fake) == 0
 

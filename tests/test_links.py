@@ -274,7 +274,10 @@ def test_the_command_exits_0_when_every_link_is_clean(
 ) -> None:
     result = run(tmp_path, host, f"{site}/keep?{TAGS}", "--follow-redirects")
     assert result.exit_code == 0, result.output
-    assert "1 links: 1 good" in result.output
+    assert (
+        "1 link from the command line against" in result.output
+        and "1 link: 1 good" in result.output
+    )
     assert "200 " + f"{site}/landing?" in result.output
 
 

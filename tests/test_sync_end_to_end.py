@@ -111,7 +111,7 @@ def test_a_plan_reviewed_before_the_data_changed_is_refused(env: dict[str, str])
     assert run_martech(["replay", str(more)], env).returncode == 0
     run = run_martech(["sync", "run", "people_to_hubspot", "--execute", "--plan",
                        planned["plan_id"]], env)  # fmt: skip
-    assert run.returncode == 1
+    assert run.returncode == 2
     assert f"not {planned['plan_id']}" in run.stderr and "Nothing was sent" in run.stderr
 
 

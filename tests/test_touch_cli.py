@@ -252,9 +252,9 @@ def test_touch_all_on_an_empty_warehouse_says_how_events_get_in(
     assert "martech collect" in out.stdout and "martech replay" in out.stdout
 
 
-def test_unknown_user_is_one_line_and_exit_1(sample_db: Path, cli_env: dict[str, str]) -> None:
+def test_unknown_user_is_one_line_and_exit_2(sample_db: Path, cli_env: dict[str, str]) -> None:
     out = run_martech(["touch", "nobody", "--db", str(sample_db)], cli_env)
-    assert out.returncode == 1
+    assert out.returncode == 2
     assert "no events for user nobody in" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
 
@@ -264,7 +264,7 @@ def test_a_missing_warehouse_is_an_error_not_a_new_file(
 ) -> None:
     missing = tmp_path / "nope.db"
     out = run_martech(["touch", "u1", "--db", str(missing)], cli_env)
-    assert out.returncode == 1 and "no warehouse at" in out.stderr
+    assert out.returncode == 2 and "no warehouse at" in out.stderr
     assert not missing.exists()
 
 
@@ -346,7 +346,7 @@ def test_attribution_table_and_unknown_event(sample_db: Path, cli_env: dict[str,
     missing = run_martech(
         ["attribution", "--conversion", "Order Placed", "--db", str(sample_db)], cli_env
     )
-    assert missing.returncode == 1 and "no 'Order Placed' events" in missing.stderr
+    assert missing.returncode == 2 and "no 'Order Placed' events" in missing.stderr
 
 
 def test_touch_all_in_two_processes_gives_the_same_result(

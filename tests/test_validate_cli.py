@@ -103,7 +103,7 @@ def assert_junit_shape(xml: str) -> ET.Element:
 def test_a_clean_file_exits_0(martech: Any, tmp_path: Path) -> None:
     result = martech("validate", str(ndjson(tmp_path / "ok.ndjson", segment_page("a"))))
     assert result.exit_code == 0, result.output
-    assert "1 events: 1 good, 0 warn, 0 bad" in result.output
+    assert "1 event: 1 good, 0 warn, 0 bad (0 errors, 0 warnings, 0 info)" in result.output
 
 
 def test_the_sample_fails_with_every_finding_in_the_table(martech: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -10,7 +11,7 @@ from console import __version__
 from console.cli.attribution_cmd import attribution
 from console.cli.audit_cmd import audit
 from console.cli.collect_cmd import collect
-from console.cli.context import AppContext
+from console.cli.context import DB_HELP, AppContext, BadUsage
 from console.cli.creds_cmd import creds
 from console.cli.events_cmd import events
 from console.cli.links_cmd import links
@@ -30,13 +31,14 @@ from console.settings import Settings
 
 
 class ConsoleGroup(click.Group):
-    """A click group that turns the console's typed errors into one clean line and exit 1."""
+    """A click group that turns the console's typed errors into one clean line and exit 2
+    (see :class:`BadUsage` for the exit-code rule)."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except ConsoleError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise BadUsage(str(exc)) from None
 
 
 def create_cli() -> click.Group:
@@ -46,18 +48,42 @@ def create_cli() -> click.Group:
         cls=ConsoleGroup,
         invoke_without_command=True,
         context_settings={"help_option_names": ["-h", "--help"]},
+        epilog="Exit codes: 0 done, 1 the data failed its checks, 2 bad usage or input "
+        "that cannot be used (an option, a missing or unreadable file, warehouse or config).",
     )
     @click.version_option(__version__, "-V", "--version", prog_name="martech")
+    @click.option(
+        "--db", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH", help=DB_HELP
+    )
+    @click.option(
+        "--port",
+        type=click.IntRange(0, 65535),
+        help=f"With no command: the collector's port on 127.0.0.1 (default {DEFAULT_PORT}; "
+        "0 picks a free one).",
+    )
+    @click.option(
+        "--no-collector",
+        is_flag=True,
+        help="With no command: browse the warehouse without receiving events.",
+    )
     @click.pass_context
-    def cli(ctx: click.Context) -> None:
+    def cli(ctx: click.Context, db: Path | None, port: int | None, no_collector: bool) -> None:
         """martech-console: debug marketing tracking from the terminal.
 
         Live event streams, click-ID/UTM checks and first/last-touch debugging for
         Segment, Amplitude, Snowplow and any connector plugin. With no command, opens the
-        console with the collector on http://127.0.0.1:8787.
+        console (as martech tui does) with the collector on http://127.0.0.1:8787.
+        A --db given here also applies to the command that follows.
         """
+        app: AppContext = ctx.obj
+        app.db = db
         if ctx.invoked_subcommand is None:
-            run_console(ctx.obj, None, DEFAULT_PORT, True)
+            run_console(app, db, DEFAULT_PORT if port is None else port, not no_collector)
+        elif port is not None or no_collector:
+            raise click.UsageError(
+                "--port and --no-collector open the console: give them without a command, "
+                f"or after `martech tui` (not before {ctx.invoked_subcommand})"
+            )
 
     builtin = (plugins, replay, events, collect, tui, demo, validate, links, touch, attribution)
     builtin += (sync, sql, creds, sandbox, audit)
@@ -71,10 +97,12 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``martech`` script."""
     try:
         settings = Settings.load()
+        host = PluginHost(allow=settings.load_plugins, block=settings.block_plugins)
+        settings.check_plugin_names(host.installed())
     except ConsoleError as exc:
         click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
-    host = PluginHost(allow=settings.load_plugins, block=settings.block_plugins).discover()
+        sys.exit(BadUsage.exit_code)
+    host.discover()
     cli = create_cli()
     host.add_commands(cli)
     cli.main(args=argv, prog_name="martech", obj=AppContext(settings, host))

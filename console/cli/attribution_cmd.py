@@ -55,7 +55,7 @@ def attribution(
 
     Each converting person's events are stitched across identities and replayed; the model
     shares each conversion's credit among their touches (a conversion without any touch
-    counts as Direct). Exit 1 when no event of that name exists.
+    counts as Direct). Exit 2 when no event of that name exists.
     """
     engine = build_engine(app, taxonomy_path, last_touch, session_timeout, excluded, window=window)
     with open_existing(app, db) as warehouse:

@@ -19,6 +19,18 @@ from console.warehouse import Warehouse
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class BadUsage(click.ClickException):
+    """The command cannot run with what it was given: exit 2, one line on stderr.
+
+    The exit-code rule of every command: 0 done (and the checks passed), 1 done but the
+    data failed (validation errors, malformed lines), 2 not done: a bad option or argument,
+    or a file, warehouse, taxonomy, config, person or event name that is missing or
+    unusable. So CI can tell "the data is wrong" from "the job is wrong".
+    """
+
+    exit_code = 2
+
+
 @dataclass
 class AppContext:
     """Services built once in ``main`` and handed to each command through click's ``obj``."""
@@ -26,15 +38,21 @@ class AppContext:
     settings: Settings
     host: PluginHost
     _registry: ClickIdRegistry | None = field(default=None, repr=False)
+    db: Path | None = None
+    """The ``--db`` given before the command (``martech --db PATH events``), if any."""
+
+    def db_path(self, db: Path | None) -> Path:
+        """The warehouse file: the command's ``--db``, the group's, else the settings'."""
+        return Path(db or self.db or self.settings.db_path)
 
     def warehouse(self, db: Path | None) -> Warehouse:
         """Open the warehouse named by ``--db``, else the settings' default."""
-        return Warehouse(db or self.settings.db_path)
+        return Warehouse(self.db_path(db))
 
     def existing_warehouse(self, db: Path | None) -> Warehouse:
         """The warehouse for a command that only reads: a missing file is an error, never a
         silently created empty warehouse (a typo in --db would otherwise show no events)."""
-        path = Path(db or self.settings.db_path)
+        path = self.db_path(db)
         if not path.exists():
             raise InputError(
                 f"no warehouse at {path}",
@@ -52,13 +70,12 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+DB_HELP = "Warehouse file (default: MARTECH_DB, the config's db, or the user data dir)."
+
+
 def db_option(func: F) -> F:
     """The ``--db PATH`` option every warehouse command takes."""
-    return click.option(
-        "--db",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="Warehouse file (default: MARTECH_DB, config, or the user data dir).",
-    )(func)
+    return click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)(func)
 
 
 def json_option(func: F) -> F:

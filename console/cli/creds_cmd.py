@@ -118,7 +118,7 @@ def test_credentials(app: AppContext, connector: str) -> None:
     answer = asyncio.run(_check(base_url, item.check, item.auth_headers(values), form))
     redact = Redactor(values.values())
     if isinstance(answer, str):
-        raise click.ClickException(redact(f"{connector}: {answer}"))
+        raise BadUsage(redact(f"{connector}: {answer}"))
     if 200 <= answer.status < 300:
         click.echo(f"{connector}: the credentials work ({answer.status})")
         return

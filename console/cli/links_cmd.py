@@ -19,7 +19,7 @@ from console.cli.taxonomy_opts import (
 from console.errors import InputError
 from console.links import check_links, read_links
 from console.links.inputs import looks_like_url
-from console.report import Report
+from console.report import Report, counted
 from console.validation.validator import Validator
 
 
@@ -77,7 +77,7 @@ def links(
     if not items:
         raise click.UsageError("no links found in " + ", ".join(sources))
     files = [s for s in sources if not looks_like_url(s)]
-    source = ", ".join(files) if files else f"{len(items)} links from the command line"
+    source = ", ".join(files) if files else f"{counted(len(items), 'link')} from the command line"
     report = Report("links", source, taxonomy.label, strict=strict, keep_clean=True)
     check_links(
         items,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -34,3 +36,26 @@ def print_table(
 
 def _cell(value: Any, max_width: int) -> str:
     return "" if value is None else shorten(printable(str(value)), max_width)
+
+
+@contextmanager
+def stderr_progress(
+    label: str, length: Callable[[], int]
+) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr, only when stderr is a terminal (never in CI logs or pipes):
+    yields ``advance(done_so_far)``, else None. ``length`` is only called for a terminal
+    (counting may cost a query)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    total = max(length(), 1)
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        shown = 0
+
+        def advance(done: int) -> None:
+            nonlocal shown
+            bar.update(max(min(done, total) - shown, 0))
+            shown = max(shown, min(done, total))
+
+        yield advance
+        advance(total)  # done: the count was an estimate, or the last step was not reported

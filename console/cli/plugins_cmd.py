@@ -42,10 +42,19 @@ def _print_listing(listing: dict[str, Any]) -> None:
             caps = ", ".join(connector["capabilities"]) or "metadata only"
             click.echo(f"  {connector['display_name']} [{connector['name']}]: {caps}")
             for cred in connector["credentials"]:
-                click.echo(f"    credential {cred['name']}: {cred['status']} (env {cred['env']})")
+                click.echo(f"    credential {cred['name']}: {_credential_state(cred)}")
         if plugin["hooks"]:
             click.echo(f"  hooks: {', '.join(plugin['hooks'])}")
         for failure in plugin["failures"]:
             click.echo(click.style(f"  FAILED in {failure['phase']}: {failure['error']}", fg="red"))
     if listing["skipped"]:
         click.echo(f"skipped by allow/block lists: {', '.join(listing['skipped'])}")
+
+
+def _credential_state(cred: dict[str, Any]) -> str:
+    """Whether a credential is set and where from, never its value."""
+    if cred["status"] == "keyring":
+        return "set (in the keyring)"
+    if cred["status"] == "env":
+        return f"set (from {cred['env']})"
+    return f"not set (put it in the keyring or {cred['env']})"

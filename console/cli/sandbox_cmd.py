@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from console.cli.context import AppContext, pass_app
+from console.cli.context import AppContext, BadUsage, pass_app
 from console.sandbox import Sandbox
 
 
@@ -24,7 +24,7 @@ def sandbox(app: AppContext, port: int, rate_limit: int | None) -> None:
     fakes = Sandbox(app.host, port=port, rate_limit=rate_limit)
     names = sorted(fakes.app.fakes)
     if not names:
-        raise click.ClickException("no plugin registers a sandbox fake (martech plugins)")
+        raise BadUsage("no plugin registers a sandbox fake (martech plugins)")
     for name in names:
         click.echo(f"{name}: {fakes.base_url(name)}  (MARTECH_{name.upper()}_BASE_URL)")
     click.echo(f"control: {fakes.url}/_sandbox  (Ctrl+C stops)", err=True)

@@ -1,7 +1,9 @@
 """``martech sync run``: a dry run by default; ``--execute`` sends exactly the plan.
 
-Exit codes: 0 every row accepted (or, dry, a plan that could run); 1 a row rejected,
-unknown or skipped, or a plan blocked by its lints; 2 a bad definition or option.
+Exit codes (the rule of every command): 0 every row accepted (or, dry, a plan that could
+run); 1 a row rejected, unknown or skipped, or a plan blocked by its lints; 2 nothing was
+sent: a bad definition or option, or a write refused (the guardrails, a plan that changed
+since review).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def run_sync(
             )
             if send and not sandbox:
                 raise refuse_and_audit(warehouse, action, "plan.changed", message)
-            raise click.ClickException(message)
+            raise BadUsage(message)
         if not send:
             print_json(plan.to_json()) if as_json else click.echo(plan_text(plan))
             click.echo("dry run: nothing was sent (add --execute to send)", err=True)

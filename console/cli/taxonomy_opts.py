@@ -8,21 +8,12 @@ from typing import Any, TypeVar
 
 import click
 
-from console.cli.context import AppContext
+from console.cli.context import AppContext, BadUsage
 from console.host import PluginHost
 from console.report import FORMATS
 from console.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class BadUsage(click.ClickException):
-    """Input that cannot be used (a taxonomy, a file of events or links): exit 2, one line.
-
-    Exit code 1 is kept for "the checks found errors", so CI can tell the two apart.
-    """
-
-    exit_code = 2
 
 
 def taxonomy_option(func: F) -> F:
@@ -31,7 +22,7 @@ def taxonomy_option(func: F) -> F:
         "--taxonomy",
         "taxonomy_path",
         type=click.Path(path_type=Path),
-        help="Taxonomy file (default: `taxonomy` in config, MARTECH_TAXONOMY, or the built-in).",
+        help="Taxonomy file (default: MARTECH_TAXONOMY, the config's taxonomy, or the built-in).",
     )(func)
 
 

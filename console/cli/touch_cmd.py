@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import click
 
 from console.cli.context import AppContext, db_option, json_option, pass_app
-from console.cli.output import print_json
+from console.cli.output import print_json, stderr_progress
 from console.cli.touch_opts import build_engine, model_options, open_existing
 from console.cli.touch_text import print_report, print_scan
 from console.touch import scan_people
 from console.touch.attribution import MAX_LOOKBACK_DAYS
 from console.touch.render import report_dict
 from console.touch.scan import auto_workers
+from console.warehouse.scan import count_people
 
 
 class Workers(click.ParamType):
@@ -110,9 +112,16 @@ def touch(
     with open_existing(app, db) as warehouse:
         if everyone:
             workers = workers or auto_workers(warehouse)
-            result = scan_people(
-                warehouse, engine, findings_only=findings_only, limit=limit, workers=workers
-            )
+            people = partial(count_people, warehouse)
+            with stderr_progress("debugging every person", people) as progress:
+                result = scan_people(
+                    warehouse,
+                    engine,
+                    findings_only=findings_only,
+                    limit=limit,
+                    workers=workers,
+                    progress=progress,
+                )
         else:
             assert user_id is not None
             report = engine.debug_person(warehouse, user_id)

@@ -70,7 +70,7 @@ def run_console(
 @click.option("--no-collector", is_flag=True, help="Browse the warehouse without receiving events.")
 @pass_app
 def tui(app: AppContext, db: Path | None, port: int, no_collector: bool) -> None:
-    """Open the console (what plain ``martech`` does) with the collector on loopback."""
+    """Open the console (what plain martech does) with the collector on loopback."""
     run_console(app, db, port, not no_collector)
 
 
@@ -100,6 +100,7 @@ def tui(app: AppContext, db: Path | None, port: int, no_collector: bool) -> None
 @click.option(
     "--db",
     type=click.Path(path_type=Path, dir_okay=False),
+    metavar="PATH",
     help="Warehouse for the demo (default: a fresh file in a new temporary folder, kept "
     "after you quit).",
 )
@@ -108,7 +109,7 @@ def demo(app: AppContext, port: int, rate: float, events_file: Path, db: Path | 
     """Start the console on a fresh warehouse and replay the sample events live over HTTP."""
     if not events_file.exists():
         raise InputError(f"{events_file} does not exist", hint="pass --file with Segment NDJSON")
-    path = db or demo_warehouse()
+    path = db or app.db or demo_warehouse()
     try:
         run_console(app, path, port, True, demo=events_file, rate=rate)
     finally:

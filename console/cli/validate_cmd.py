@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import click
 
 from console.cli.context import AppContext, db_option, pass_app
 from console.cli.events_cmd import SinceType
+from console.cli.output import stderr_progress
 from console.cli.taxonomy_opts import (
     BadUsage,
     format_option,
@@ -21,6 +23,8 @@ from console.cli.taxonomy_opts import (
 from console.errors import InputError
 from console.report import Report
 from console.validate import validate_file, validate_stored
+from console.warehouse import Warehouse
+from console.warehouse.rows import to_ms
 
 
 @click.command()
@@ -62,7 +66,23 @@ def validate(
     else:
         with app.existing_warehouse(db) as warehouse:
             report.source = str(warehouse.path)
-            validate_stored(warehouse, taxonomy, app.host, report, since=since, campaign=campaign)
+            total = partial(_stored_count, warehouse, since)
+            with stderr_progress(f"validating {warehouse.path.name}", total) as progress:
+                validate_stored(
+                    warehouse,
+                    taxonomy,
+                    app.host,
+                    report,
+                    since=since,
+                    campaign=campaign,
+                    progress=progress,
+                )
     click.echo(report.render(fmt))
     print_rule_failures(app.host)
     sys.exit(report.exit_code)
+
+
+def _stored_count(warehouse: Warehouse, since: datetime | None) -> int:
+    if since is None:
+        return warehouse.count()
+    return warehouse.read("SELECT count(*) FROM events WHERE ts >= ?", [to_ms(since)])[0][0]

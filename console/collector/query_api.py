@@ -1,6 +1,7 @@
 """The collector's query API for tests and CI (in the spirit of Snowplow Micro).
 
-``GET /api/stats``, ``GET /api/events?filters``, ``GET /api/events/{message_id}``,
+``GET /api/stats``, ``GET /api/events?filters`` (``&after=CURSOR`` pages through all of
+them), ``GET /api/events/{message_id}``,
 ``GET /api/routes`` and ``POST /api/reset`` (only when started with ``--allow-reset``).
 """
 
@@ -11,8 +12,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from console.contract import CollectorResponse
+from console.errors import InputError
 from console.events import event_to_dict, parse_since
 from console.warehouse import EventQuery
+from console.warehouse.paging import page_after
 
 if TYPE_CHECKING:
     from console.collector.app import CollectorApp
@@ -29,6 +32,7 @@ FILTERS = (
     "until",
     "validity",
     "limit",
+    "after",
 )
 VALIDITIES = ("ok", "rejected")
 ENDPOINTS = {
@@ -45,7 +49,7 @@ def _error(status: int, message: str, **extra: Any) -> CollectorResponse:
 
 
 def parse_query(params: Mapping[str, str]) -> EventQuery | CollectorResponse:
-    """An EventQuery from query parameters, or a 400 naming the bad parameter.
+    """An EventQuery from query parameters (``after`` aside), or a 400 naming the bad one.
 
     An empty filter is an error, not "everything": in CI it is usually a variable that was
     never set. Sources and types match whatever their case (they are lowercase names)."""
@@ -78,8 +82,39 @@ def parse_query(params: Mapping[str, str]) -> EventQuery | CollectorResponse:
         except ValueError:
             return _error(400, f"limit must be a whole number, got {params['limit']!r}")
         if not 1 <= query.limit <= MAX_LIMIT:
-            return _error(400, f"limit must be between 1 and {MAX_LIMIT}")
+            return _error(
+                400,
+                f"limit must be between 1 and {MAX_LIMIT}",
+                hint="read more in pages: after=0, then the answer's next, while more is true",
+            )
     return query
+
+
+async def _events(app: CollectorApp, params: Mapping[str, str]) -> CollectorResponse:
+    """``GET /api/events``: the latest matching events in event time; with ``after=``, a page
+    in storage order with the cursor ``next`` for the following one (see ``paging.py``)."""
+    query = parse_query(params)
+    if isinstance(query, CollectorResponse):
+        return query
+    warehouse = app.pipeline.warehouse
+    if "after" not in params:
+        found = await asyncio.to_thread(warehouse.query, query)
+        return CollectorResponse.json(
+            200, {"count": len(found), "events": [event_to_dict(e) for e in found]}
+        )
+    try:
+        page = await asyncio.to_thread(page_after, warehouse, query, params["after"])
+    except InputError as exc:
+        return _error(400, f"after: {exc.message}", hint=exc.hint)
+    return CollectorResponse.json(
+        200,
+        {
+            "count": len(page.events),
+            "events": [event_to_dict(e) for e in page.events],
+            "next": page.next,
+            "more": page.more,
+        },
+    )
 
 
 async def handle_api(
@@ -96,13 +131,7 @@ async def handle_api(
     if path == "/api/routes" and method == "GET":
         return CollectorResponse.json(200, app.describe_routes())
     if path == "/api/events" and method == "GET":
-        query = parse_query(params)
-        if isinstance(query, CollectorResponse):
-            return query
-        found = await asyncio.to_thread(warehouse.query, query)
-        return CollectorResponse.json(
-            200, {"count": len(found), "events": [event_to_dict(e) for e in found]}
-        )
+        return await _events(app, params)
     if path.startswith("/api/events/") and method == "GET":
         message_id = path.removeprefix("/api/events/")
         event = await asyncio.to_thread(warehouse.get, message_id, params.get("source"))

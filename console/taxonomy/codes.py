@@ -109,7 +109,9 @@ CODES: dict[str, Code] = {
         f"({_STRIPPERS})",
     ),
     "utm.uppercase": Code(
-        "error", "write UTMs in lowercase: reports treat Google and google as two sources"
+        "error",
+        "write UTMs in lowercase: reports count Google and google (or CPC and cpc) as two "
+        "different values",
     ),
     "utm.whitespace": Code("error", "remove the spaces around the value in the link builder"),
     "utm.encoding": Code(

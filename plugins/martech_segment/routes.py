@@ -16,10 +16,13 @@ import msgspec
 
 from console import (
     CollectorRequest,
+    CollectorResponse,
     CollectorRoute,
+    ConnectorError,
     Event,
     PayloadError,
     decode_json,
+    default_refuse,
     parse_time,
     rejected_event,
 )
@@ -98,6 +101,30 @@ def decode_batch(request: CollectorRequest) -> list[Event]:
     ]
 
 
+def refuse(
+    request: CollectorRequest | None, status: int, error: ConnectorError
+) -> CollectorResponse:
+    """A request that cannot be read at all: 400 saying what is wrong with it, in the shape
+    Segment's SDKs read (``success: false``; they drop a 400 and retry 413/429/5xx).
+
+    The core's default answer says "Request missing required field" for any 400 that names
+    a field: Amplitude's words, and wrong for a body that is present but garbage."""
+    if status != 400:
+        return default_refuse(request, status, error)
+    message = error.message
+    if message.startswith("Invalid JSON"):
+        kind = "Invalid JSON"
+    elif "empty" in message:
+        kind = "Empty body"
+    else:
+        kind = "Invalid request"
+    body: dict[str, Any] = {"code": 400, "success": False, "error": kind, "message": message}
+    field = getattr(error, "field", None)
+    if field:
+        body["field"] = field
+    return CollectorResponse.json(400, body)
+
+
 def _single(kind: str) -> CollectorRoute:
     def decode(request: CollectorRequest) -> list[Event]:
         message = _json_object(request)
@@ -109,6 +136,7 @@ def _single(kind: str) -> CollectorRoute:
         path=f"/v1/{kind}",
         connector="segment",
         decode=decode,
+        refuse=refuse,
         max_body=MAX_MESSAGE_BYTES,
         description=f"Segment {kind} call",
     )
@@ -121,6 +149,7 @@ def segment_routes() -> list[CollectorRoute]:
         path="/v1/batch",
         connector="segment",
         decode=decode_batch,
+        refuse=refuse,
         max_body=MAX_BATCH_BYTES,
         description="Segment batch (also RudderStack)",
     )
