@@ -47,6 +47,13 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
 
 
+def _listed(value: object) -> str | list[str] | None:
+    """A plugin list as the config gave it (its type is checked when the file is read)."""
+    if value is None or isinstance(value, str):
+        return value
+    return [str(item) for item in value] if isinstance(value, list) else str(value)
+
+
 def _names(value: str | list[str] | None) -> list[str] | None:
     if value is None:
         return None
@@ -84,8 +91,8 @@ class Settings:
             settings.db_path = Path(str(config["db"])).expanduser()
         if "taxonomy" in config:
             settings.taxonomy_path = Path(str(config["taxonomy"])).expanduser()
-        settings.load_plugins = _names(config.get("load_plugins"))
-        settings.block_plugins = _names(config.get("block_plugins")) or []
+        settings.load_plugins = _names(_listed(config.get("load_plugins")))
+        settings.block_plugins = _names(_listed(config.get("block_plugins"))) or []
         origins = settings.plugin_origins
         for key in LIST_KEYS:
             if key in config:

@@ -85,8 +85,10 @@ def create_cli() -> click.Group:
                 f"or after `martech tui` (not before {ctx.invoked_subcommand})"
             )
 
-    builtin = (plugins, replay, events, collect, tui, demo, validate, links, touch, attribution)
-    builtin += (sync, sql, creds, sandbox, audit)
+    builtin: tuple[click.Command, ...] = (
+        *(plugins, replay, events, collect, tui, demo, validate, links, touch, attribution),
+        *(sync, sql, creds, sandbox, audit),
+    )
     assert run_sync.name in sync.commands  # registered on the sync group by its module
     for command in builtin:
         cli.add_command(command)

@@ -13,9 +13,8 @@ from typing import Any
 import click
 import httpx
 
-from console.cli.context import AppContext, json_option, pass_app
+from console.cli.context import AppContext, BadUsage, json_option, pass_app
 from console.cli.output import print_json, print_table
-from console.cli.taxonomy_opts import BadUsage
 from console.contract import Connector, CredentialField, VendorAnswer
 from console.credentials import CredentialStore
 from console.sync.plan import home_url

@@ -15,7 +15,7 @@ from console.warehouse import EventQuery
 from console.warehouse.paging import Page, page_after, parse_cursor
 
 
-class SinceType(click.ParamType):
+class SinceType(click.ParamType):  # type: ignore[type-arg]
     """An ISO-8601 date/time, or a relative age such as ``30m``, ``6h``, ``7d``."""
 
     name = "ISO|AGE"

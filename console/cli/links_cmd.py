@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from console.cli.context import AppContext, pass_app
+from console.cli.context import AppContext, BadUsage, pass_app
 from console.cli.taxonomy_opts import (
-    BadUsage,
     format_option,
     load_for,
     print_rule_failures,

@@ -8,9 +8,8 @@ from typing import Any
 
 import click
 
-from console.cli.context import AppContext, db_option, json_option, pass_app
+from console.cli.context import AppContext, BadUsage, db_option, json_option, pass_app
 from console.cli.output import print_json, print_table
-from console.cli.taxonomy_opts import BadUsage
 from console.sync import ModelError, WarehouseModels
 
 DEFAULT_LIMIT = 100

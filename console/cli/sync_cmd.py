@@ -11,9 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
-from console.cli.context import AppContext, db_option, json_option, pass_app
+from console.cli.context import AppContext, BadUsage, db_option, json_option, pass_app
 from console.cli.output import print_json, print_table
-from console.cli.taxonomy_opts import BadUsage
 from console.cli.touch_opts import build_engine
 from console.credentials import CredentialStore
 from console.errors import ConsoleError, PluginError

@@ -17,10 +17,9 @@ from pathlib import Path
 import click
 import httpx
 
-from console.cli.context import AppContext, db_option, json_option, pass_app
+from console.cli.context import AppContext, BadUsage, db_option, json_option, pass_app
 from console.cli.output import print_json
 from console.cli.sync_cmd import _plan, _spec, sync, syncs_option
-from console.cli.taxonomy_opts import BadUsage
 from console.credentials import CredentialStore
 from console.errors import AuthError
 from console.guard import Action

@@ -18,7 +18,7 @@ from console.touch.scan import auto_workers
 from console.warehouse.scan import count_people
 
 
-class Workers(click.ParamType):
+class Workers(click.ParamType):  # type: ignore[type-arg]
     """A number of scan processes (1 to 64), or ``auto`` (None: sized to the warehouse)."""
 
     name = "workers"

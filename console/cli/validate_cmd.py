@@ -9,11 +9,10 @@ from pathlib import Path
 
 import click
 
-from console.cli.context import AppContext, db_option, pass_app
+from console.cli.context import AppContext, BadUsage, db_option, pass_app
 from console.cli.events_cmd import SinceType
 from console.cli.output import stderr_progress
 from console.cli.taxonomy_opts import (
-    BadUsage,
     format_option,
     load_for,
     print_rule_failures,
@@ -85,4 +84,4 @@ def validate(
 def _stored_count(warehouse: Warehouse, since: datetime | None) -> int:
     if since is None:
         return warehouse.count()
-    return warehouse.read("SELECT count(*) FROM events WHERE ts >= ?", [to_ms(since)])[0][0]
+    return int(warehouse.read("SELECT count(*) FROM events WHERE ts >= ?", [to_ms(since)])[0][0])
