@@ -3,7 +3,6 @@ and read the run ledger."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,22 +12,16 @@ import click
 
 from console.cli.context import AppContext, BadUsage, db_option, json_option, pass_app
 from console.cli.output import print_json, print_table
-from console.cli.touch_opts import build_engine
-from console.credentials import CredentialStore
+from console.cli.taxonomy_opts import load_for
 from console.errors import ConsoleError, PluginError
 from console.sync import (
     Plan,
     SyncError,
     SyncSpec,
     SyncStore,
-    WarehouseModels,
-    base_url_override,
-    build_plan,
-    load_syncs,
-    record_plan,
 )
-from console.sync.people import refresh as refresh_people
 from console.sync.render import plan_text
+from console.sync.session import SyncSession
 
 SHOWN_CHANGES = 20
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,8 +58,7 @@ def sync() -> None:
 def list_syncs(app: AppContext, db: Path | None, as_json: bool) -> None:
     """Every sync: its destination, object, mode and last run."""
     specs = _specs(app)
-    path = Path(db or app.settings.db_path)
-    last = _last_runs(path) if path.exists() else {}
+    last = session(app, db, existing=False).last_runs()
     rows: list[dict[str, Any]] = []
     for spec in specs:
         run = last.get(spec.name)
@@ -201,26 +193,24 @@ def show(app: AppContext, run_id: int, db: Path | None, as_json: bool) -> None:
     )
 
 
+def session(app: AppContext, db: Path | None = None, *, existing: bool = True) -> SyncSession:
+    """The syncs of this invocation: its warehouse, plugins, taxonomy and syncs file."""
+    path = app.existing_warehouse(db).path if existing else Path(db or app.settings.db_path)
+    return SyncSession(path, app.host, load_for(app, None), app.settings.syncs_path)
+
+
 def _specs(app: AppContext) -> list[SyncSpec]:
-    path = app.settings.syncs_path
-    if path is None:
-        raise BadUsage(
-            'no syncs file: pass --syncs FILE, set MARTECH_SYNCS, or add syncs = "FILE" to '
-            "the config (examples: sample_data/syncs.toml)"
-        )
     try:
-        return load_syncs(path)
+        return session(app, existing=False).specs()
     except SyncError as exc:
         raise BadUsage(str(exc)) from None
 
 
 def _spec(app: AppContext, name: str) -> SyncSpec:
-    specs = _specs(app)
-    for spec in specs:
-        if spec.name == name:
-            return spec
-    known = ", ".join(s.name for s in specs) or "none"
-    raise BadUsage(f"no sync named {name!r} in {app.settings.syncs_path} (syncs: {known})")
+    try:
+        return session(app, existing=False).spec(name)
+    except SyncError as exc:
+        raise BadUsage(str(exc)) from None
 
 
 def _plan(
@@ -232,57 +222,14 @@ def _plan(
     record: bool = True,
     scope: str | None = None,
 ) -> Plan:
-    path = app.existing_warehouse(db).path
-    engine = build_engine(app, None, "new_channel", None, ())
-    plan_refresh = refresh_people(path, engine)
-    models, store = WarehouseModels(path), SyncStore(path)
     try:
-        if scope is not None:
-            store.forget(scope)
-        url = base_url or _base_url(spec)
-        settings = _public_settings(app, spec.destination)
-        plan = build_plan(
-            spec, app.host, models, store, base_url=url, scope=scope, settings=settings
-        )
-        plan.refreshed = plan_refresh
-        if record:
-            record_plan(store, plan)
-        return plan
+        return session(app, db).plan(spec, base_url=base_url, scope=scope, record=record)
     except SyncError as exc:
         raise BadUsage(str(exc)) from None
     except PluginError:
         raise
     except ConsoleError as exc:
         raise BadUsage(f"sync {spec.name!r}: {exc}") from None
-    finally:
-        models.close()
-        store.close()
-
-
-def _public_settings(app: AppContext, connector: str) -> dict[str, str]:
-    """A connector's non-secret settings (Braze's REST endpoint): they may pick its URL."""
-    found = app.host.connectors().get(connector)
-    if found is None:
-        return {}
-    store = CredentialStore()
-    fields = [field for field in found.item.credentials if not field.secret]
-    values = {field.name: store.get(found.item, field) for field in fields}
-    return {name: value for name, value in values.items() if value}
-
-
-def _base_url(spec: SyncSpec) -> str | None:
-    return base_url_override(spec.destination, os.environ)
-
-
-def _last_runs(path: Path) -> dict[str, Any]:
-    store = SyncStore(path)
-    try:
-        last: dict[str, Any] = {}
-        for run in store.runs(limit=500):
-            last.setdefault(run.sync, run)
-        return last
-    finally:
-        store.close()
 
 
 def _run_summary(run: Any) -> dict[str, Any]:

@@ -8,26 +8,22 @@ since review).
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
-import httpx
 
 from console.cli.context import AppContext, BadUsage, db_option, json_option, pass_app
 from console.cli.output import print_json
-from console.cli.sync_cmd import _plan, _spec, sync, syncs_option
-from console.credentials import CredentialStore
-from console.errors import AuthError
-from console.guard import Action
-from console.guard.flow import pass_gate, policy_from, refuse_and_audit, who_am_i
+from console.cli.sync_cmd import _plan, _spec, session, sync, syncs_option
+from console.guard.flow import policy_from, refuse_and_audit
+from console.guard.sync_run import run_plan, sync_action
 from console.sandbox import Sandbox
-from console.sync import Plan, SyncStore, record_plan
-from console.sync.execute import RunResult, execute
+from console.sync import Plan
+from console.sync.execute import RunResult
 from console.sync.render import plan_text
+from console.sync.session import SyncSession
 
 SANDBOX_TOKEN = "sandbox-token"
 """What a run against the sandbox authenticates with (the fakes accept any token)."""
@@ -66,7 +62,9 @@ def run_sync(
     refused; --sandbox rehearses against a fake and needs neither policy nor credentials.
     """
     spec = _spec(app, name)
-    policy = policy_from(policy_path or app.settings.policy_path) if send else None
+    policy = policy_path or app.settings.policy_path
+    if send:
+        policy_from(policy)  # a bad policy file is named before anything is planned
     with ExitStack() as stack:
         base_url = None
         if sandbox:
@@ -76,8 +74,7 @@ def run_sync(
             base_url = fake.base_url(spec.destination)
         scope = f"{spec.name}@sandbox" if sandbox else None  # a fresh fake: a fresh state
         plan = _plan(app, spec, db, base_url=base_url, record=not send, scope=scope)
-        warehouse = app.existing_warehouse(db).path
-        action = _action(plan, confirm)
+        syncs = session(app, db)
         if plan_id is not None and plan_id != plan.id:
             message = (
                 f"the plan is now {plan.id}, not {plan_id}: the model's data or the sync "
@@ -85,7 +82,8 @@ def run_sync(
                 f"{name}` again"
             )
             if send and not sandbox:
-                raise refuse_and_audit(warehouse, action, "plan.changed", message)
+                action = sync_action(plan, confirm)
+                raise refuse_and_audit(syncs.warehouse, action, "plan.changed", message)
             raise BadUsage(message)
         if not send:
             print_json(plan.to_json()) if as_json else click.echo(plan_text(plan))
@@ -94,86 +92,38 @@ def run_sync(
         if plan.blocked:
             click.echo(plan_text(plan))
             raise SystemExit(1)
-        credentials = _credentials(app, spec.destination, sandbox)
-        store = stack.enter_context(_closing(SyncStore(warehouse)))
-        if sandbox:
-            run_id = record_plan(store, plan, kind="execute")
-        else:
-            run_id = pass_gate(
-                warehouse, policy, action, lambda: record_plan(store, plan, kind="execute")
-            )
-        result = _execute(plan, app, store, credentials, run_id)
+        rehearsal = _stand_ins(app, spec.destination) if sandbox else None
+        result = _send(syncs, plan, policy, confirm, rehearsal)
     _report(plan, result, as_json)
     raise SystemExit(0 if result.clean else 1)
 
 
-def _action(plan: Plan, confirm: str | None) -> Action:
-    counts = plan.diff.counts()
-    writes = counts["add"] + counts["change"] + counts["remove"]
-    return Action(
-        kind="sync.execute",
-        who=who_am_i(),
-        target=plan.spec.name,
-        destination=plan.spec.destination,
-        production=plan.spec.production,
-        writes=writes,
-        deletes=counts["remove"],
-        plan_id=plan.id,
-        confirm=confirm,
-        counts=counts,
-    )
-
-
-@contextmanager
-def _closing(store: SyncStore) -> Iterator[SyncStore]:
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def _credentials(app: AppContext, connector: str, sandbox: bool) -> dict[str, str]:
+def _stand_ins(app: AppContext, connector: str) -> dict[str, str]:
+    """What a run against the sandbox authenticates with (the fakes accept any token)."""
     found = app.host.connectors().get(connector)
     fields = found.item.credentials if found else ()
-    if sandbox:
-        return {field.name: SANDBOX_TOKEN for field in fields}
-    values = CredentialStore().values(found.item) if found else {}
-    for field in fields:
-        if field.required and field.name not in values:
-            raise AuthError(
-                f"{connector} {field.name} is not set",
-                hint=f"martech creds set {connector} {field.name}, or set "
-                f"{found.item.env_var(field) if found else 'it'}; --sandbox needs none",
-            )
-    return values
+    return {field.name: SANDBOX_TOKEN for field in fields}
 
 
-def _execute(
+def _send(
+    syncs: SyncSession,
     plan: Plan,
-    app: AppContext,
-    store: SyncStore,
-    credentials: dict[str, str],
-    run_id: int,
+    policy: Path | None,
+    confirm: str | None,
+    rehearsal: dict[str, str] | None,
 ) -> RunResult:
     total = len(plan.changes)
     if sys.stderr.isatty() and total:
-        with click.progressbar(length=total, label=f"{plan.spec.name}", file=sys.stderr) as bar:
-            return asyncio.run(_send(plan, app, store, credentials, run_id, bar.update))
-    return asyncio.run(_send(plan, app, store, credentials, run_id, None))
-
-
-async def _send(
-    plan: Plan,
-    app: AppContext,
-    store: SyncStore,
-    credentials: dict[str, str],
-    run_id: int,
-    progress: Callable[[int], None] | None,
-) -> RunResult:
-    async with httpx.AsyncClient() as client:
-        return await execute(
-            plan, app.host, store, client, credentials, progress=progress, run_id=run_id
-        )
+        with click.progressbar(length=total, label=plan.spec.name, file=sys.stderr) as bar:
+            return run_plan(
+                syncs,
+                plan,
+                policy_path=policy,
+                confirm=confirm,
+                progress=bar.update,
+                rehearsal=rehearsal,
+            )
+    return run_plan(syncs, plan, policy_path=policy, confirm=confirm, rehearsal=rehearsal)
 
 
 def _report(plan: Plan, result: RunResult, as_json: bool) -> None:

@@ -57,18 +57,26 @@ def run_plan(
     policy_path: Path | None,
     confirm: str | None,
     progress: Callable[[int], None] | None = None,
+    rehearsal: dict[str, str] | None = None,
 ) -> RunResult:
-    """Send ``plan`` if the gate allows it; every attempt is audited."""
-    credentials = credentials_for(session, plan.spec.destination)
-    policy = policy_from(policy_path)
+    """Send ``plan`` if the gate allows it; every attempt is audited.
+
+    ``rehearsal`` runs against a sandbox fake with these stand-in credentials: nothing
+    reaches a vendor, so there is no gate and no audit (the run is still ledgered).
+    """
+    credentials = rehearsal or credentials_for(session, plan.spec.destination)
+    policy = policy_from(policy_path) if rehearsal is None else None
     store = SyncStore(session.warehouse)
     try:
-        run_id = pass_gate(
-            session.warehouse,
-            policy,
-            sync_action(plan, confirm),
-            lambda: record_plan(store, plan, kind="execute"),
-        )
+        if rehearsal is not None:
+            run_id = record_plan(store, plan, kind="execute")
+        else:
+            run_id = pass_gate(
+                session.warehouse,
+                policy,
+                sync_action(plan, confirm),
+                lambda: record_plan(store, plan, kind="execute"),
+            )
 
         async def send() -> RunResult:
             async with httpx.AsyncClient() as client:
