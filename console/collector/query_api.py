@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from console.collector.pipeline import IngestPipeline
 from console.contract import CollectorResponse
 from console.errors import InputError
 from console.events import event_to_dict, parse_since
 from console.warehouse import EventQuery
 from console.warehouse.paging import page_after
 
-if TYPE_CHECKING:
-    from console.collector.app import CollectorApp
+
+class CollectorApp(Protocol):
+    """What the query API reads of the collector it serves (no import of the app itself,
+    which serves this API: the two would import each other)."""
+
+    allow_reset: bool
+    pipeline: IngestPipeline
+
+    def describe_routes(self) -> list[dict[str, str]]: ...
+
 
 MAX_LIMIT = 10_000
 FILTERS = (

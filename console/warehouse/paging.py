@@ -54,7 +54,7 @@ def page_after(warehouse: Warehouse, query: EventQuery, after: str) -> Page:
             f"cursor {after} is past the newest event stored ({newest})",
             hint=f"the events were reset or the warehouse was replaced: start again from {START}",
         )
-    where, params = warehouse._where(query)  # the same filters as every other read
+    where, params = warehouse.where(query)  # the same filters as every other read
     where = f"{where} {'AND' if where else 'WHERE'} id > ?"
     rows = warehouse.read(
         f"SELECT id, body FROM events {where} ORDER BY id LIMIT ?",

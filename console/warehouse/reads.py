@@ -90,7 +90,7 @@ class WarehouseReads:
 
     def query(self, query: EventQuery) -> list[Event]:
         """Events matching the query: the latest ``limit`` of them, oldest first."""
-        where, params = self._where(query)
+        where, params = self.where(query)
         sql = f"SELECT body FROM events {where} ORDER BY ts DESC, id DESC LIMIT ?"
         with self._lock:
             rows = self.conn.execute(sql, [*params, query.limit]).fetchall()
@@ -98,7 +98,7 @@ class WarehouseReads:
 
     def iter_events(self, query: EventQuery, batch: int = 1000) -> Iterator[Event]:
         """Every matching event, oldest first, read in keyset-paginated batches."""
-        where, params = self._where(query)
+        where, params = self.where(query)
         joiner = "AND" if where else "WHERE"
         last = (-(2**63), -(2**63))
         while True:
@@ -122,7 +122,7 @@ class WarehouseReads:
         Returns the events and the cursor for the next (older) page, None at the end. Keyset
         pagination on the ``(ts, id)`` index: every page costs the same, however deep.
         """
-        where, params = self._where(query)
+        where, params = self.where(query)
         if before is not None:
             where = f"{where} {'AND' if where else 'WHERE'} (ts, id) < (?, ?)"
             params = [*params, *before]
@@ -173,7 +173,8 @@ class WarehouseReads:
         with self._lock:
             return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
-    def _where(self, query: EventQuery) -> tuple[str, list[Any]]:
+    def where(self, query: EventQuery) -> tuple[str, list[Any]]:
+        """The SQL ``WHERE`` clause and parameters of a query's filters (every read uses it)."""
         clauses: list[str] = []
         params: list[Any] = []
         if query.user:
