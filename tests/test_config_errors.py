@@ -17,7 +17,7 @@ from console.host import PluginHost
 from console.settings import Settings
 from tests.conftest import run_martech
 
-INSTALLED = "amplitude, braze, hightouch, hubspot, segment, snowplow"
+INSTALLED = "amplitude, braze, hightouch, hubspot, meta, segment, snowplow"
 
 
 def test_an_unknown_plugin_in_the_allow_list_is_named_with_the_installed_ones(
