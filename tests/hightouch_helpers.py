@@ -50,8 +50,14 @@ def answer_schema(path: str, method: str, status: str = "200") -> dict[str, Any]
     return dict(operation["responses"][status]["content"]["application/json"]["schema"])
 
 
-def call(fake: HightouchFake, method: str, path: str, body: Any = None,
-         query: dict[str, str] | None = None, key: str | None = KEY) -> SandboxResponse:  # fmt: skip
+def call(
+    fake: HightouchFake,
+    method: str,
+    path: str,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    key: str | None = KEY,
+) -> SandboxResponse:
     """One request to the fake, as the sandbox server would hand it over."""
     headers = {"authorization": f"Bearer {key}"} if key else {}
     raw = b"" if body is None else json.dumps(body).encode()
