@@ -150,6 +150,21 @@ async def test_follow_stops_at_the_end_or_at_the_timeout(fault: str | None) -> N
         assert followed.run.successful == {"added": 120, "changed": 14, "removed": 2}
 
 
+async def test_follow_rides_out_a_failing_poll_but_not_a_refused_key() -> None:
+    fake, clock = HightouchFake(), Clock()
+
+    async def work(client: RemoteClient) -> Any:
+        run_id = await client.trigger("101", TriggerOptions())
+        fake.inject(Fault("server_error", count=3))  # one whole poll, its retries spent
+        return await follow(client, "101", run_id, interval=1, sleep=clock.sleep, clock=clock)
+
+    assert (await with_client(fake, work, clock)).succeeded
+    fake.inject(Fault("unauthorized"))
+    with pytest.raises(AuthError):
+        await with_client(fake, lambda c: follow(c, "101", "9001", sleep=clock.sleep,
+                                                 clock=clock))  # fmt: skip
+
+
 # -- the CLI through the gate, against the sandbox --------------------------------------------
 
 ME = who_am_i()

@@ -122,6 +122,8 @@ def remote_group(connector: str) -> click.Group:
                 click.echo(f"run {run_id} of {target.slug} started ({connector})")
             return
         followed = _follow(app, connector, target, run_id, poll, timeout)
+        if followed is None:
+            raise SystemExit(1)
         _report(target, run_id, followed, timeout, as_json)
         raise SystemExit(0 if followed.succeeded else 1)
 
@@ -129,7 +131,7 @@ def remote_group(connector: str) -> click.Group:
 
 
 def _follow(app: AppContext, connector: str, target: RemoteSync, run_id: str, poll: float,
-            timeout: float) -> Followed:  # fmt: skip
+            timeout: float) -> Followed | None:  # fmt: skip
     def show(run: RemoteRun) -> None:
         click.echo(
             f"run {run.id}: {run.status:<11} planned {_rows(run.planned)}  successful "
@@ -146,8 +148,8 @@ def _follow(app: AppContext, connector: str, target: RemoteSync, run_id: str, po
             ),
         )
     except ConsoleError as exc:
-        click.echo(f"lost track of run {run_id}: {exc}", err=True)
-        return Followed(None, timed_out=True)
+        click.echo(f"lost track of run {run_id} (it goes on in {connector}): {exc}", err=True)
+        return None
 
 
 def _report(target: RemoteSync, run_id: str, followed: Followed, timeout: float,
