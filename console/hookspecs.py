@@ -18,6 +18,7 @@ from console.contract import (
     Connector,
     Destination,
     EventFormat,
+    Remote,
     SandboxRegistration,
     ValidationRule,
 )
@@ -84,6 +85,20 @@ def register_destinations(register: Callable[[Destination], None]) -> None:
 
 
 @hookspec
+def register_remotes(register: Callable[[Remote], None]) -> None:
+    """Register remote sync tools (Hightouch): syncs defined in the cloud, run from here.
+
+    Call ``register(Remote(connector=..., list_syncs=..., trigger=..., runs=...))`` once per
+    connector. A remote does no I/O: it renders requests and reads answers; the core sends
+    them, passes every trigger through the guardrails' gate (a trigger is a remote write),
+    follows runs, and adds the ``martech <connector> syncs|trigger|runs`` commands. A
+    registered remote makes its connector a *remote*. One remote per connector: another
+    plugin's registration for the same connector is recorded as its failure and ignored.
+    Return value: ignored.
+    """
+
+
+@hookspec
 def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
     """Register a fake of a vendor's API for ``martech sandbox`` and the tests.
 
@@ -108,6 +123,7 @@ HOOK_NAMES: tuple[str, ...] = (
     "register_collector_routes",
     "register_validation_rules",
     "register_destinations",
+    "register_remotes",
     "register_sandboxes",
     "register_commands",
 )

@@ -25,6 +25,7 @@ from console.contract import (
     Destination,
     EventFormat,
     Registration,
+    Remote,
     SandboxRegistration,
 )
 
@@ -264,6 +265,10 @@ class PluginHost:
         """Registered sync destinations by connector name (the first plugin's wins)."""
         return self._one_per_connector("register_destinations", _check_destination)
 
+    def remotes(self) -> dict[str, Registration[Remote]]:
+        """Registered remote sync tools by connector name (the first plugin's wins)."""
+        return self._one_per_connector("register_remotes", _check_remote)
+
     def sandboxes(self) -> dict[str, Registration[SandboxRegistration]]:
         """Registered vendor fakes by connector name (the first plugin's wins)."""
         return self._one_per_connector("register_sandboxes", _check_sandbox)
@@ -293,6 +298,8 @@ class PluginHost:
             caps.add("source")
         if connector in self.destinations():
             caps.add("destination")
+        if connector in self.remotes():
+            caps.add("remote")
         return sorted(caps)
 
     def plugins(self) -> list[PluginInfo]:
@@ -360,6 +367,12 @@ def _check_destination(item: object) -> Destination:
         raise TypeError(f"register_destinations expects a Destination, got {item!r}")
     if not item.objects or item.batch_size < 1:
         raise ValueError(f"destination {item.connector!r} needs objects and a batch_size >= 1")
+    return item
+
+
+def _check_remote(item: object) -> Remote:
+    if not isinstance(item, Remote):
+        raise TypeError(f"register_remotes expects a Remote, got {item!r}")
     return item
 
 

@@ -53,7 +53,16 @@ def test_plugins_json_lists_builtins_without_secret_values(cli_env: dict[str, st
     assert plugins["hubspot"]["connectors"][0]["capabilities"] == ["destination"]
     assert plugins["braze"]["connectors"][0]["capabilities"] == ["destination"]
     assert plugins["amplitude"]["connectors"][0]["capabilities"] == ["destination", "source"]
+    assert plugins["hightouch"]["connectors"][0]["capabilities"] == ["remote"]
     assert "very-secret" not in out.stdout + out.stderr
+
+
+def test_each_registered_remote_gets_its_command_group(cli_env: dict[str, str]) -> None:
+    top = run_martech(["--help"], cli_env)
+    assert top.returncode == 0 and "hightouch" in top.stdout
+    group = run_martech(["hightouch", "--help"], cli_env)
+    assert group.returncode == 0, group.stderr
+    assert all(name in group.stdout for name in ("syncs", "trigger", "runs"))
 
 
 def test_plugins_reports_a_broken_plugin_on_stderr_and_exits_zero(

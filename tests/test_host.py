@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 import pytest
 
-from console import Destination, DestinationObject, ValidationRule, hookimpl
+from console import (
+    Destination,
+    DestinationObject,
+    PlannedRequest,
+    Remote,
+    ValidationRule,
+    hookimpl,
+)
 from console.host import RUNTIME_FAILURES_KEPT, PluginHost
 from tests.thirdparty import install_thirdparty
 
@@ -42,7 +49,7 @@ def test_capabilities_are_derived_from_what_is_registered(host: PluginHost) -> N
     assert host.capabilities("hubspot") == ["destination"]
     assert host.capabilities("braze") == ["destination"]
     assert host.capabilities("amplitude") == ["destination", "source"]
-    assert host.capabilities("hightouch") == []
+    assert host.capabilities("hightouch") == ["remote"]
 
 
 def test_broken_plugins_are_recorded_and_the_rest_still_load(thirdparty_path: Path) -> None:
@@ -180,3 +187,40 @@ def test_a_registered_destination_makes_its_connector_a_destination() -> None:
     loser = "acme" if destinations["acme_crm"].plugin == "copycat" else "copycat"
     clash = f"'acme_crm' is already registered by '{destinations['acme_crm'].plugin}'"
     assert (loser, f"ValueError: {clash}") in failures
+
+
+def _remote(connector: str) -> Remote:
+    request = PlannedRequest("GET", "/syncs", rows=())
+    return Remote(
+        connector=connector,
+        base_url="https://api.example.test",
+        auth_headers=lambda credentials: {},
+        list_syncs=lambda page: request,
+        read_syncs=lambda page, answer: ([], None),
+        trigger=lambda sync_id, options: request,
+        read_trigger=lambda answer: "1",
+        runs=lambda sync_id, run_id: request,
+        read_runs=lambda answer: [],
+    )
+
+
+def test_a_registered_remote_makes_its_connector_a_remote_once() -> None:
+    class Acme:
+        @hookimpl
+        def register_remotes(self, register: Callable[[object], None]) -> None:
+            register(_remote("acme_etl"))
+            register("not a remote")
+
+    class Copycat:
+        @hookimpl
+        def register_remotes(self, register: Callable[[object], None]) -> None:
+            register(_remote("acme_etl"))
+
+    host = PluginHost(allow=())
+    host.add_plugin(Acme(), name="acme")
+    host.add_plugin(Copycat(), name="copycat")
+    assert list(host.remotes()) == ["acme_etl"]
+    assert host.capabilities("acme_etl") == ["remote"]
+    errors = [f.error for f in host.failures]
+    assert any("expects a Remote" in e for e in errors)
+    assert any("'acme_etl' is already registered by" in e for e in errors)

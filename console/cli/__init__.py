@@ -16,6 +16,7 @@ from console.cli.creds_cmd import creds
 from console.cli.events_cmd import events
 from console.cli.links_cmd import links
 from console.cli.plugins_cmd import plugins
+from console.cli.remote_cmd import remote_group, remote_names
 from console.cli.replay_cmd import replay
 from console.cli.sandbox_cmd import sandbox
 from console.cli.sql_cmd import sql
@@ -39,6 +40,17 @@ class ConsoleGroup(click.Group):
             return super().invoke(ctx)
         except ConsoleError as exc:
             raise BadUsage(str(exc)) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The built-in and plugin commands, and a group per registered remote."""
+        return sorted(set(super().list_commands(ctx)) | set(remote_names(ctx)))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A remote's group (``martech hightouch ...``) when no command has that name."""
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in remote_names(ctx):
+            return remote_group(cmd_name)
+        return command
 
 
 def create_cli() -> click.Group:

@@ -27,6 +27,7 @@ from console.contract.destinations import (
     VendorAnswer,
 )
 from console.contract.registration import Registration
+from console.contract.remote import Remote, RemoteRun, RemoteSync, TriggerOptions
 from console.contract.rules import ValidationRule
 from console.contract.sandbox import (
     Fault,
@@ -51,6 +52,9 @@ __all__ = [
     "PlannedRequest",
     "RateLimit",
     "Registration",
+    "Remote",
+    "RemoteRun",
+    "RemoteSync",
     "RowChange",
     "RowOutcome",
     "SandboxFake",
@@ -58,6 +62,7 @@ __all__ = [
     "SandboxRequest",
     "SandboxResponse",
     "SyncTarget",
+    "TriggerOptions",
     "ValidationRule",
     "VendorAnswer",
     "default_accept",

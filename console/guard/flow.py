@@ -52,8 +52,9 @@ def pass_gate(
 ) -> int:
     """Decide, audit, and start; returns what ``start`` returned (the run id).
 
-    ``start`` may raise a :class:`ConsoleError` (the sync is already running): that too is
-    audited as a refusal.
+    ``start`` may raise a :class:`ConsoleError` (the sync is already running, the vendor
+    refused the trigger): that too is audited as a refusal, under the error's ``rule`` when
+    it has one (else ``run.exclusive``).
     """
     decision = decide(policy, action, today)
     with opened(warehouse) as audit:
@@ -63,7 +64,8 @@ def pass_gate(
         try:
             run_id = start()
         except ConsoleError as exc:
-            busy = Decision(False, "run.exclusive", exc.message, decision.role)
+            rule = str(getattr(exc, "rule", "run.exclusive"))
+            busy = Decision(False, rule, exc.message, decision.role)
             audit.record(action, busy)
             raise Refused(busy) from None
         audit.record(action, decision, run_id)

@@ -168,7 +168,7 @@ async def execute(
             if (answer.status in STOPS_THE_RUN or refused) and not result.stopped:
                 result.stopped = redact(
                     f"{destination.connector} answered {answer.status}: "
-                    f"{_vendor_message(answer)}; check the credentials (martech creds test "
+                    f"{vendor_message(answer)}; check the credentials (martech creds test "
                     f"{destination.connector})"
                 )
             settle(index, request, outcomes)
@@ -238,7 +238,14 @@ async def _send(
 
 
 def _asked_wait(plan: Plan, answer: VendorAnswer) -> float | None:
-    reader = plan.destination.retry_after
+    return asked_wait(answer, plan.destination.retry_after)
+
+
+def asked_wait(
+    answer: VendorAnswer, reader: Callable[[VendorAnswer], float | None] | None = None
+) -> float | None:
+    """How long the vendor asked us to wait: ``reader``'s reading of its answer, else the
+    ``Retry-After`` header; None when it did not say."""
     if reader is not None:
         try:
             asked = reader(answer)
@@ -282,7 +289,8 @@ def _redacted(outcome: RowOutcome, redact: Redactor) -> RowOutcome:
     return RowOutcome(outcome.key, outcome.outcome, redact(outcome.reason), outcome.remote_id)
 
 
-def _vendor_message(answer: VendorAnswer) -> str:
+def vendor_message(answer: VendorAnswer) -> str:
+    """The vendor's own words for an error answer (its ``message``/``error``), shortened."""
     body = answer.json()
     if isinstance(body, dict):
         for key in ("message", "error", "detail"):

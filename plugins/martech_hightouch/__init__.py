@@ -1,10 +1,13 @@
-"""Hightouch connector for martech-console."""
+"""Hightouch connector for martech-console: a *remote* (syncs defined in Hightouch, listed,
+triggered through the guardrails and followed from here) and its sandbox fake."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from console import Connector, CredentialField, hookimpl
+from console import Connector, CredentialField, Remote, SandboxRegistration, hookimpl
+from martech_hightouch.remote import hightouch_remote
+from martech_hightouch.sandbox import sandbox_registration
 
 
 class HightouchConnector(Connector):
@@ -26,3 +29,13 @@ class HightouchConnector(Connector):
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     register(HightouchConnector)
+
+
+@hookimpl
+def register_remotes(register: Callable[[Remote], None]) -> None:
+    register(hightouch_remote())
+
+
+@hookimpl
+def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
+    register(sandbox_registration())

@@ -1,0 +1,73 @@
+"""Triggering a remote sync the one guarded way: the gate, the trigger, the audit.
+
+A trigger writes to real destinations (Hightouch sends the sync's rows wherever it points),
+and the console cannot see how many rows or where: so every trigger counts as a write to
+production. Without a policy file it is refused (``policy.missing``); a viewer is refused
+(``production.operator``); an operator or admin may, unless an override for the sync's slug
+or for the connector asks for more. The vendor refusing the trigger (a bad key, an unknown
+or disabled sync) is audited too, under ``remote.refused``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from console.contract import RemoteSync, TriggerOptions
+from console.errors import ConsoleError
+from console.guard.flow import pass_gate, who_am_i
+from console.guard.gate import Action
+from console.guard.policy import Policy
+
+KIND = "remote.trigger"
+
+
+class TriggerRefused(ConsoleError):
+    """The remote refused or failed the trigger: audited under ``remote.refused``."""
+
+    title = "Trigger refused"
+    rule = "remote.refused"
+
+
+def trigger_action(connector: str, sync: RemoteSync, options: TriggerOptions) -> Action:
+    """The gate's view of triggering ``sync``: always production (see the module doc).
+
+    The target is the sync's slug (a policy override names it as ``sync = "<slug>"``); the
+    destination is the connector (``destination = "hightouch"`` covers every trigger). The
+    flags asked for are kept in the audit's counts.
+    """
+    flags = {"full_resync": options.full_resync, "reset_cdc": options.reset_cdc,
+             "clear_and_fill": options.clear_and_fill}  # fmt: skip
+    return Action(
+        kind=KIND,
+        who=who_am_i(),
+        target=sync.slug,
+        destination=connector,
+        production=True,
+        counts={name: int(on) for name, on in flags.items()},
+    )
+
+
+def guarded_trigger(
+    warehouse: Path,
+    policy: Policy | None,
+    action: Action,
+    send: Callable[[], str],
+) -> str:
+    """Pass the gate, then ``send`` the trigger; returns the run id (audited with it).
+
+    Nothing is sent when the gate refuses (:class:`~console.guard.flow.Refused`); a trigger
+    the remote refuses is audited and raised as a ``Refused`` of rule ``remote.refused``.
+    """
+    started: list[str] = []
+
+    def start() -> int:
+        try:
+            run_id = send()
+        except ConsoleError as exc:
+            raise TriggerRefused(exc.message) from None
+        started.append(run_id)
+        return int(run_id) if run_id.isdigit() else 0
+
+    pass_gate(warehouse, policy, action, start)
+    return started[0]
