@@ -246,12 +246,19 @@ def main() -> None:
               f"{ours_s / base_s:.2f}x (target <= 3x)")  # fmt: skip
         build(large, rows * 10)
         at_n, at_10n = memory(small), memory(large)
+        build(large, rows * 10, changed=0.001)  # 10x the rows, the same number of changes
+        same = memory(large)
         growth = at_10n["kib"] / max(at_n["kib"], 1)
+        flat = same["kib"] / max(at_n["kib"], 1)
         report["memory"] = {"n_kib": at_n["kib"], "ten_n_kib": at_10n["kib"],
-                            "ratio": round(growth, 2), "target": "<= 2x"}  # fmt: skip
+                            "ratio": round(growth, 2), "target": "<= 2x",
+                            "ten_n_same_changes_kib": same["kib"],
+                            "same_changes_ratio": round(flat, 2)}  # fmt: skip
         print(
-            f"peak memory of diff+plan: {at_n['kib']:,} KiB at {rows:,} rows, "
-            f"{at_10n['kib']:,} KiB at {rows * 10:,}: {growth:.2f}x (target <= 2x)"
+            f"peak memory of diff+plan: {at_n['kib']:,} KiB at {rows:,} rows (1% changed), "
+            f"{at_10n['kib']:,} KiB at {rows * 10:,} (1%: 10x the changes): {growth:.2f}x "
+            f"(target <= 2x); {same['kib']:,} KiB at {rows * 10:,} with the same "
+            f"{same['changes']:,} changes: {flat:.2f}x"
         )
         throughput = execute_throughput(host, work, args.execute_rows)
         report["execute"] = throughput
