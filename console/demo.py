@@ -11,6 +11,8 @@ import httpx
 import msgspec
 
 SAMPLE_EVENTS = Path(__file__).resolve().parent.parent / "sample_data" / "events.ndjson"
+SAMPLE_SYNCS = SAMPLE_EVENTS.with_name("syncs.toml")
+"""The demo's syncs: rehearsed against the sandbox's fakes, never a vendor."""
 BATCH = 5
 
 

@@ -10,8 +10,9 @@ import click
 from console.cli.context import AppContext, db_option, pass_app
 from console.cli.taxonomy_opts import load_for
 from console.collector import DEFAULT_PORT, CollectorProcess
-from console.demo import SAMPLE_EVENTS, DemoFeeder
+from console.demo import SAMPLE_EVENTS, SAMPLE_SYNCS, DemoFeeder
 from console.errors import InputError
+from console.sandbox import Sandbox
 from console.validation.validator import Validator
 
 
@@ -22,6 +23,7 @@ def run_console(
     collector_on: bool,
     demo: Path | None = None,
     rate: float = 40.0,
+    rehearsal: Sandbox | None = None,
 ) -> None:
     """Open the warehouse, start the collector in a child process (so ingest never competes
     with the UI for the interpreter), run the TUI, shut down cleanly."""
@@ -50,6 +52,7 @@ def run_console(
                 validator=validator,
                 syncs_path=app.settings.syncs_path,
                 policy_path=app.settings.policy_path,
+                rehearsal=rehearsal,
             ).run()
         finally:
             if feeder is not None:
@@ -110,8 +113,11 @@ def demo(app: AppContext, port: int, rate: float, events_file: Path, db: Path | 
     if not events_file.exists():
         raise InputError(f"{events_file} does not exist", hint="pass --file with Segment NDJSON")
     path = db or app.db or demo_warehouse()
+    if app.settings.syncs_path is None and SAMPLE_SYNCS.exists():
+        app.settings.syncs_path = SAMPLE_SYNCS
     try:
-        run_console(app, path, port, True, demo=events_file, rate=rate)
+        with Sandbox(app.host) as fakes:  # the demo's syncs go to these, never to a vendor
+            run_console(app, path, port, True, demo=events_file, rate=rate, rehearsal=fakes)
     finally:
         click.echo(kept_note(path), err=True)
 

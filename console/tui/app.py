@@ -21,6 +21,7 @@ from console.events import Event
 from console.guard.sync_run import run_plan
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
+from console.sandbox import Sandbox
 from console.sync import Plan
 from console.sync.execute import RunResult
 from console.sync.session import SyncSession
@@ -93,6 +94,7 @@ class ConsoleApp(App[None]):
         stream_capacity: int = 50_000,
         syncs_path: Path | None = None,
         policy_path: Path | None = None,
+        rehearsal: Sandbox | None = None,
     ) -> None:
         super().__init__()
         self.host = host
@@ -105,6 +107,14 @@ class ConsoleApp(App[None]):
             warehouse.path, host, self.validator.taxonomy, syncs_path, self.credentials
         )
         self.policy_path = policy_path
+        self.rehearsal = rehearsal
+        """The demo's sandbox: every sync goes to its fakes, with stand-in credentials."""
+        if rehearsal is not None:
+            self.syncs.env = {
+                **self.syncs.env,
+                **{f"MARTECH_{name.upper()}_BASE_URL": rehearsal.base_url(name)
+                   for name in rehearsal.app.fakes},
+            }  # fmt: skip
         self.feed = LiveFeed(collector.bus if collector else None, limit=stream_capacity)
         self.stored_at_start = warehouse.count()
         self._read_up_to = warehouse.last_id()
@@ -225,8 +235,18 @@ class ConsoleApp(App[None]):
 
     def send_plan(self, plan: Plan, confirm: str, progress: Callable[[int], None]) -> RunResult:
         """Execute a reviewed plan through the guardrails (from a worker thread)."""
+        stand_ins = None
+        if self.rehearsal is not None:
+            found = self.host.connectors().get(plan.spec.destination)
+            fields = found.item.credentials if found else ()
+            stand_ins = {field.name: "sandbox-token" for field in fields}
         return run_plan(
-            self.syncs, plan, policy_path=self.policy_path, confirm=confirm, progress=progress
+            self.syncs,
+            plan,
+            policy_path=self.policy_path,
+            confirm=confirm,
+            progress=progress,
+            rehearsal=stand_ins,
         )
 
     def action_show_user(self, actor: str) -> None:

@@ -112,3 +112,29 @@ async def test_without_a_syncs_file_the_screen_says_how_to_get_one(
         await pilot.press("7")
         await workers_done(pilot)
         assert "no syncs file" in summary(app) and "sample_data/syncs.toml" in summary(app)
+
+
+async def test_the_demo_rehearses_against_the_sandbox_without_credentials(
+    tmp_path: Path,
+    tui_warehouse: Warehouse,
+    builtin_host: PluginHost,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MARTECH_HUBSPOT_BASE_URL", raising=False)
+    monkeypatch.delenv("MARTECH_HUBSPOT_PRIVATE_APP_TOKEN", raising=False)
+    syncs = tmp_path / "syncs.toml"
+    syncs.write_text(SYNCS.replace('match_key = "email"', 'match_key = "email"\nproduction = true'))
+    with Sandbox(builtin_host) as fakes:
+        app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse, syncs_path=syncs,
+                         rehearsal=fakes)  # fmt: skip
+        async with app.run_test(size=(160, 45)) as pilot:
+            await pilot.press("7", "p")
+            await workers_done(pilot)
+            assert f"to {fakes.url}/hubspot" in summary(app)  # never the vendor's API
+            await pilot.press("x")
+            await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
+            app.screen.query_one(Input).value = "visitors_to_hubspot:12"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: "12 accepted" in summary(app), "the rehearsal")
+        held = httpx.get(f"{fakes.url}/_sandbox").json()["hubspot"]["contacts"]
+    assert len(held) == 12
