@@ -1,10 +1,15 @@
-"""The collector over real loopback HTTP: vendor answers, limits, bad input, the query API."""
+"""The collector's HTTP behaviour: vendor answers, limits, bad input, the query API.
+
+Run in process (tests/inprocess.py: the ASGI app, a writer thread, no socket): what is tested
+here is what the app answers, not the server. The real server is tested with the SDKs and
+in test_collector_durability.py / test_collector_process.py."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,30 +17,37 @@ import pytest
 
 from console.collector import Collector
 from console.collector.addresses import host_name, is_loopback
-from console.warehouse import EventQuery
+from console.host import PluginHost
+from console.taxonomy.clickids import ClickIdRegistry
+from console.warehouse import EventQuery, Warehouse
+from tests.collector_helpers import message, post_batch
+from tests.inprocess import in_process
 from tests.waiting import wait_for
 
 
-def message(i: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "page",
-        "messageId": f"msg-{i}",
-        "anonymousId": "anon-1",
-        "originalTimestamp": "2026-06-01T10:00:00.000Z",
-        "context": {
-            "page": {"url": f"https://acme.io/p{i}?utm_source=google&utm_medium=cpc&gclid=G{i}"}
-        },
-        **extra,
-    }
+@pytest.fixture
+def collector(
+    request: pytest.FixtureRequest,
+    warehouse: Warehouse,
+    host: PluginHost,
+    click_ids: ClickIdRegistry,
+) -> Collector:
+    """The collector's parts, not served: its app is reached through ``web``."""
+    options = {"writer_process": False, **getattr(request, "param", {})}
+    return Collector(warehouse, host, click_ids, port=0, allow_reset=True, **options)
 
 
-def post_batch(collector: Collector, batch: list[Any], **kwargs: Any) -> httpx.Response:
-    body = {"batch": batch, "sentAt": "2026-06-01T10:00:01.000Z", "writeKey": "wk_secret"}
-    return httpx.post(f"{collector.url}/v1/batch", json=body, **kwargs)
+@pytest.fixture
+def web(collector: Collector) -> Iterator[httpx.Client]:
+    """A client on the collector's app, in process."""
+    with in_process(collector) as client:
+        yield client
 
 
-def test_a_batch_is_stored_with_campaign_and_click_ids(collector: Collector) -> None:
-    response = post_batch(collector, [message(1), message(2)], auth=("wk_secret", ""))
+def test_a_batch_is_stored_with_campaign_and_click_ids(
+    collector: Collector, web: httpx.Client
+) -> None:
+    response = post_batch(web, [message(1), message(2)], auth=("wk_secret", ""))
     assert (response.status_code, response.json()) == (200, {"code": 200, "success": True})
     stored = collector.warehouse.get("msg-1", "segment")
     assert stored is not None
@@ -43,32 +55,36 @@ def test_a_batch_is_stored_with_campaign_and_click_ids(collector: Collector) -> 
     assert "wk_secret" not in json.dumps(stored.raw)
 
 
-def test_top_level_batch_context_is_merged_into_each_message(collector: Collector) -> None:
+def test_top_level_batch_context_is_merged_into_each_message(
+    collector: Collector, web: httpx.Client
+) -> None:
     body = {"batch": [message(1)], "context": {"library": {"name": "analytics-node"}}}
-    assert httpx.post(f"{collector.url}/v1/batch", json=body).status_code == 200
+    assert web.post("/v1/batch", json=body).status_code == 200
     stored = collector.warehouse.get("msg-1")
     assert stored is not None
     assert stored.context["library"] == {"name": "analytics-node"}
     assert stored.context["page"]["url"].startswith("https://acme.io/p1")
 
 
-def test_single_message_endpoints_take_their_type_from_the_path(collector: Collector) -> None:
+def test_single_message_endpoints_take_their_type_from_the_path(
+    collector: Collector, web: httpx.Client
+) -> None:
     track = {
         "messageId": "t-1",
         "userId": "u1",
         "event": "Order Completed",
         "properties": {"revenue": 5},
     }
-    assert httpx.post(f"{collector.url}/v1/track", json=track).status_code == 200
+    assert web.post("/v1/track", json=track).status_code == 200
     stored = collector.warehouse.get("t-1")
     assert stored is not None and (stored.type, stored.event) == ("track", "Order Completed")
 
 
-def test_retries_of_the_same_batch_are_stored_once(collector: Collector) -> None:
+def test_retries_of_the_same_batch_are_stored_once(collector: Collector, web: httpx.Client) -> None:
     for _ in range(3):
-        assert post_batch(collector, [message(1), message(2)]).status_code == 200
+        assert post_batch(web, [message(1), message(2)]).status_code == 200
     assert collector.warehouse.count() == 2
-    stats = httpx.get(f"{collector.url}/api/stats").json()
+    stats = web.get("/api/stats").json()
     assert (stats["stored"], stats["duplicates"], stats["total"]) == (2, 4, 2)
 
 
@@ -81,22 +97,24 @@ def test_retries_of_the_same_batch_are_stored_once(collector: Collector) -> None
     ],
 )
 def test_gzip_bodies_are_accepted_whatever_the_content_type(
-    collector: Collector, headers: dict
+    collector: Collector, web: httpx.Client, headers: dict
 ) -> None:
     body = gzip.compress(json.dumps({"batch": [message(7)]}).encode())
-    response = httpx.post(f"{collector.url}/v1/batch", content=body, headers=headers)
+    response = web.post("/v1/batch", content=body, headers=headers)
     assert response.status_code == 200
     assert collector.warehouse.get("msg-7") is not None
 
 
-def test_bad_messages_are_stored_as_rejected_and_the_rest_accepted(collector: Collector) -> None:
+def test_bad_messages_are_stored_as_rejected_and_the_rest_accepted(
+    collector: Collector, web: httpx.Client
+) -> None:
     batch = [
         message(1),
         {"type": "track", "messageId": "no-ids", "event": "X"},
         "not an object",
         message(3, anonymousId="anon-3", properties={"blob": "x" * 40_000}),
     ]
-    response = post_batch(collector, batch)
+    response = post_batch(web, batch)
     assert response.status_code == 200
     rejected = collector.warehouse.query(EventQuery(validity="rejected"))
     reasons = {e.message_id: e.errors[0] for e in rejected}
@@ -105,7 +123,7 @@ def test_bad_messages_are_stored_as_rejected_and_the_rest_accepted(collector: Co
     assert any("batch[2]: must be an object" in r for r in reasons.values())
     assert collector.warehouse.get("msg-1") is not None
     # The oversize message keeps its sender's ids: its person's events include it.
-    mine = httpx.get(f"{collector.url}/api/events", params={"user": "anon-3"}).json()
+    mine = web.get("/api/events", params={"user": "anon-3"}).json()
     assert [e["validity"] for e in mine["events"]] == ["rejected"]
 
 
@@ -146,52 +164,50 @@ def _problem(response: httpx.Response) -> str:
     ],
 )
 def test_unreadable_requests_get_400_naming_the_problem(
-    collector: Collector, body: bytes, headers: dict, status: int, says: str
+    collector: Collector, web: httpx.Client, body: bytes, headers: dict, status: int, says: str
 ) -> None:
-    response = httpx.post(f"{collector.url}/v1/batch", content=body, headers=headers)
+    response = web.post("/v1/batch", content=body, headers=headers)
     assert response.status_code == status
     assert response.json()["code"] == status
     assert says in _problem(response)
-    assert post_batch(collector, [message(1)]).status_code == 200  # still serving
+    assert post_batch(web, [message(1)]).status_code == 200  # still serving
 
 
-def test_too_many_events_in_one_batch(collector: Collector) -> None:
+def test_too_many_events_in_one_batch(collector: Collector, web: httpx.Client) -> None:
     small = [
         {"type": "track", "userId": "u", "event": "E", "messageId": str(i)} for i in range(2501)
     ]
-    response = post_batch(collector, small)
+    response = post_batch(web, small)
     assert response.status_code == 400 and "Segment's limit is 2500" in _problem(response)
     assert collector.warehouse.count() == 0
 
 
-def test_oversize_requests_get_413_and_gzip_bombs_are_refused(collector: Collector) -> None:
+def test_oversize_requests_get_413_and_gzip_bombs_are_refused(
+    collector: Collector, web: httpx.Client
+) -> None:
     big = {"batch": [message(i, properties={"pad": "x" * 20_000}) for i in range(30)]}
-    response = httpx.post(f"{collector.url}/v1/batch", json=big)
+    response = web.post("/v1/batch", json=big)
     assert response.status_code == 413 and "larger than 500000 bytes" in _problem(response)
     bomb = gzip.compress(b'{"batch": [' + b" " * 200_000_000 + b"]}")
     assert len(bomb) < 500_000
-    response = httpx.post(
-        f"{collector.url}/v1/batch", content=bomb, headers={"Content-Encoding": "gzip"}
-    )
+    response = web.post("/v1/batch", content=bomb, headers={"Content-Encoding": "gzip"})
     assert response.status_code == 413 and "decompressed body is larger" in _problem(response)
-    single = httpx.post(
-        f"{collector.url}/v1/track", json={"userId": "u", "event": "E", "p": "x" * 40_000}
-    )
+    single = web.post("/v1/track", json={"userId": "u", "event": "E", "p": "x" * 40_000})
     assert single.status_code == 413
-    assert post_batch(collector, [message(1)]).status_code == 200
+    assert post_batch(web, [message(1)]).status_code == 200
 
 
-def test_unknown_path_and_wrong_method(collector: Collector) -> None:
-    missing = httpx.post(f"{collector.url}/v2/batch", json={})
+def test_unknown_path_and_wrong_method(collector: Collector, web: httpx.Client) -> None:
+    missing = web.post("/v2/batch", json={})
     assert missing.status_code == 404 and "POST /v1/batch" in missing.json()["routes"]
-    wrong = httpx.get(f"{collector.url}/v1/batch")
+    wrong = web.get("/v1/batch")
     assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
 
 
-def test_browser_sdks_get_cors_answers(collector: Collector) -> None:
+def test_browser_sdks_get_cors_answers(collector: Collector, web: httpx.Client) -> None:
     origin = {"Origin": "https://www.acme.io"}
-    preflight = httpx.options(
-        f"{collector.url}/v1/batch",
+    preflight = web.options(
+        "/v1/batch",
         headers={
             **origin,
             "Access-Control-Request-Method": "POST",
@@ -201,87 +217,93 @@ def test_browser_sdks_get_cors_answers(collector: Collector) -> None:
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == "https://www.acme.io"
     assert "POST" in preflight.headers["access-control-allow-methods"]
-    response = post_batch(collector, [message(1)], headers=origin)
+    response = post_batch(web, [message(1)], headers=origin)
     assert response.headers["access-control-allow-origin"] == "https://www.acme.io"
 
 
-def test_query_api_filters_and_looks_up_by_id(collector: Collector) -> None:
+def test_query_api_filters_and_looks_up_by_id(collector: Collector, web: httpx.Client) -> None:
     order = {"type": "track", "messageId": "o1", "userId": "u9", "event": "Order Completed"}
-    post_batch(collector, [message(1), message(2, anonymousId="anon-2"), order])
-    api = f"{collector.url}/api/events"
-    assert httpx.get(api, params={"user": "anon-2"}).json()["count"] == 1
-    assert httpx.get(api, params={"type": "track"}).json()["events"][0]["message_id"] == "o1"
-    assert httpx.get(api, params={"click_id": "google"}).json()["count"] == 2
-    assert httpx.get(api, params={"event": "Order Completed", "limit": 1}).json()["count"] == 1
-    one = httpx.get(f"{api}/msg-2").json()
+    post_batch(web, [message(1), message(2, anonymousId="anon-2"), order])
+    api = "/api/events"
+    assert web.get(api, params={"user": "anon-2"}).json()["count"] == 1
+    assert web.get(api, params={"type": "track"}).json()["events"][0]["message_id"] == "o1"
+    assert web.get(api, params={"click_id": "google"}).json()["count"] == 2
+    assert web.get(api, params={"event": "Order Completed", "limit": 1}).json()["count"] == 1
+    one = web.get(f"{api}/msg-2").json()
     assert one["anonymous_id"] == "anon-2" and one["click_ids"][0]["value"] == "G2"
-    assert httpx.get(f"{api}/nope").status_code == 404
-    bad = httpx.get(api, params={"colour": "red"})
+    assert web.get(f"{api}/nope").status_code == 404
+    bad = web.get(api, params={"colour": "red"})
     assert bad.status_code == 400 and "unknown filter 'colour'" in bad.json()["message"]
-    assert httpx.get(api, params={"limit": "lots"}).status_code == 400
-    routes = httpx.get(f"{collector.url}/api/routes").json()
+    assert web.get(api, params={"limit": "lots"}).status_code == 400
+    routes = web.get("/api/routes").json()
     batch_route = next(r for r in routes if r["path"] == "/v1/batch")
     assert (batch_route["method"], batch_route["connector"]) == ("POST", "segment")
 
 
-def test_query_api_filters_as_a_ci_job_would_write_them(collector: Collector) -> None:
-    post_batch(collector, [message(1), message(2, anonymousId="anon-2")])
-    api = f"{collector.url}/api/events"
+def test_query_api_filters_as_a_ci_job_would_write_them(
+    collector: Collector, web: httpx.Client
+) -> None:
+    post_batch(web, [message(1), message(2, anonymousId="anon-2")])
+    api = "/api/events"
 
     def count(**params: str) -> int:
-        response = httpx.get(api, params=params)
+        response = web.get(api, params=params)
         assert response.status_code == 200, response.text
         return response.json()["count"]
 
     assert count(type="PAGE", source="Segment") == 2  # names match whatever their case
     assert count(since="1h") == 2  # ages as in `martech events --since`
     assert count(since="2000-01-01T00:00:00+00:00") == 2
-    unencoded = httpx.get(f"{api}?since=2000-01-01T00:00:00+00:00")  # + reads as a space
+    unencoded = web.get(f"{api}?since=2000-01-01T00:00:00+00:00")  # + reads as a space
     assert unencoded.status_code == 200 and unencoded.json()["count"] == 2
     for name in ("user", "limit", "since"):
-        empty = httpx.get(api, params={name: ""})
+        empty = web.get(api, params={name: ""})
         assert empty.status_code == 400 and f"filter {name!r} is empty" in _problem(empty)
-    bogus = httpx.get(api, params={"validity": "bogus"})
+    bogus = web.get(api, params={"validity": "bogus"})
     assert bogus.status_code == 400 and "ok, rejected" in _problem(bogus)
-    late = httpx.get(api, params={"since": "tomorrow"})
+    late = web.get(api, params={"since": "tomorrow"})
     assert late.status_code == 400 and "nor an age (7d)" in _problem(late)
-    wrong = httpx.post(f"{collector.url}/api/stats")
+    wrong = web.post("/api/stats")
     assert wrong.status_code == 405 and wrong.headers["allow"] == "GET"
-    assert httpx.get(f"{collector.url}/api/reset").status_code == 405
-    assert httpx.get(f"{collector.url}/api/nothing").status_code == 404
+    assert web.get("/api/reset").status_code == 405
+    assert web.get("/api/nothing").status_code == 404
 
 
-def test_reset_clears_events_only_when_allowed(collector: Collector) -> None:
-    post_batch(collector, [message(1)])
-    assert httpx.post(f"{collector.url}/api/reset").json()["reset"] is True
-    assert httpx.get(f"{collector.url}/api/stats").json()["total"] == 0
+def test_reset_clears_events_only_when_allowed(collector: Collector, web: httpx.Client) -> None:
+    post_batch(web, [message(1)])
+    assert web.post("/api/reset").json()["reset"] is True
+    assert web.get("/api/stats").json()["total"] == 0
     collector.app.allow_reset = False
-    post_batch(collector, [message(2)])
-    refused = httpx.post(f"{collector.url}/api/reset")
+    post_batch(web, [message(2)])
+    refused = web.post("/api/reset")
     assert refused.status_code == 403 and "--allow-reset" in refused.json()["hint"]
     assert collector.warehouse.count() == 1
 
 
-def test_web_pages_cannot_read_or_wipe_the_query_api(collector: Collector) -> None:
-    post_batch(collector, [message(1)])
+def test_web_pages_cannot_read_or_wipe_the_query_api(
+    collector: Collector, web: httpx.Client
+) -> None:
+    post_batch(web, [message(1)])
     page = {"Origin": "https://evil.example"}
-    read = httpx.get(f"{collector.url}/api/events", headers=page)
+    read = web.get("/api/events", headers=page)
     assert read.status_code == 403 and "does not answer web pages" in read.json()["message"]
     assert "access-control-allow-origin" not in read.headers
-    wipe = httpx.post(f"{collector.url}/api/reset", headers={**page, "Content-Type": "text/plain"})
+    wipe = web.post("/api/reset", headers={**page, "Content-Type": "text/plain"})
     assert wipe.status_code == 403
     # A page on a name that resolves to 127.0.0.1 (DNS rebinding) sends its own Host.
-    rebound = httpx.get(f"{collector.url}/api/events", headers={"Host": "attacker.example"})
+    rebound = web.get("/api/events", headers={"Host": "attacker.example"})
     assert rebound.status_code == 403 and "this machine only" in rebound.json()["message"]
     assert collector.warehouse.count() == 1
-    for host in ("localhost", f"127.0.0.1:{collector.port}", f"LOCALHOST:{collector.port}"):
-        assert httpx.get(f"{collector.url}/api/stats", headers={"Host": host}).status_code == 200
+    for host in ("localhost", "127.0.0.1:8787", "LOCALHOST:8787"):
+        assert web.get("/api/stats", headers={"Host": host}).status_code == 200
     # The SDK routes still answer browsers (their trackers post cross-origin).
-    assert post_batch(collector, [message(2)], headers=page).status_code == 200
+    assert post_batch(web, [message(2)], headers=page).status_code == 200
 
 
 @pytest.mark.parametrize("collector", [{"writer_process": False}], indirect=True)
-def test_a_full_queue_answers_503_with_retry_after_and_loses_nothing(collector: Collector) -> None:
+def test_a_full_queue_answers_503_with_retry_after_and_loses_nothing(
+    collector: Collector, web: httpx.Client
+) -> None:
     gate = threading.Event()
     real_write = collector.warehouse.write
 
@@ -294,7 +316,7 @@ def test_a_full_queue_answers_503_with_retry_after_and_loses_nothing(collector: 
     results: list[httpx.Response] = []
     senders = [
         threading.Thread(
-            target=lambda i=i: results.append(post_batch(collector, [message(i), message(i + 100)]))
+            target=lambda i=i: results.append(post_batch(web, [message(i), message(i + 100)]))
         )
         for i in range(4)
     ]
@@ -341,9 +363,11 @@ def test_the_name_in_a_host_header(header: str, name: str) -> None:
     assert host_name(header) == name
 
 
-def test_an_unreadable_batch_sent_at_does_not_cost_the_batch(collector: Collector) -> None:
+def test_an_unreadable_batch_sent_at_does_not_cost_the_batch(
+    collector: Collector, web: httpx.Client
+) -> None:
     body = {"batch": [message(1)], "sentAt": "garbage"}
-    response = httpx.post(f"{collector.url}/v1/batch", json=body)
+    response = web.post("/v1/batch", json=body)
     assert response.status_code == 200
     stored = collector.warehouse.get("msg-1")
     assert stored is not None and stored.validity == "ok"
@@ -351,9 +375,11 @@ def test_an_unreadable_batch_sent_at_does_not_cost_the_batch(collector: Collecto
 
 
 @pytest.mark.parametrize("collector", [{"bind": "0.0.0.0", "writer_process": False}], indirect=True)
-def test_listening_everywhere_gives_senders_a_loopback_address(collector: Collector) -> None:
+def test_listening_everywhere_gives_senders_a_loopback_address(
+    collector: Collector, web: httpx.Client
+) -> None:
     assert collector.url == f"http://127.0.0.1:{collector.port}"
-    assert post_batch(collector, [message(1)]).status_code == 200
+    assert post_batch(web, [message(1)]).status_code == 200
     # Not on loopback: the query API answers this machine's other names too.
-    stats = httpx.get(f"{collector.url}/api/stats", headers={"Host": "build-box.internal"})
+    stats = web.get("/api/stats", headers={"Host": "build-box.internal"})
     assert stats.status_code == 200

@@ -14,7 +14,7 @@ from console.collector import writer as writer_module
 from console.collector.stats import CollectorStats
 from console.collector.writer import ProcessWriter
 from console.errors import WarehouseError
-from tests.test_collector_http import message, post_batch
+from tests.collector_helpers import message, post_batch
 from tests.waiting import wait_for
 
 

@@ -21,8 +21,8 @@ from console.report import Report, render_table
 from console.settings import Settings
 from console.taxonomy import load_taxonomy
 from console.validation.validator import Validator
+from tests.report_helpers import assert_junit_shape
 from tests.taxonomy_helpers import team_file
-from tests.test_validate_cli import assert_junit_shape
 
 TAGS = "utm_source=google&utm_medium=cpc&utm_campaign=brand_us&gclid=Cj0K"
 

@@ -10,7 +10,7 @@ from console.taxonomy import load_taxonomy
 from console.taxonomy.loader import load_click_id_registry
 from console.touch import TouchEngine
 from console.warehouse import Warehouse, rows, scan
-from tests.test_warehouse import ev
+from tests.warehouse_helpers import ev
 
 
 def journey() -> list[object]:

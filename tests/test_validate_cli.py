@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
 import pytest
 from click.testing import CliRunner, Result
@@ -15,6 +14,7 @@ from console.cli.context import AppContext
 from console.host import PluginHost
 from console.settings import Settings
 from tests.conftest import SAMPLE_EVENTS, run_martech
+from tests.report_helpers import assert_junit_shape
 
 LANDING = "https://www.acme.io/pricing?utm_source=google&utm_medium=cpc&utm_campaign=brand&gclid=C"
 
@@ -53,51 +53,6 @@ def martech(tmp_path: Path, host: PluginHost) -> Any:
         return CliRunner().invoke(create_cli(), list(args), obj=app, catch_exceptions=False)
 
     return invoke
-
-
-def assert_junit_shape(xml: str) -> ET.Element:
-    """The JUnit XML schema (Ant/Jenkins flavour) as CI tools read it: elements, attributes,
-    one outcome per testcase, and counts that add up."""
-    root = ET.fromstring(xml)
-    assert root.tag == "testsuites"
-    assert set(root.attrib) <= {"name", "tests", "failures", "errors", "skipped", "time"}
-    totals = {"tests": 0, "failures": 0, "skipped": 0}
-    for suite in root:
-        assert suite.tag == "testsuite"
-        assert (
-            {"name", "tests"}
-            <= set(suite.attrib)
-            <= {
-                "name",
-                "tests",
-                "failures",
-                "errors",
-                "skipped",
-                "time",
-                "timestamp",
-                "hostname",
-            }
-        )
-        float(suite.get("time", "0"))
-        cases = list(suite)
-        assert all(case.tag == "testcase" for case in cases)
-        outcomes = {"failure": 0, "skipped": 0}
-        for case in cases:
-            assert {"name", "classname"} <= set(case.attrib) <= {"name", "classname", "time"}
-            children = [child.tag for child in case]
-            assert len(children) <= 1 and set(children) <= {"failure", "skipped", "error"}
-            for child in case:
-                assert child.get("message")
-                outcomes[child.tag] += 1
-        assert int(suite.get("tests", "-1")) == len(cases)
-        assert int(suite.get("failures", "0")) == outcomes["failure"]
-        assert int(suite.get("skipped", "0")) == outcomes["skipped"]
-        assert int(suite.get("errors", "0")) == 0
-        totals["tests"] += len(cases)
-        totals["failures"] += outcomes["failure"]
-        totals["skipped"] += outcomes["skipped"]
-    assert {key: int(root.get(key, "-1")) for key in totals} == totals
-    return root
 
 
 def test_a_clean_file_exits_0(martech: Any, tmp_path: Path) -> None:

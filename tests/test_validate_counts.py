@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import run_martech
-from tests.test_validate_cli import assert_junit_shape
+from tests.report_helpers import assert_junit_shape
 
 GOOD = (
     '{"type":"page","messageId":"m1","anonymousId":"a1","timestamp":"2026-06-01T10:00:00Z",'

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from console.errors import WarehouseError
-from console.events import Event, rejected_event
+from console.events import rejected_event
 from console.warehouse import EventQuery, Warehouse, writes
-
-T0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
-
-
-def ev(mid: str, minutes: int = 0, **fields: object) -> Event:
-    """An event as an SDK sends it: stamped with the sender's own time."""
-    when = T0 + timedelta(minutes=minutes)
-    values: dict[str, object] = {
-        "source": "segment",
-        "type": "track",
-        "event": "Clicked",
-        "anonymous_id": "anon-1",
-        "original_timestamp": when,
-    }
-    values.update(fields)
-    return Event(message_id=mid, timestamp=when, **values)  # type: ignore[arg-type]
+from tests.warehouse_helpers import T0, ev
 
 
 def test_the_same_message_id_is_stored_once(warehouse: Warehouse) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from console.errors import WarehouseError
 from console.warehouse import Warehouse, codec
-from tests.test_warehouse import ev
+from tests.warehouse_helpers import ev
 
 BROWSERS = ("Mozilla/5.0 (Macintosh) Chrome/131.0", "Mozilla/5.0 (iPhone) Safari/604.1")
 
