@@ -26,7 +26,8 @@ def plan_text(plan: Plan, *, limit: int | None = 20) -> str:
     lines = [
         f"sync {spec.name}: {spec.destination} {spec.object} ({spec.mode}, {where}) "
         f"at {plan.base_url}",
-        f"plan {plan.id}: {counts['rows']:,} model rows; {counts['add']:,} to add, "
+        f"plan {plan.id}: {counts['rows']:,} model {_plural(counts['rows'], 'row')}; "
+        f"{counts['add']:,} to add, "
         f"{counts['change']:,} to change, {counts['remove']:,} to remove, "
         f"{counts['unchanged']:,} unchanged"
         + (
