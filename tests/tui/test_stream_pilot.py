@@ -4,6 +4,7 @@ and tail, following another process's writes, the status timer."""
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from console.collector import Collector
 from console.host import PluginHost
 from console.stream_filter import StreamFilter
 from console.tui import ConsoleApp
+from console.tui.widgets.status_bar import StatusBar
 from console.warehouse import Warehouse
 from tests.tui.helpers import (
     DEADLINE,
@@ -186,3 +188,10 @@ async def test_the_status_timer_survives_a_moment_with_no_screen(
         app.refresh_status()
         await workers_done(pilot)
     app.refresh_status()  # after exit: every screen is gone
+
+
+def test_a_status_bar_takes_figures_before_it_has_composed() -> None:
+    """A status tick can reach a screen whose bar is mounted but not composed yet."""
+    bar = StatusBar(None, "~/warehouse.db")
+    bar.update_figures(deque([1.0, 2.5]), 42)  # no children yet: nothing to query
+    assert "2.5 ev/s" in bar._text().plain and "42 stored" in bar._text().plain

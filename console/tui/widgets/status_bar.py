@@ -53,8 +53,11 @@ class StatusBar(Horizontal):
         trouble, if any (``BatchWriter.health``)."""
         self.rates = deque(rates, maxlen=HISTORY)
         self.rate, self.stored, self.writer = self.rates[-1], stored, writer
-        self.query_one("#status-text", Static).update(self._text())
-        self.query_one(Sparkline).data = list(self.rates)
+        texts, lines = self.query("#status-text").results(Static), self.query(Sparkline)
+        for shown in texts:  # none yet while the bar is being composed: compose shows these
+            shown.update(self._text())
+        for line in lines:
+            line.data = list(self.rates)
 
     def on_resize(self) -> None:
         # On a narrow terminal the figures matter more than the sparkline.
