@@ -29,6 +29,7 @@ from console.taxonomy import load_taxonomy
 from console.touch import TouchEngine
 from console.tui.feed import LiveFeed
 from console.tui.screens.attribution import AttributionScreen
+from console.tui.screens.audit import AuditScreen
 from console.tui.screens.help import HelpScreen
 from console.tui.screens.history import HistoryScreen
 from console.tui.screens.inspector import InspectorScreen
@@ -53,6 +54,7 @@ SCREEN_TITLES = {
     "touch": ("First/last touch", "One person's attribution state, event by event"),
     "attribution": ("Attribution", "Credit per channel and campaign, by model"),
     "syncs": ("Syncs", "Plan a test sync, read every request, execute it, read the ledger"),
+    "audit": ("Audit", "Every remote write attempted, allowed or refused, and the rule"),
     "plugins": ("Plugins", "Connectors, routes, credentials, failures"),
 }
 FRAME = 0.1
@@ -76,6 +78,7 @@ class ConsoleApp(App[None]):
         Binding("5", "show('touch')", "Touch", group=SCREENS),
         Binding("6", "show('attribution')", "Attribution", group=SCREENS),
         Binding("7", "show('syncs')", "Syncs", group=SCREENS),
+        Binding("8", "show('audit')", "Audit", group=SCREENS),
         Binding("9", "show('plugins')", "Plugins", group=SCREENS),
         Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit"),
@@ -138,6 +141,7 @@ class ConsoleApp(App[None]):
         self.install_screen(TouchScreen(self.warehouse, engine), "touch")
         self.install_screen(AttributionScreen(self.warehouse, engine), "attribution")
         self.install_screen(SyncsScreen(self.syncs, self.send_plan), "syncs")
+        self.install_screen(AuditScreen(self.warehouse.path), "audit")
         self.install_screen(PluginsScreen(plugin_listing(self.host, self.credentials)), "plugins")
         self.push_screen("stream")
         self.stream.add_events(self.warehouse.query(EventQuery(limit=SEED_EVENTS)))
@@ -221,6 +225,7 @@ class ConsoleApp(App[None]):
             "touch": TouchScreen,
             "attribution": AttributionScreen,
             "syncs": SyncsScreen,
+            "audit": AuditScreen,
         }
         groups: dict[str, Iterable[BindingType]] = {
             "Everywhere": self.BINDINGS,

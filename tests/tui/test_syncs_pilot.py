@@ -101,6 +101,15 @@ async def test_a_refused_execution_says_why_and_sends_nothing(
         app.screen.query_one(Input).value = "visitors_to_hubspot:12"
         await pilot.press("enter")
         await wait_until(pilot, lambda: "no policy file" in summary(app), "the refusal")
+        await pilot.press("8")  # the audit shows the attempt and the rule that refused it
+        await workers_done(pilot)
+        audit = app.screen.query_one("#audit-table", DataTable)
+        assert audit.row_count == 1
+        row = [str(cell) for cell in audit.get_row_at(0)]
+        assert row[2:7] == ["sync.execute", "visitors_to_hubspot", "hubspot (production)",
+                            "refused", "policy.missing"]  # fmt: skip
+        detail = static_text(app.screen.query("#audit-detail"), width=200)
+        assert "policy.missing: no policy file" in detail
     assert httpx.get(f"{fake.url}/_sandbox").json()["hubspot"]["requests"] == 0
 
 
@@ -138,3 +147,13 @@ async def test_the_demo_rehearses_against_the_sandbox_without_credentials(
             await wait_until(pilot, lambda: "12 accepted" in summary(app), "the rehearsal")
         held = httpx.get(f"{fakes.url}/_sandbox").json()["hubspot"]["contacts"]
     assert len(held) == 12
+
+
+async def test_an_empty_audit_says_what_lands_there(
+    tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("8")
+        await workers_done(pilot)
+        assert "no remote write attempted yet" in static_text(app.screen.query("#audit-detail"))

@@ -38,7 +38,7 @@ class StreamScreen(ReadingScreen):
         Binding("ctrl+l", "clear", "Clear view"),
         Binding("end", "tail", "Tail", show=False),
         Binding("t", "touch", "Touch"),
-        Binding("h", "search_history", "Search all stored"),
+        Binding("h", "search_history", "Search all"),
         Binding("escape", "leave_filter", "Back to list", show=False),
     ]
 
