@@ -15,7 +15,7 @@ import keyring
 import keyring.errors
 
 from console.contract import Connector, CredentialField
-from console.errors import InputError
+from console.errors import AuthError, InputError
 
 SERVICE = "martech-console"
 Origin = Literal["keyring", "env", "unset"]
@@ -66,6 +66,19 @@ class CredentialStore:
                 keyring.delete_password(SERVICE, self._username(connector, credential))
         except keyring.errors.KeyringError as exc:
             raise KeyringUnavailable(connector, credential, exc) from None
+
+    def require(self, connector: type[Connector]) -> dict[str, str]:
+        """Every set credential of a connector, or an :class:`AuthError` naming the first
+        required one that is missing and how to set it."""
+        values = self.values(connector)
+        for field in connector.credentials:
+            if field.required and field.name not in values:
+                raise AuthError(
+                    f"{connector.name} {field.name} is not set",
+                    hint=f"martech creds set {connector.name} {field.name}, or set "
+                    f"{connector.env_var(field)}",
+                )
+        return values
 
     def values(self, connector: type[Connector]) -> dict[str, str]:
         """Every set credential of a connector, by field name (for the engine that sends)."""

@@ -21,7 +21,7 @@ from console.cli.context import AppContext, BadUsage, db_option, json_option, pa
 from console.cli.output import print_json, print_table
 from console.contract import Remote, RemoteRun, RemoteSync, TriggerOptions
 from console.credentials import CredentialStore
-from console.errors import AuthError, ConsoleError
+from console.errors import ConsoleError
 from console.guard.flow import policy_from
 from console.guard.remote_trigger import guarded_trigger, trigger_action
 from console.remote import Followed, RemoteClient, follow
@@ -193,17 +193,7 @@ def _run(app: AppContext, connector: str, work: Callable[[RemoteClient], Awaitab
 
 def _credentials(app: AppContext, connector: str) -> dict[str, str]:
     found = app.host.connectors().get(connector)
-    if found is None:
-        return {}
-    values = CredentialStore().values(found.item)
-    for field in found.item.credentials:
-        if field.required and field.name not in values:
-            raise AuthError(
-                f"{connector} {field.name} is not set",
-                hint=f"martech creds set {connector} {field.name}, or set "
-                f"{found.item.env_var(field)}",
-            )
-    return values
+    return CredentialStore().require(found.item) if found else {}
 
 
 def _rows(counts: Any) -> str:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 
-from console.errors import AuthError
 from console.guard.flow import pass_gate, policy_from, who_am_i
 from console.guard.gate import Action
 from console.sync import Plan, SyncStore, record_plan
@@ -37,17 +36,7 @@ def sync_action(plan: Plan, confirm: str | None) -> Action:
 def credentials_for(session: SyncSession, connector: str) -> dict[str, str]:
     """The connector's credentials, or an :class:`AuthError` naming the one missing."""
     found = session.host.connectors().get(connector)
-    if found is None:
-        return {}
-    values = session.credentials.values(found.item)
-    for field in found.item.credentials:
-        if field.required and field.name not in values:
-            raise AuthError(
-                f"{connector} {field.name} is not set",
-                hint=f"martech creds set {connector} {field.name}, or set "
-                f"{found.item.env_var(field)}",
-            )
-    return values
+    return session.credentials.require(found.item) if found else {}
 
 
 def run_plan(
