@@ -6,6 +6,7 @@ collector or the console. The hooks that carry them are in :mod:`console.hookspe
 public names are re-exported by :mod:`console`.
 """
 
+from console.contract.api import PLUGIN_API, PluginAPIDeprecationWarning
 from console.contract.collector import (
     CollectorRequest,
     CollectorResponse,
@@ -38,6 +39,7 @@ from console.contract.sandbox import (
 )
 
 __all__ = [
+    "PLUGIN_API",
     "CollectorRequest",
     "CollectorResponse",
     "CollectorRoute",
@@ -50,6 +52,7 @@ __all__ = [
     "IngestOutcome",
     "Lint",
     "PlannedRequest",
+    "PluginAPIDeprecationWarning",
     "RateLimit",
     "Registration",
     "Remote",
