@@ -20,6 +20,7 @@ from console.contract import (
     EventFormat,
     Remote,
     SandboxRegistration,
+    StateLocation,
     ValidationRule,
 )
 
@@ -109,6 +110,20 @@ def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
 
 
 @hookspec
+def register_state_readers(register: Callable[[StateLocation], None]) -> None:
+    """Teach the touch debugger where a vendor's SDK reports first/last-touch state.
+
+    Call ``register(StateLocation(connector, first=(...), last=(...)))`` once per
+    connector: the paths in its events that hold the first touch and the last touch the SDK
+    claims (PostHog's ``properties.$set_once.$initial_utm_*`` and ``properties.$set.utm_*``).
+    ``martech touch`` then compares them with the computed state and reports where they
+    diverge, under the connector's name. Only events whose ``source`` is that connector are
+    read. One per connector: another plugin's registration for the same connector is
+    recorded as its failure and ignored. Return value: ignored.
+    """
+
+
+@hookspec
 def register_commands(cli: click.Group) -> None:
     """Add CLI subcommands to the ``martech`` group (e.g. a remote tool's trigger).
 
@@ -125,6 +140,7 @@ HOOK_NAMES: tuple[str, ...] = (
     "register_destinations",
     "register_remotes",
     "register_sandboxes",
+    "register_state_readers",
     "register_commands",
 )
 """Every hook the host calls, in the order it calls them."""

@@ -35,6 +35,7 @@ from console.contract import (
     Registration,
     Remote,
     SandboxRegistration,
+    StateLocation,
 )
 from console.contract.api import API_ATTRIBUTE, PLUGIN_API
 
@@ -327,6 +328,10 @@ class PluginHost:
         """Registered vendor fakes by connector name (the first plugin's wins)."""
         return self._one_per_connector("register_sandboxes", _check_sandbox)
 
+    def state_readers(self) -> dict[str, Registration[StateLocation]]:
+        """Where each connector's events report first/last state (the first plugin's wins)."""
+        return self._one_per_connector("register_state_readers", _check_state_location)
+
     def _one_per_connector(
         self, hook_name: str, check: Callable[[object], T]
     ) -> dict[str, Registration[T]]:
@@ -460,6 +465,12 @@ def _check_destination(item: object) -> Destination:
 def _check_remote(item: object) -> Remote:
     if not isinstance(item, Remote):
         raise TypeError(f"register_remotes expects a Remote, got {item!r}")
+    return item
+
+
+def _check_state_location(item: object) -> StateLocation:
+    if not isinstance(item, StateLocation):
+        raise TypeError(f"register_state_readers expects a StateLocation, got {item!r}")
     return item
 
 

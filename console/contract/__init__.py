@@ -37,6 +37,7 @@ from console.contract.sandbox import (
     SandboxRequest,
     SandboxResponse,
 )
+from console.contract.state import StateLocation
 
 __all__ = [
     "PLUGIN_API",
@@ -64,6 +65,7 @@ __all__ = [
     "SandboxRegistration",
     "SandboxRequest",
     "SandboxResponse",
+    "StateLocation",
     "SyncTarget",
     "TriggerOptions",
     "ValidationRule",
