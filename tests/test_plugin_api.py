@@ -7,6 +7,7 @@ import json
 import os
 import re
 import warnings
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,11 +15,16 @@ from types import SimpleNamespace
 import pytest
 
 import console
+from console import CollectorRoute, hookimpl
+from console.collector import Collector
 from console.contract.api import PluginAPIDeprecationWarning, warn_deprecated
 from console.credentials import CredentialStore
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
+from console.taxonomy.clickids import ClickIdRegistry
+from console.warehouse import Warehouse
 from tests.conftest import run_martech
+from tests.inprocess import in_process
 from tests.plugin_dist import install_dist
 
 CLAIMS_SEGMENT_ROUTE = """
@@ -151,3 +157,22 @@ def test_martech_plugins_lists_a_clash_once(tmp_path: Path, cli_env: dict[str, s
     (clasher,) = [p for p in listing["plugins"] if p["name"] == "clash"]
     assert clasher["api"] == ">=1.0,<2"
     assert clasher["routes"] == ["POST /clash/events"]
+
+
+def test_paths_match_exactly_so_a_trailing_slash_is_another_route(
+    warehouse: Warehouse, click_ids: ClickIdRegistry
+) -> None:
+    class Slashless:
+        @hookimpl
+        def register_collector_routes(self, register: Callable[[object], None]) -> None:
+            register(CollectorRoute("post", "/acme/batch", "acme", lambda request: []))
+
+    host = PluginHost(allow=())
+    host.add_plugin(Slashless(), name="acme")
+    collector = Collector(warehouse, host, click_ids, port=0, writer_process=False)
+    with in_process(collector) as web:
+        assert web.post("/acme/batch", content=b"{}").status_code == 200  # method upper-cased
+        slashed = web.post("/acme/batch/", content=b"{}")
+        assert slashed.status_code == 404
+        assert slashed.json()["routes"] == ["POST /acme/batch"]
+        assert web.get("/acme/batch").status_code == 405
