@@ -190,18 +190,21 @@ class PluginHost:
         ``decode``, ``validate``, ``accept``): shown by ``martech plugins``, the plugins
         screen and the collector's ``/api/stats``.
 
-        A runtime phase (anything but loading and registering) is kept once per plugin and
-        phase, with a count and the latest message; so is a repeat of the same load failure.
+        A runtime failure (any phase but loading and registering) is kept once per plugin,
+        phase and kind of error, with a count and the latest message (a decoder failing on
+        every request is one line); so is a repeat of the same load failure.
         """
-        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        kind = type(exc).__name__
+        message = f"{kind}: {exc}" if str(exc) else kind
         detail = "".join(traceback.format_exception(exc))
         runtime = phase not in LOAD_PHASES
         with self._lock:
             self.failures_changed += 1
             for i, known in enumerate(self.failures):
-                if (known.plugin, known.phase) == (plugin, phase) and (
-                    runtime or known.error == message
-                ):
+                if (known.plugin, known.phase) != (plugin, phase):
+                    continue
+                same = known.error.partition(":")[0] == kind if runtime else known.error == message
+                if same:
                     self.failures[i] = PluginFailure(
                         plugin, phase, message, detail, known.count + 1
                     )

@@ -59,12 +59,14 @@ def plugin_panel(plugin: dict[str, Any]) -> Panel:
 
 def merge_failures(known: list[dict[str, Any]], live: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Failures from the listing and from the running collector, each once: a runtime
-    failure (a rule, a decoder, ``accept``) by plugin and phase, with the latest count."""
+    failure (a rule, a decoder, ``accept``) by plugin, phase and exception type, with the
+    latest count and message (as the host keeps them)."""
 
     def key(failure: dict[str, Any]) -> tuple[str, ...]:
-        if failure["phase"] in LOAD_PHASES:
-            return (failure["plugin"], failure["phase"], failure["error"])
-        return (failure["plugin"], failure["phase"])
+        error = failure["error"]
+        if failure["phase"] not in LOAD_PHASES:
+            error = error.partition(":")[0]
+        return (failure["plugin"], failure["phase"], error)
 
     merged = {key(f): f for f in known}
     merged.update((key(f), f) for f in live)
