@@ -367,6 +367,10 @@ class PluginHost:
             caps.add("remote")
         return sorted(caps)
 
+    def load_order(self) -> list[str]:
+        """The loaded plugins in the order their hooks are called (built-ins first)."""
+        return list(self._order)
+
     def plugins(self) -> list[PluginInfo]:
         """Every plugin the host loaded or tried to load, by name."""
         return [self._plugins[name] for name in sorted(self._plugins)]

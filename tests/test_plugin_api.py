@@ -130,7 +130,7 @@ def test_built_ins_load_first_then_third_parties_by_entry_point_name(
     host = PluginHost().discover()
     names = [p.name for p in host.plugins()]
     assert "aaa" in names and "zed" in names
-    order = list(host._order)
+    order = host.load_order()
     assert order.index("segment") < order.index("aaa") < order.index("zed")
     routes = {(r.item.method, r.item.path): r.plugin for r in host.collector_routes()}
     assert routes[("POST", "/v1/batch")] == "segment"
