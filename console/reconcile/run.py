@@ -53,7 +53,7 @@ class Reconciliation:
     @property
     def exit_code(self) -> int:
         """0 every person agrees (or has nothing to compare), 1 a disagreement or an
-        unread person, 2 the read stopped (credentials refused)."""
+        unread person, 2 the read stopped (credentials refused, nothing answered)."""
         if self.read.stopped:
             return 2
         return 1 if any(v.status in ("disagree", "unread") for v in self.verdicts) else 0
@@ -128,6 +128,8 @@ def reconcile(
             )  # fmt: skip
 
     result.read = asyncio.run(go())
+    if result.read.failed and not result.read.requests_sent and not result.read.stopped:
+        result.read.stopped = next(iter(result.read.failed.values()))  # nothing answered
     records = {m.strip().lower(): r for m, r in result.read.records.items()}
     failed = {m.strip().lower(): why for m, why in result.read.failed.items()}
     with Warehouse(session.warehouse) as warehouse:
