@@ -38,7 +38,8 @@ def synced(tmp_path: Path, fake: Sandbox) -> tuple[Path, Path]:
     syncs = write_syncs(tmp_path)
     for connector in ("hubspot", "braze"):
         sync_into(session(db, syncs), connector, fake.base_url(connector))
-    fake.app.fakes["hubspot"].seed("ada_user@example.com", {"hs_analytics_source": "DIRECT_TRAFFIC"})
+    direct = {"hs_analytics_source": "DIRECT_TRAFFIC"}
+    fake.app.fakes["hubspot"].seed("ada_user@example.com", direct)
     return db, syncs
 
 
