@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from console.contract import Destination, ReadBack, VendorAnswer, VendorRecord
+from console.contract import Destination, PlannedRequest, ReadBack, VendorAnswer, VendorRecord
 from console.errors import AuthError, InputError
 from console.sync.execute import (
     STOPS_THE_RUN,
@@ -78,11 +78,14 @@ async def read_people(
     fields: Sequence[str] = (),
     options: ExecuteOptions | None = None,
     progress: Callable[[int], None] | None = None,
+    settled: Callable[[tuple[str, ...]], None] | None = None,
+    into: ReadResult | None = None,
     sleep: Sleep = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> ReadResult:
     """Read every match value back, in batches of the read-back's size; a refused
-    credential (401/403) stops reading and leaves the rest failed."""
+    credential (401/403) stops reading and leaves the rest failed. ``settled(rows)`` is
+    told each batch whose rows are read or failed (to judge them while reading goes on)."""
     reader = read_back_of(destination)
     options = options or ExecuteOptions()
     auth = read_auth(destination, credentials)
@@ -91,7 +94,7 @@ async def read_people(
     requests = []
     for start in range(0, len(unique), reader.batch_size):
         requests += reader.requests(unique[start : start + reader.batch_size], fields)
-    result = ReadResult()
+    result = into if into is not None else ReadResult()
     pacer = Pacer(reader.rate_limit or destination.rate_limit, sleep, clock)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(len(requests)):
@@ -103,6 +106,8 @@ async def read_people(
             result.failed[row] = redact(why)
         if progress:
             progress(len(rows))
+        if settled:
+            settled(tuple(rows))
 
     async def worker() -> None:
         while not queue.empty():
@@ -124,9 +129,11 @@ async def read_people(
                 )
                 fail(request.rows, result.stopped)
                 continue
-            _settle(reader, request, answer, result, fail)
-            if progress:
-                progress(len(request.rows))
+            if _settle(reader, request, answer, result, fail):
+                if progress:
+                    progress(len(request.rows))
+                if settled:
+                    settled(request.rows)
 
     workers = [worker() for _ in range(max(1, min(options.concurrency, len(requests))))]
     try:
@@ -138,17 +145,18 @@ async def read_people(
 
 def _settle(
     reader: ReadBack,
-    request: object,
+    request: PlannedRequest,
     answer: VendorAnswer,
     result: ReadResult,
     fail: Callable[[Sequence[str], str], None],
-) -> None:
-    rows: tuple[str, ...] = request.rows  # type: ignore[attr-defined]
+) -> bool:
+    """Keep the records of one answer; False when it could not be read (rows failed)."""
     try:
-        found = reader.records(request, answer)  # type: ignore[arg-type]
+        found = reader.records(request, answer)
     except Exception as exc:  # a plugin boundary: the rows are unread, never guessed
-        fail(rows, f"could not read the answer ({answer.status}): {exc}")
-        return
+        fail(request.rows, f"could not read the answer ({answer.status}): {exc}")
+        return False
     for record in found:
-        if record.match in rows:
+        if record.match in request.rows:
             result.records[record.match] = record
+    return True

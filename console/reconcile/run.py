@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,25 +122,60 @@ def reconcile(
     fields = sorted({f for s in subjects.values() for sent in s.sent for f in sent.fields})
     result = Reconciliation(connector, vendor, read_url, used)
 
+    records: dict[str, Any] = {}
+    failed: dict[str, str] = {}
+    verdicts: dict[str, Verdict] = {}
+    judging = ThreadPoolExecutor(1, thread_name_prefix="martech-reconcile")
+    local = threading.local()
+    pending: list[Future[None]] = []
+
+    def judge_rows(rows: tuple[str, ...]) -> None:
+        """In the judging thread: the verdicts of one settled batch, explained."""
+        if getattr(local, "warehouse", None) is None:
+            local.warehouse = Warehouse(session.warehouse)
+        for row in rows:
+            key = row.strip().lower()
+            subject = subjects[key]
+            if key in failed:
+                verdicts[key] = Verdict(subject, None, "unread", notes=[failed[key]])
+                continue
+            verdict = judge(subject, records.get(key), vendor)
+            explain(verdict, engine, local.warehouse, vendor)
+            verdicts[key] = verdict
+
+    def settled(rows: tuple[str, ...]) -> None:
+        for row in rows:  # on the loop: copy what this batch read before judging it
+            key = row.strip().lower()
+            if row in read.records:
+                records[key] = read.records[row]
+            if row in read.failed:
+                failed[key] = read.failed[row]
+        pending.append(judging.submit(judge_rows, rows))
+
+    read = ReadResult()
+
     async def go() -> ReadResult:
         async with httpx.AsyncClient() as client:
             return await read_people(
                 destination, [s.match for s in subjects.values()], credentials, client,
                 base_url=read_url, fields=fields, options=options, progress=progress,
+                settled=settled, into=read,
             )  # fmt: skip
 
-    result.read = asyncio.run(go())
+    try:
+        result.read = asyncio.run(go())
+        for future in pending:
+            future.result()
+    finally:
+        judging.submit(_close, local).result()
+        judging.shutdown()
     if result.read.failed and not result.read.requests_sent and not result.read.stopped:
         result.read.stopped = next(iter(result.read.failed.values()))  # nothing answered
-    records = {m.strip().lower(): r for m, r in result.read.records.items()}
-    failed = {m.strip().lower(): why for m, why in result.read.failed.items()}
-    with Warehouse(session.warehouse) as warehouse:
-        for key in sorted(subjects):
-            subject = subjects[key]
-            if key in failed:
-                verdict = Verdict(subject, None, "unread", notes=[failed[key]])
-            else:
-                verdict = judge(subject, records.get(key), vendor)
-                explain(verdict, engine, warehouse, vendor)
-            result.verdicts.append(verdict)
+    result.verdicts = [verdicts[key] for key in sorted(subjects) if key in verdicts]
     return result
+
+
+def _close(local: threading.local) -> None:
+    warehouse = getattr(local, "warehouse", None)
+    if warehouse is not None:
+        warehouse.close()
