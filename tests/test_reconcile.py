@@ -308,3 +308,26 @@ def test_cli_sandbox_rehearsal_on_the_sample(cli_env: dict[str, str], tmp_path: 
     summary = json.loads(out.stdout)["summary"]
     assert summary["people"] > 50 and summary["agree"] == summary["people"] - summary[
         "no_vendor_record"] - summary["no_touches"]  # fmt: skip
+
+
+def test_a_read_back_record_feeds_the_touch_engines_destination_check() -> None:
+    from martech_hubspot.sources import records as hubspot_records
+
+    from console import PlannedRequest, VendorAnswer
+    from console.touch import ReadBackRegistry, TouchEngine, vendor_state
+    from tests.reconcile_helpers import cross_device
+
+    body = {"status": "COMPLETE", "results": [{"id": "1001", "properties": {
+        "email": "ada_user@example.com", "hs_analytics_source": "DIRECT_TRAFFIC",
+        "hs_latest_source": "OTHER_CAMPAIGNS"}}]}  # fmt: skip
+    request = PlannedRequest("POST", "/read", ("ada_user@example.com",))
+    [record] = hubspot_records(request, VendorAnswer(200, {}, json.dumps(body).encode()))
+    registry = ReadBackRegistry()
+    registry.register("hubspot", lambda _request: vendor_state("hubspot", record))
+    report = TouchEngine(load_taxonomy(None), readback=registry).debug(cross_device())
+    [finding] = [f for f in report.findings if f.code == "touch.destination_mismatch"]
+    assert finding.finding.message == (
+        "hubspot stores Direct as the first touch; the computed first touch is Paid Social "
+        "(facebook / paid_social / spring_sale)"
+    )
+    assert report.destinations[0].last is None  # Other Campaigns: several channels, not here
