@@ -27,6 +27,12 @@ def readers(session: SyncSession) -> list[str]:
     return sorted(n for n, d in session.host.destinations().items() if d.item.read_back)
 
 
+def reader_names(session: SyncSession) -> list[str]:
+    """The vendors that read people back, as their connectors name themselves."""
+    connectors = session.host.connectors()
+    return [connectors[n].item.display_name if n in connectors else n for n in readers(session)]
+
+
 def vendor_views(
     session: SyncSession,
     person: str,

@@ -21,7 +21,7 @@ from console.events import Event
 from console.guard.sync_run import run_plan
 from console.host import PluginHost
 from console.plugin_listing import plugin_listing
-from console.reconcile.views import VendorView, readers, vendor_views
+from console.reconcile.views import VendorView, reader_names, vendor_views
 from console.sandbox import Sandbox
 from console.sync import Plan
 from console.sync.execute import RunResult
@@ -139,7 +139,7 @@ class ConsoleApp(App[None]):
         self.install_screen(ValidationScreen(self.warehouse), "validation")
         self.install_screen(LinksScreen(self.validator), "links")
         engine = TouchEngine(self.validator.taxonomy)
-        touch = TouchScreen(self.warehouse, engine, self.read_vendors, readers(self.syncs))
+        touch = TouchScreen(self.warehouse, engine, self.read_vendors, reader_names(self.syncs))
         self.install_screen(touch, "touch")
         self.install_screen(AttributionScreen(self.warehouse, engine), "attribution")
         self.install_screen(SyncsScreen(self.syncs, self.send_plan), "syncs")

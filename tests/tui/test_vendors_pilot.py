@@ -55,7 +55,7 @@ async def test_v_reads_each_vendors_view_beside_ours(
             assert isinstance(screen, TouchScreen)
             await wait_until(pilot, lambda: screen.report is not None, "ada's story")
             vendors = screen.query_one("#touch-vendors")
-            assert "not read · v: read what amplitude, braze, hubspot hold" in static_text(
+            assert "not read · v: read what Amplitude, Braze, HubSpot hold" in static_text(
                 [vendors]
             )
             await pilot.press("v")
