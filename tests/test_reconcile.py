@@ -331,3 +331,16 @@ def test_a_read_back_record_feeds_the_touch_engines_destination_check() -> None:
         "(facebook / paid_social / spring_sale)"
     )
     assert report.destinations[0].last is None  # Other Campaigns: several channels, not here
+
+
+def test_amplitudes_profile_fake_answers_as_the_profile_api_documents(fake: Sandbox) -> None:
+    url = fake.base_url("amplitude") + "/v1/userprofile"
+    fake.app.fakes["amplitude"].seed("ada_user", {"initial_utm_source": "google"})
+    query = {"user_id": "ada_user", "get_amp_props": "true"}
+    assert httpx.get(url, params=query).text == "Missing Api-Key in Authorization header"
+    auth = {"Authorization": "Api-Key secret"}
+    found = httpx.get(url, params=query, headers=auth).json()
+    assert found["userData"]["amp_props"] == {"initial_utm_source": "google"}
+    assert found["userData"]["user_id"] == "ada_user"
+    unknown = httpx.get(url, params={"user_id": "nobody"}, headers=auth).json()
+    assert unknown == {"error": "User id and device id not seen before"}
