@@ -344,3 +344,23 @@ def test_amplitudes_profile_fake_answers_as_the_profile_api_documents(fake: Sand
     assert found["userData"]["user_id"] == "ada_user"
     unknown = httpx.get(url, params={"user_id": "nobody"}, headers=auth).json()
     assert unknown == {"error": "User id and device id not seen before"}
+
+
+def test_a_touch_newer_than_the_last_sync_is_sync_behind(
+    synced: SyncSession, fake: Sandbox
+) -> None:
+    from console.warehouse import Warehouse
+    from tests.touch_journeys import DAY, Journey
+
+    later = Journey("bob-anon", user="bob_user", prefix="bob-later-")
+    later.page(3 * DAY, "/", query="utm_source=google&utm_medium=cpc&utm_campaign=brand&gclid=G1")
+    with Warehouse(synced.warehouse) as warehouse:
+        warehouse.ingest(later.events)
+    result = reconcile(synced, "hubspot", TOKEN, base_url=fake.base_url("hubspot"),
+                       user="bob_user")  # fmt: skip
+    [bob] = to_json(result)["people"]
+    [diff] = bob["differences"]
+    assert (diff["kind"], diff["field"], diff["vendor"], diff["ours"]) == (
+        "sync_behind", "martech_last_touch_channel", "Organic Search", "Paid Search",
+    )  # fmt: skip
+    assert diff["why"].endswith("the events now say 'Paid Search': run the sync again")
