@@ -69,7 +69,7 @@ def reconcile(
             rehearse_syncs(syncs, connector, base_url, credentials)
         else:
             found = app.host.connectors().get(connector)
-            credentials = syncs.credentials.values(found.item) if found else {}
+            credentials = syncs.credentials.require(found.item) if found else {}
         total = 0
 
         def progress(n: int) -> None:

@@ -59,12 +59,15 @@ def read_auth(destination: Destination, credentials: Mapping[str, str]) -> dict[
     build = reader.auth_headers or destination.auth_headers
     try:
         return build(credentials)
-    except (KeyError, ValueError) as exc:
-        name = exc.args[0] if isinstance(exc, KeyError) else str(exc)
+    except KeyError as exc:
+        name = exc.args[0]
         raise AuthError(
             f"{destination.connector} cannot read back without its credential {name}",
-            hint=f"martech creds set {destination.connector} "
-            f"{name if isinstance(exc, KeyError) else '<field>'}",
+            hint=f"martech creds set {destination.connector} {name}",
+        ) from None
+    except ValueError as exc:
+        raise AuthError(
+            str(exc), hint=f"martech creds list shows what {destination.connector} needs"
         ) from None
 
 
