@@ -21,10 +21,13 @@ from console.contract.destinations import (
     Lint,
     PlannedRequest,
     RateLimit,
+    ReadBack,
     RowChange,
     RowOutcome,
     SyncTarget,
     VendorAnswer,
+    VendorRecord,
+    VendorTouch,
 )
 from console.contract.registration import Registration
 from console.contract.remote import Remote, RemoteRun, RemoteSync, TriggerOptions
@@ -51,6 +54,7 @@ __all__ = [
     "Lint",
     "PlannedRequest",
     "RateLimit",
+    "ReadBack",
     "Registration",
     "Remote",
     "RemoteRun",
@@ -65,6 +69,8 @@ __all__ = [
     "TriggerOptions",
     "ValidationRule",
     "VendorAnswer",
+    "VendorRecord",
+    "VendorTouch",
     "default_accept",
     "default_refuse",
 ]
