@@ -22,10 +22,13 @@ from console.contract.destinations import (
     Lint,
     PlannedRequest,
     RateLimit,
+    ReadBack,
     RowChange,
     RowOutcome,
     SyncTarget,
     VendorAnswer,
+    VendorRecord,
+    VendorTouch,
 )
 from console.contract.registration import Registration
 from console.contract.remote import Remote, RemoteRun, RemoteSync, TriggerOptions
@@ -55,6 +58,7 @@ __all__ = [
     "PlannedRequest",
     "PluginAPIDeprecationWarning",
     "RateLimit",
+    "ReadBack",
     "Registration",
     "Remote",
     "RemoteRun",
@@ -70,6 +74,8 @@ __all__ = [
     "TriggerOptions",
     "ValidationRule",
     "VendorAnswer",
+    "VendorRecord",
+    "VendorTouch",
     "default_accept",
     "default_refuse",
 ]

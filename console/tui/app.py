@@ -21,6 +21,7 @@ from console.events import Event
 from console.guard.sync_run import run_plan
 from console.host import PluginHost
 from console.plugin_listing import failure_list, plugin_listing
+from console.reconcile.views import VendorView, reader_names, vendor_views
 from console.sandbox import Sandbox
 from console.sync import Plan
 from console.sync.execute import RunResult
@@ -139,7 +140,8 @@ class ConsoleApp(App[None]):
         self.install_screen(LinksScreen(self.validator), "links")
         locations = [reg.item for reg in self.host.state_readers().values()]
         engine = TouchEngine(self.validator.taxonomy, state_locations=locations)
-        self.install_screen(TouchScreen(self.warehouse, engine), "touch")
+        touch = TouchScreen(self.warehouse, engine, self.read_vendors, reader_names(self.syncs))
+        self.install_screen(touch, "touch")
         self.install_screen(AttributionScreen(self.warehouse, engine), "attribution")
         self.install_screen(SyncsScreen(self.syncs, self.send_plan), "syncs")
         self.install_screen(AuditScreen(self.warehouse.path), "audit")
@@ -246,6 +248,19 @@ class ConsoleApp(App[None]):
         }
         groups["Inspector"] = InspectorScreen.BINDINGS
         self.push_screen(HelpScreen(groups))
+
+    def read_vendors(self, person: str) -> list[VendorView]:
+        """Every vendor's view of ``person`` (from a worker thread): read with the stored
+        credentials, or the demo sandbox's stand-ins."""
+        stand_ins = None
+        if self.rehearsal is not None:
+
+            def stand_ins(connector: str) -> dict[str, str]:
+                found = self.host.connectors().get(connector)
+                fields = found.item.credentials if found else ()
+                return {field.name: "sandbox-token" for field in fields}
+
+        return vendor_views(self.syncs, person, stand_ins)
 
     def send_plan(self, plan: Plan, confirm: str, progress: Callable[[int], None]) -> RunResult:
         """Execute a reviewed plan through the guardrails (from a worker thread)."""
