@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -144,7 +145,7 @@ def test_a_location_reads_only_its_own_connectors_events() -> None:
 
 def test_the_engine_keeps_its_locations_across_processes() -> None:
     engine = TouchEngine(load_taxonomy(None), state_locations=[POSTHOG])
-    twin = TouchEngine.from_spec(engine.spec())
+    twin = TouchEngine.from_spec(pickle.loads(pickle.dumps(engine.spec())))  # as a worker gets it
     assert twin.state_locations == (POSTHOG,)
 
 
