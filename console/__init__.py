@@ -2,10 +2,15 @@
 
 Connector plugins (built-in and third-party alike) import only what this module exports.
 Everything else in ``console`` is internal and may change.
+
+``PLUGIN_API`` is the version of this API: the names below (``__all__``) and the hooks of
+:mod:`console.hookspecs`. A plugin declares the range it supports on its entry-point module,
+``MARTECH_PLUGIN_API = ">=1.0,<2"``; see :mod:`console.contract.api` for the policy.
 """
 
 from console.campaign import UTM_PARAMS, campaign_from_params, query_params, url_path
 from console.contract import (
+    PLUGIN_API,
     CollectorRequest,
     CollectorResponse,
     CollectorRoute,
@@ -18,6 +23,7 @@ from console.contract import (
     IngestOutcome,
     Lint,
     PlannedRequest,
+    PluginAPIDeprecationWarning,
     RateLimit,
     ReadBack,
     Registration,
@@ -30,6 +36,7 @@ from console.contract import (
     SandboxRegistration,
     SandboxRequest,
     SandboxResponse,
+    StateLocation,
     SyncTarget,
     TriggerOptions,
     ValidationRule,
@@ -68,6 +75,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EVENT_TYPES",
+    "PLUGIN_API",
     "UTM_PARAMS",
     "AuthError",
     "Campaign",
@@ -90,6 +98,7 @@ __all__ = [
     "Lint",
     "PayloadError",
     "PlannedRequest",
+    "PluginAPIDeprecationWarning",
     "RateLimit",
     "RateLimitError",
     "ReadBack",
@@ -104,6 +113,7 @@ __all__ = [
     "SandboxRegistration",
     "SandboxRequest",
     "SandboxResponse",
+    "StateLocation",
     "SyncTarget",
     "Taxonomy",
     "TriggerOptions",

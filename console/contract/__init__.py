@@ -6,6 +6,7 @@ collector or the console. The hooks that carry them are in :mod:`console.hookspe
 public names are re-exported by :mod:`console`.
 """
 
+from console.contract.api import PLUGIN_API, PluginAPIDeprecationWarning
 from console.contract.collector import (
     CollectorRequest,
     CollectorResponse,
@@ -39,8 +40,10 @@ from console.contract.sandbox import (
     SandboxRequest,
     SandboxResponse,
 )
+from console.contract.state import StateLocation
 
 __all__ = [
+    "PLUGIN_API",
     "CollectorRequest",
     "CollectorResponse",
     "CollectorRoute",
@@ -53,6 +56,7 @@ __all__ = [
     "IngestOutcome",
     "Lint",
     "PlannedRequest",
+    "PluginAPIDeprecationWarning",
     "RateLimit",
     "ReadBack",
     "Registration",
@@ -65,6 +69,7 @@ __all__ = [
     "SandboxRegistration",
     "SandboxRequest",
     "SandboxResponse",
+    "StateLocation",
     "SyncTarget",
     "TriggerOptions",
     "ValidationRule",

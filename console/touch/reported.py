@@ -8,6 +8,8 @@ Read off each event, from every place tracking keeps it:
 - ``amplitude``: Amplitude's attribution user properties, ``$setOnce.initial_utm_*`` (first
   touch; ``EMPTY`` means unknown) and ``$set.utm_*`` (current touch, with click IDs;
   ``$unset`` clears it), or the flattened user properties of an export;
+- a connector's own places, taught by its plugin (``register_state_readers``, a
+  :class:`console.StateLocation`), read only off events of that connector's ``source``;
 - destinations: state a connector reads back (HubSpot's Original/Latest Source, Braze
   custom attributes) through a :class:`ReadBackRegistry` (:func:`vendor_state` turns a
   destination's read-back record into reported state). This module makes no network
@@ -16,15 +18,17 @@ Read off each event, from every place tracking keeps it:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from console.contract import VendorRecord, VendorTouch
+from console.contract.state import StateLocation
 from console.taxonomy.model import StateFields, Taxonomy
 from console.touch.model import FIELDS, ReportedState, TouchValues
+from console.touch.plugin_state import compile_locations
 
 EMPTY_VALUES = frozenset({"", "EMPTY", "-", "(none)", "null", "undefined"})
 """Values that mean "unknown" in reported state (Amplitude writes ``EMPTY``)."""
@@ -53,7 +57,7 @@ def _values(container: Mapping[str, Any], names: tuple[str | None, ...]) -> Touc
 class StateReader:
     """Reads every reported state off events, for one taxonomy's state property names."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, locations: Sequence[StateLocation] = ()) -> None:
         self.state = taxonomy.state
         self.first_names = _names(taxonomy.state.first)
         self.last_names = _names(taxonomy.state.last)
@@ -64,6 +68,8 @@ class StateReader:
         params = taxonomy.click_ids.params
         self.click_names = frozenset(params) | frozenset(p.lower() for p in params)
         self.keys = self.names | self.click_names
+        self.located = compile_locations(locations)
+        """Plugins' readers by the ``source`` of the events they read."""
         self.compared: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
             "properties": (_indices(self.first_names), _indices(self.last_names)),
             "traits": (_indices(self.first_names), _indices(self.last_names)),
@@ -98,6 +104,10 @@ class StateReader:
                 _amplitude(traits, self.click_names, out)
             elif event.source == AMPLITUDE and "initial_utm_source" in traits:
                 _amplitude_export(traits, out)
+        if self.located:
+            located = self.located.get(event.source)
+            if located is not None:
+                located.read(event, self.click_names, out)
         return out or _NOTHING
 
     def _taxonomy_state(

@@ -20,7 +20,7 @@ from console.credentials import CredentialStore
 from console.events import Event
 from console.guard.sync_run import run_plan
 from console.host import PluginHost
-from console.plugin_listing import plugin_listing
+from console.plugin_listing import failure_list, plugin_listing
 from console.reconcile.views import VendorView, reader_names, vendor_views
 from console.sandbox import Sandbox
 from console.sync import Plan
@@ -138,13 +138,15 @@ class ConsoleApp(App[None]):
         self.install_screen(HistoryScreen(self.warehouse, networks), "history")
         self.install_screen(ValidationScreen(self.warehouse), "validation")
         self.install_screen(LinksScreen(self.validator), "links")
-        engine = TouchEngine(self.validator.taxonomy)
+        locations = [reg.item for reg in self.host.state_readers().values()]
+        engine = TouchEngine(self.validator.taxonomy, state_locations=locations)
         touch = TouchScreen(self.warehouse, engine, self.read_vendors, reader_names(self.syncs))
         self.install_screen(touch, "touch")
         self.install_screen(AttributionScreen(self.warehouse, engine), "attribution")
         self.install_screen(SyncsScreen(self.syncs, self.send_plan), "syncs")
         self.install_screen(AuditScreen(self.warehouse.path), "audit")
-        self.install_screen(PluginsScreen(plugin_listing(self.host, self.credentials)), "plugins")
+        listing = plugin_listing(self.host, self.credentials)
+        self.install_screen(PluginsScreen(listing, self.plugin_failures), "plugins")
         self.push_screen("stream")
         self.stream.add_events(self.warehouse.query(EventQuery(limit=SEED_EVENTS)))
         self.set_interval(FRAME, self.pump)
@@ -195,6 +197,13 @@ class ConsoleApp(App[None]):
         self._read_since_start += len(events)
         self._read_this_second += len(events)
         self.stream.add_events(events)
+
+    def plugin_failures(self) -> list[dict[str, Any]]:
+        """Plugin failures as they stand now: the collector's when it runs (a rule or a
+        decoder failing while it serves), else this process's."""
+        if self.collector is not None:
+            return self.collector.plugin_failures
+        return failure_list(self.host.failures)
 
     @property
     def collector_url(self) -> str | None:
