@@ -26,6 +26,7 @@ from console.contract.destinations import (
     SyncTarget,
     VendorAnswer,
 )
+from console.contract.fakes import FaultQueue, RateWindow
 from console.contract.registration import Registration
 from console.contract.remote import Remote, RemoteRun, RemoteSync, TriggerOptions
 from console.contract.rules import ValidationRule
@@ -47,10 +48,12 @@ __all__ = [
     "DestinationObject",
     "EventFormat",
     "Fault",
+    "FaultQueue",
     "IngestOutcome",
     "Lint",
     "PlannedRequest",
     "RateLimit",
+    "RateWindow",
     "Registration",
     "Remote",
     "RemoteRun",
