@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -195,9 +196,7 @@ async def _send(
 ) -> tuple[VendorAnswer | None, str]:
     """One request with its retries: the last answer, or None and why there was none.
     ``auth`` is the headers and the form fields that authenticate (the form's first)."""
-    url = plan.base_url.rstrip("/") + request.path
-    headers = {**request.headers, **auth[0]}
-    form = None if request.form is None else {**auth[1], **request.form}
+    arguments = http_arguments(request, plan.base_url, *auth)
     wait = options.backoff
     why = ""
     for attempt in range(options.attempts):
@@ -205,14 +204,7 @@ async def _send(
             result.retries += 1
         await pacer.turn()
         try:
-            response = await client.request(
-                request.method,
-                url,
-                json=request.json if request.form is None else None,
-                data=form,
-                headers=headers,
-                timeout=options.timeout,
-            )
+            response = await client.request(**arguments, timeout=options.timeout)
         except httpx.TimeoutException:
             why = f"timed out after {options.timeout:g} s"
             if not request.retry_safe:
@@ -235,6 +227,23 @@ async def _send(
         await sleep(min(wait, options.max_wait))
         wait *= 2
     return None, f"{why or 'no answer'} after {options.attempts} tries"
+
+
+def http_arguments(
+    request: PlannedRequest,
+    base_url: str,
+    headers: Mapping[str, str],
+    form: Mapping[str, str],
+) -> dict[str, Any]:
+    """What goes to ``httpx`` for one planned request: its URL under ``base_url``, its JSON
+    or form body (the authenticating ``form`` fields first), its headers and ``headers``."""
+    return {
+        "method": request.method,
+        "url": base_url.rstrip("/") + request.path,
+        "json": request.json if request.form is None else None,
+        "data": None if request.form is None else {**form, **request.form},
+        "headers": {**request.headers, **headers},
+    }
 
 
 def _asked_wait(plan: Plan, answer: VendorAnswer) -> float | None:
