@@ -115,6 +115,10 @@ class LiveCollector:
         self.collector.start()
         return wrapper
 
+    def reset(self) -> None:
+        """Forget every stored event and zero the counters (``POST /api/reset``)."""
+        httpx.post(f"{self.url}/api/reset").raise_for_status()
+
     def post(
         self,
         path: str,
