@@ -42,6 +42,7 @@ def suite(
     changes: Changes | None = None,
     credentials: Mapping[str, str] | None = None,
     max_examples: int = 25,
+    derandomize: bool = True,
 ) -> type:
     """The conformance checks for ``plugin`` as a pytest test class.
 
@@ -50,8 +51,10 @@ def suite(
     sync target and ``n`` rows your fake accepts (without it the suite makes generic rows
     and does not require the fake to accept them). ``credentials``: what your destination's
     ``auth_headers`` needs (default: a made-up value per declared credential).
+    ``max_examples``: fuzzed cases per route (and for ``outcomes``); ``derandomize=False``
+    draws new ones each run (deeper, locally; the default keeps CI repeatable).
     """
-    spec = Spec(plugin, tuple(samples), changes, credentials, max_examples)
+    spec = Spec(plugin, tuple(samples), changes, credentials, max_examples, derandomize)
 
     class Conformance(SourceChecks, DestinationChecks, ListingChecks):
         conformance = spec

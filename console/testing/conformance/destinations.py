@@ -116,6 +116,7 @@ def _fuzz_outcomes(
     headers = st.sampled_from([{}, {"retry-after": "3"}, {"content-type": "application/json"}])
 
     @settings(max_examples=spec.max_examples, deadline=None, database=None,
+              derandomize=spec.derandomize,
               suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(data=st.data())
     def outcomes_read_anything(data: st.DataObject) -> None:

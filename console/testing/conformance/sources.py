@@ -48,8 +48,9 @@ def _check_events(route: CollectorRoute, events: object) -> None:
         assert event.message_id, f"{where}: an event has no message id"
 
 
-def _fuzz_decode(route: CollectorRoute, samples: Sequence[Sample], max_examples: int) -> None:
-    @settings(max_examples=max_examples, deadline=None, database=None,
+def _fuzz_decode(route: CollectorRoute, samples: Sequence[Sample], spec: Spec) -> None:
+    @settings(max_examples=spec.max_examples, deadline=None, database=None,
+              derandomize=spec.derandomize,
               suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(
         body=fuzz.bodies([s.body for s in samples]),
@@ -112,7 +113,7 @@ class SourceChecks:
     def test_decode_raises_only_connector_errors_on_fuzzed_requests(self) -> None:
         spec = self.conformance
         for route in _routes(spec):
-            _fuzz_decode(route, spec.samples_for(route), spec.max_examples)
+            _fuzz_decode(route, spec.samples_for(route), spec)
 
     def test_message_ids_are_stable_across_a_retry(self) -> None:
         spec = self.conformance

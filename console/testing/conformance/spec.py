@@ -63,6 +63,8 @@ class Spec:
     changes: Changes | None = None
     credentials: Mapping[str, str] | None = None
     max_examples: int = 25
+    derandomize: bool = True
+    """The same examples every run (a CI that passed passes again); False explores anew."""
 
     @property
     def name(self) -> str:
