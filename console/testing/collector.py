@@ -16,6 +16,14 @@ from console.validation.validator import Validator
 from console.warehouse import Warehouse
 
 
+def api_events(base_url: str, **filters: Any) -> list[dict[str, Any]]:
+    """Events through a running collector's query API (``GET /api/events``), as JSON."""
+    response = httpx.get(f"{base_url}/api/events", params={"limit": 1000, **filters})
+    response.raise_for_status()
+    events: list[dict[str, Any]] = response.json()["events"]
+    return events
+
+
 class LoseAnswers:
     """ASGI wrapper: the next ``times`` vendor requests are processed (and committed) but
     answered 503, as if the answer was lost, so the SDK retries what is already stored."""
@@ -135,10 +143,7 @@ class LiveCollector:
 
     def api_events(self, **filters: Any) -> list[dict[str, Any]]:
         """Events through the collector's query API (``GET /api/events``), as JSON."""
-        response = httpx.get(f"{self.url}/api/events", params={"limit": 1000, **filters})
-        response.raise_for_status()
-        events: list[dict[str, Any]] = response.json()["events"]
-        return events
+        return api_events(self.url, **filters)
 
     def __enter__(self) -> LiveCollector:
         return self.start()
