@@ -90,6 +90,13 @@ def test_builtin_plugins_use_only_the_public_api() -> None:
     assert {f: bad for f, bad in offences.items() if bad} == {}
 
 
+def test_the_example_third_party_plugin_uses_only_the_public_api() -> None:
+    files = sorted((ROOT / "examples").glob("martech_*/martech_*/**/*.py"))
+    assert files
+    offences = {str(f.relative_to(ROOT)): _console_imports(f) for f in files}
+    assert {f: bad for f, bad in offences.items() if bad} == {}
+
+
 def test_the_public_api_check_catches_an_internal_import(tmp_path: Path) -> None:
     sneaky = tmp_path / "sneaky.py"
     sneaky.write_text(

@@ -7,9 +7,9 @@ import threading
 import pytest
 from amplitude import Amplitude, BaseEvent, Config, EventOptions, Identify
 
-from console.collector import Collector
-from tests.sdk_helpers import LoseAnswers, api_events
-from tests.waiting import wait_for
+from console.testing import LiveCollector, wait_for
+
+pytestmark = pytest.mark.martech_plugins("amplitude")
 
 LANDING = "https://www.acme.io/?utm_source=tiktok&utm_medium=paid_social&utm_campaign=launch&ttclid=E.C.P.tt1"
 
@@ -65,18 +65,14 @@ def send_journey(client: Amplitude, callbacks: Callbacks) -> None:
     client.shutdown()
 
 
-def assert_journey(url: str, callbacks: Callbacks) -> None:
+def assert_journey(collector: LiveCollector, callbacks: Callbacks) -> None:
     assert callbacks.codes == {
         "$identify": 200,
         "[Amplitude] Page Viewed": 200,
         "Order Completed": 200,
         "Too Short": 400,
     }
-    events = wait_for(
-        lambda: (
-            len(api_events(url, source="amplitude")) >= 4 and api_events(url, source="amplitude")
-        )
-    )
+    events = wait_for(lambda: len(found := collector.api_events(source="amplitude")) >= 4 and found)
     good = [e for e in events if e["validity"] == "ok"]
     assert len(good) == 3 and len(events) == 4
     by_type = {e["type"]: e for e in good}
@@ -93,19 +89,19 @@ def assert_journey(url: str, callbacks: Callbacks) -> None:
 
 
 @pytest.mark.parametrize("path", ["/2/httpapi", "/batch"])
-def test_amplitude_sdk_journey_arrives_once(collector: Collector, path: str) -> None:
+def test_amplitude_sdk_journey_arrives_once(martech_collector: LiveCollector, path: str) -> None:
     callbacks = Callbacks(expected=4)
-    send_journey(client_for(collector.url, callbacks, path), callbacks)
-    assert_journey(collector.url, callbacks)
+    send_journey(client_for(martech_collector.url, callbacks, path), callbacks)
+    assert_journey(martech_collector, callbacks)
 
 
-def test_amplitude_retries_after_a_lost_answer_do_not_duplicate(collector: Collector) -> None:
-    collector.stop()
-    wrapper = LoseAnswers(collector.app, times=1)
-    collector.app = wrapper  # type: ignore[assignment]
-    collector.start()
+@pytest.mark.martech_collector(writer="process")
+def test_amplitude_retries_after_a_lost_answer_do_not_duplicate(
+    martech_collector: LiveCollector,
+) -> None:
+    lost = martech_collector.lose_answers(1)
     callbacks = Callbacks(expected=4)
-    send_journey(client_for(collector.url, callbacks), callbacks)
-    assert_journey(collector.url, callbacks)
-    assert wrapper.lost == 1
-    assert collector.pipeline.stats.duplicates >= 3
+    send_journey(client_for(martech_collector.url, callbacks), callbacks)
+    assert_journey(martech_collector, callbacks)
+    assert lost.lost == 1
+    assert martech_collector.stats.duplicates >= 3

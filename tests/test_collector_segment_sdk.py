@@ -1,19 +1,20 @@
-"""The official segment-analytics-python SDK, unmodified, pointed at the collector."""
+"""The official segment-analytics-python SDK, unmodified, pointed at the collector (through
+the plugin kit's fixtures, as a third-party plugin's tests use them)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from rudderstack.analytics import Client as RudderClient
 from segment.analytics import Client
 
-from console.collector import Collector
-from tests.sdk_helpers import LoseAnswers, api_events
-from tests.waiting import wait_for
+from console import Campaign, ClickId
+from console.testing import Arrivals, LiveCollector
 
 LANDING = "https://www.acme.io/pricing?utm_source=linkedin&utm_medium=paid_social&utm_campaign=q3_abm&li_fat_id=7f1c-li"
+
+pytestmark = pytest.mark.martech_plugins("segment")
 
 
 def segment_client(url: str, **options: object) -> Client:
@@ -42,61 +43,56 @@ def send_journey(client: Client) -> None:
     client.shutdown()
 
 
-@pytest.fixture
-def flaky_collector(collector: Collector) -> Iterator[tuple[Collector, LoseAnswers]]:
-    collector.stop()
-    wrapper = LoseAnswers(collector.app, times=2)
-    collector.app = wrapper  # type: ignore[assignment]
-    collector.start()
-    yield collector, wrapper
-
-
-def assert_journey_arrived_once(url: str) -> None:
-    events = wait_for(
-        lambda: len(api_events(url, source="segment")) >= 4 and api_events(url, source="segment")
-    )
+def assert_journey_arrived_once(arrived: Arrivals) -> None:
+    events = arrived.wait(4, source="segment")
     assert len(events) == 4
-    by_type = {e["type"]: e for e in events}
+    by_type = {e.type: e for e in events}
     page = by_type["page"]
-    assert page["anonymous_id"] == "anon-seg-1"
-    assert page["timestamp"].startswith("2026-06-01T09:30:00")
-    assert page["campaign"] == {"source": "linkedin", "medium": "paid_social", "name": "q3_abm"}
-    assert page["click_ids"][0] == {
-        "param": "li_fat_id",
-        "value": "7f1c-li",
-        "network": "linkedin",
-        "found_in": "page_url",
-    }
-    assert page["referrer"] == "https://www.linkedin.com/"
-    assert by_type["identify"]["user_id"] == "user-seg-1"
-    assert by_type["track"]["properties"] == {"revenue": 120.5, "currency": "EUR"}
-    assert by_type["alias"]["previous_id"] == "legacy-crm-42"
-    history = api_events(url, user="anon-seg-1")
-    assert [e["type"] for e in history] == ["page", "identify", "track", "alias"]
+    assert page.anonymous_id == "anon-seg-1"
+    assert page.timestamp == datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
+    assert page.campaign == Campaign(source="linkedin", medium="paid_social", name="q3_abm")
+    assert page.click_ids[0] == ClickId(
+        param="li_fat_id", value="7f1c-li", network="linkedin", found_in="page_url"
+    )
+    assert page.referrer == "https://www.linkedin.com/"
+    assert by_type["identify"].user_id == "user-seg-1"
+    assert by_type["track"].properties == {"revenue": 120.5, "currency": "EUR"}
+    assert by_type["alias"].previous_id == "legacy-crm-42"
+    history = arrived.events(user="anon-seg-1")
+    assert [e.type for e in history] == ["page", "identify", "track", "alias"]
 
 
-def test_segment_sdk_journey_arrives_once(collector: Collector) -> None:
-    send_journey(segment_client(collector.url))
-    assert_journey_arrived_once(collector.url)
+def test_segment_sdk_journey_arrives_once(
+    martech_collector: LiveCollector, martech_warehouse: Arrivals
+) -> None:
+    send_journey(segment_client(martech_collector.url))
+    assert_journey_arrived_once(martech_warehouse)
 
 
-def test_segment_sdk_gzip_uploads(collector: Collector) -> None:
-    send_journey(segment_client(collector.url, gzip=True))
-    assert_journey_arrived_once(collector.url)
+def test_segment_sdk_gzip_uploads(
+    martech_collector: LiveCollector, martech_warehouse: Arrivals
+) -> None:
+    send_journey(segment_client(martech_collector.url, gzip=True))
+    assert_journey_arrived_once(martech_warehouse)
 
 
-def test_rudderstack_sdk_gzip_basic_auth_batches_work_too(collector: Collector) -> None:
-    client = RudderClient("rudder_wk_1", host=collector.url, upload_interval=0.05, max_retries=3)
+def test_rudderstack_sdk_gzip_basic_auth_batches_work_too(
+    martech_collector: LiveCollector, martech_warehouse: Arrivals
+) -> None:
+    client = RudderClient(
+        "rudder_wk_1", host=martech_collector.url, upload_interval=0.05, max_retries=3
+    )
     assert client.gzip  # RudderStack gzips by default and sends the key only as Basic auth
     send_journey(client)  # type: ignore[arg-type]
-    assert_journey_arrived_once(collector.url)
+    assert_journey_arrived_once(martech_warehouse)
 
 
+@pytest.mark.martech_collector(writer="process")
 def test_segment_sdk_retries_after_lost_answers_do_not_duplicate(
-    flaky_collector: tuple[Collector, LoseAnswers],
+    martech_collector: LiveCollector, martech_warehouse: Arrivals
 ) -> None:
-    collector, wrapper = flaky_collector
-    send_journey(segment_client(collector.url))
-    assert_journey_arrived_once(collector.url)
-    assert wrapper.lost == 2
-    assert collector.pipeline.stats.duplicates >= 1
+    lost = martech_collector.lose_answers(2)
+    send_journey(segment_client(martech_collector.url))
+    assert_journey_arrived_once(martech_warehouse)
+    assert lost.lost == 2
+    assert martech_collector.stats.duplicates >= 1

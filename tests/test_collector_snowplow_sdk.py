@@ -8,17 +8,16 @@ from typing import Any
 import pytest
 from snowplow_tracker import Emitter, SelfDescribingJson, Subject, Tracker
 
-from console.collector import Collector
-from tests.sdk_helpers import LoseAnswers, api_events
-from tests.waiting import wait_for
+from console.testing import LiveCollector, wait_for
 
 LANDING = (
     "https://www.acme.io/demo?utm_source=google&utm_medium=cpc&utm_campaign=brand&gclid=Cj0KCQjw-sp"
 )
+pytestmark = pytest.mark.martech_plugins("snowplow")
 LINK_CLICK = "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1"
 
 
-def tracker_for(collector: Collector, method: str, sent: list[dict[str, Any]]) -> Tracker:
+def tracker_for(collector: LiveCollector, method: str, sent: list[dict[str, Any]]) -> Tracker:
     host, port = collector.url.removeprefix("http://").split(":")
     emitter = Emitter(
         host,
@@ -44,11 +43,11 @@ def send_journey(tracker: Tracker) -> None:
     tracker.flush()
 
 
-def assert_journey(collector: Collector, sent: list[dict[str, Any]]) -> None:
+def assert_journey(collector: LiveCollector, sent: list[dict[str, Any]]) -> None:
     events = wait_for(
         lambda: (
-            len(api_events(collector.url, source="snowplow")) >= 3
-            and api_events(collector.url, source="snowplow")
+            len(collector.api_events(source="snowplow")) >= 3
+            and collector.api_events(source="snowplow")
         )
     )
     assert len(events) == 3
@@ -69,20 +68,22 @@ def assert_journey(collector: Collector, sent: list[dict[str, Any]]) -> None:
 
 
 @pytest.mark.parametrize("method", ["post", "get"])
-def test_snowplow_tracker_journey_arrives_once(collector: Collector, method: str) -> None:
+def test_snowplow_tracker_journey_arrives_once(
+    martech_collector: LiveCollector, method: str
+) -> None:
     sent: list[dict[str, Any]] = []
-    send_journey(tracker_for(collector, method, sent))
-    assert_journey(collector, sent)
+    send_journey(tracker_for(martech_collector, method, sent))
+    assert_journey(martech_collector, sent)
 
 
-def test_snowplow_retries_after_a_lost_answer_do_not_duplicate(collector: Collector) -> None:
-    collector.stop()
-    wrapper = LoseAnswers(collector.app, times=1)
-    collector.app = wrapper  # type: ignore[assignment]
-    collector.start()
+@pytest.mark.martech_collector(writer="process")
+def test_snowplow_retries_after_a_lost_answer_do_not_duplicate(
+    martech_collector: LiveCollector,
+) -> None:
+    lost = martech_collector.lose_answers(1)
     sent: list[dict[str, Any]] = []
-    send_journey(tracker_for(collector, "post", sent))
+    send_journey(tracker_for(martech_collector, "post", sent))
     wait_for(lambda: len({p["eid"] for p in sent}) == 3, what="the SDK to retry and succeed")
-    assert_journey(collector, sent)
-    assert wrapper.lost == 1
-    assert collector.pipeline.stats.duplicates == 3
+    assert_journey(martech_collector, sent)
+    assert lost.lost == 1
+    assert martech_collector.stats.duplicates == 3

@@ -82,3 +82,20 @@ def test_the_guides_plugin_serves_its_route_and_its_rule_fires(
     codes = [f.code for f in Validator(taxonomy, host).validate(page)]
     assert "acme.consent_missing" in codes
     assert not host.failures
+
+
+def guide_block(heading: str) -> str:
+    text = GUIDE.read_text()
+    section = text[text.index(heading) :]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
+
+
+def test_the_guides_kit_test_passes_on_the_guides_plugin(pytester: pytest.Pytester) -> None:
+    """What the guide shows a plugin author works as written: the plugin and its test."""
+    (pytester.path / "acme_cdp").mkdir()
+    (pytester.path / "acme_cdp" / "__init__.py").write_text(guide_example())
+    pytester.makepyfile(test_acme=guide_block("## Testing your plugin with console.testing"))
+    result = pytester.runpytest(
+        "-p", "no:randomly", "-p", "no:textual-snapshot", "-p", "no:asyncio"
+    )
+    result.assert_outcomes(passed=1)

@@ -1,27 +1,8 @@
-"""Waiting on the thing itself, for the tests outside the console: a condition polled until
-it holds, failing loudly at a deadline (never a fixed sleep that passes on a fast machine
-and flakes on a slow one)."""
+"""Waiting on the thing itself, for the tests outside the console: the kit's ``wait_for``
+(a condition polled until it holds, failing loudly at a deadline)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import TypeVar
+from console.testing.waiting import POLL, wait_for
 
-import pytest
-
-T = TypeVar("T")
-POLL = 0.05
-
-
-def wait_for(check: Callable[[], T], timeout: float = 15.0, what: str = "the condition") -> T:
-    """Poll ``check`` until it returns something truthy, and return that; fail the test
-    naming ``what`` when ``timeout`` seconds pass first."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {timeout:g} s for {what}")
-        time.sleep(POLL)
+__all__ = ["POLL", "wait_for"]

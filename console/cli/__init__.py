@@ -15,6 +15,7 @@ from console.cli.context import DB_HELP, AppContext, BadUsage
 from console.cli.creds_cmd import creds
 from console.cli.events_cmd import events
 from console.cli.links_cmd import links
+from console.cli.plugin_cmd import plugin
 from console.cli.plugins_cmd import plugins
 from console.cli.reconcile_cmd import reconcile
 from console.cli.remote_cmd import remote_group, remote_names
@@ -100,7 +101,7 @@ def create_cli() -> click.Group:
 
     builtin: tuple[click.Command, ...] = (
         *(plugins, replay, events, collect, tui, demo, validate, links, touch, attribution),
-        *(sync, sql, creds, sandbox, audit, reconcile),
+        *(sync, sql, creds, sandbox, audit, reconcile, plugin),
     )
     assert run_sync.name in sync.commands  # registered on the sync group by its module
     for command in builtin:

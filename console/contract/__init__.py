@@ -30,6 +30,7 @@ from console.contract.destinations import (
     VendorRecord,
     VendorTouch,
 )
+from console.contract.fakes import FaultQueue, RateWindow
 from console.contract.registration import Registration
 from console.contract.remote import Remote, RemoteRun, RemoteSync, TriggerOptions
 from console.contract.rules import ValidationRule
@@ -53,11 +54,13 @@ __all__ = [
     "DestinationObject",
     "EventFormat",
     "Fault",
+    "FaultQueue",
     "IngestOutcome",
     "Lint",
     "PlannedRequest",
     "PluginAPIDeprecationWarning",
     "RateLimit",
+    "RateWindow",
     "ReadBack",
     "Registration",
     "Remote",

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -207,9 +207,7 @@ async def send(
     ``auth`` is the headers and the form fields that authenticate (the form's first);
     ``retry_after`` the destination's reading of how long a 429/5xx asks to wait. Shared by
     every request the product sends to a destination (sync runs, read-backs)."""
-    url = base_url.rstrip("/") + request.path
-    headers = {**request.headers, **auth[0]}
-    form = None if request.form is None else {**auth[1], **request.form}
+    arguments = http_arguments(request, base_url, *auth)
     wait = options.backoff
     why = ""
     for attempt in range(options.attempts):
@@ -217,14 +215,7 @@ async def send(
             result.retries += 1
         await pacer.turn()
         try:
-            response = await client.request(
-                request.method,
-                url,
-                json=request.json if request.form is None else None,
-                data=form,
-                headers=headers,
-                timeout=options.timeout,
-            )
+            response = await client.request(**arguments, timeout=options.timeout)
         except httpx.TimeoutException:
             why = f"timed out after {options.timeout:g} s"
             if not request.retry_safe:
@@ -247,6 +238,23 @@ async def send(
         await sleep(min(wait, options.max_wait))
         wait *= 2
     return None, f"{why or 'no answer'} after {options.attempts} tries"
+
+
+def http_arguments(
+    request: PlannedRequest,
+    base_url: str,
+    headers: Mapping[str, str],
+    form: Mapping[str, str],
+) -> dict[str, Any]:
+    """What goes to ``httpx`` for one planned request: its URL under ``base_url``, its JSON
+    or form body (the authenticating ``form`` fields first), its headers and ``headers``."""
+    return {
+        "method": request.method,
+        "url": base_url.rstrip("/") + request.path,
+        "json": request.json if request.form is None else None,
+        "data": None if request.form is None else {**form, **request.form},
+        "headers": {**request.headers, **headers},
+    }
 
 
 def asked_wait(

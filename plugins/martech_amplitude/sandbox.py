@@ -31,12 +31,18 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
-from console import Fault, SandboxRegistration, SandboxRequest, SandboxResponse
+from console import (
+    Fault,
+    FaultQueue,
+    RateWindow,
+    SandboxRegistration,
+    SandboxRequest,
+    SandboxResponse,
+)
 
 WINDOW_SECONDS = 10.0
 DEFAULT_RATE_LIMIT = 1000
@@ -64,17 +70,15 @@ class AmplitudeFake:
         self.clock = clock
         self.users: dict[str, dict[str, Any]] = {}
         """Properties by ``user_id:<id>`` or ``device_id:<id>``."""
-        self.faults: list[list[Any]] = []
-        self.window: deque[float] = deque()
+        self.faults = FaultQueue(FAULT_KINDS, "amplitude")
+        self.window = RateWindow(self.rate_limit, WINDOW_SECONDS, clock)
         self.requests = 0
         self._lock = threading.Lock()
 
     def inject(self, fault: Fault) -> None:
         """Fail the next ``fault.count`` requests as ``fault.kind`` says."""
-        if fault.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {fault.kind!r} (amplitude: {', '.join(FAULT_KINDS)})")
         with self._lock:
-            self.faults.append([fault, max(1, fault.count)])
+            self.faults.add(fault)
 
     def state(self) -> Mapping[str, Any]:
         """Every user's properties, and how many requests came."""
@@ -88,26 +92,11 @@ class AmplitudeFake:
             self.requests += 1
             return self._handle(request)
 
-    def _fault(self, kind: str) -> Fault | None:
-        for pending in self.faults:
-            if pending[0].kind == kind:
-                pending[1] -= 1
-                if pending[1] <= 0:
-                    self.faults.remove(pending)
-                return pending[0]  # type: ignore[no-any-return]
-        return None
-
     def _partial(self, items: list[dict[str, Any]]) -> list[str]:
         """The ids a pending ``partial`` fault names in this request (spending it)."""
         ids = [_id(i)[1] for i in items]
-        for pending in self.faults:
-            named = [i for i in ids if pending[0].kind == "partial" and i in pending[0].rows]
-            if named:
-                pending[1] -= 1
-                if pending[1] <= 0:
-                    self.faults.remove(pending)
-                return named
-        return []
+        fault = self.faults.take_rows("partial", ids)
+        return [i for i in ids if i in fault.rows] if fault else []
 
     def _handle(self, request: SandboxRequest) -> SandboxResponse:
         if request.path.rstrip("/") == PROFILE_PATH:
@@ -115,7 +104,7 @@ class AmplitudeFake:
         if request.method != "POST" or request.path.rstrip("/") != "/identify":
             return _text(404, "not found")
         form = {k: v[-1] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
-        if self._fault("unauthorized"):
+        if self.faults.take("unauthorized"):
             return SandboxResponse.json(401, {"code": 401, "error": "invalid_api_key"})
         if not form.get("api_key", "").strip():
             return _text(400, "invalid_api_key")
@@ -123,14 +112,10 @@ class AmplitudeFake:
             items = _identifications(form.get("identification", ""))
         except _Refused as exc:
             return _text(400, str(exc))
-        now = self.clock()
-        while self.window and self.window[0] <= now - WINDOW_SECONDS:
-            self.window.popleft()
-        fault = self._fault("rate_limit")
-        if fault or len(self.window) >= self.rate_limit:
+        fault = self.faults.take("rate_limit")
+        if fault or not self.window.admit():
             return _throttled(items, fault, self.rate_limit)
-        self.window.append(now)
-        server = self._fault("server_error")
+        server = self.faults.take("server_error")
         if server:
             return _text(server.status or 500, "internal server error")
         named = self._partial(items)
@@ -163,19 +148,15 @@ class AmplitudeFake:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         if scheme != "Api-Key" or not key.strip():
             return _text(401, "Missing Api-Key in Authorization header")
-        if self._fault("unauthorized"):
+        if self.faults.take("unauthorized"):
             return _text(401, "Invalid Api-Key")
-        now = self.clock()
-        while self.window and self.window[0] <= now - WINDOW_SECONDS:
-            self.window.popleft()
-        fault = self._fault("rate_limit")
-        if fault or len(self.window) >= self.rate_limit:
+        fault = self.faults.take("rate_limit")
+        if fault or not self.window.admit():
             headers = (
                 {"Retry-After": f"{fault.retry_after:g}"} if fault and fault.retry_after else {}
             )
             return SandboxResponse.json(429, {"error": PROFILE_THROTTLED}, headers)
-        self.window.append(now)
-        server = self._fault("server_error")
+        server = self.faults.take("server_error")
         if server:
             return _text(server.status or 500, "internal server error")
         user_id, device_id = request.query.get("user_id"), request.query.get("device_id")

@@ -29,11 +29,17 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from console import Fault, SandboxRegistration, SandboxRequest, SandboxResponse
+from console import (
+    Fault,
+    FaultQueue,
+    RateWindow,
+    SandboxRegistration,
+    SandboxRequest,
+    SandboxResponse,
+)
 
 WINDOW_SECONDS = 10.0
 DEFAULT_RATE_LIMIT = 10_000
@@ -58,17 +64,15 @@ class BrazeFake:
         self.clock, self.wall = clock, wall
         self.users: dict[str, dict[str, Any]] = {}
         """Profiles by braze_id: ``external_id``, ``user_aliases``, ``custom_attributes``."""
-        self.faults: list[list[Any]] = []
-        self.window: deque[float] = deque()
+        self.faults = FaultQueue(FAULT_KINDS, "braze")
+        self.window = RateWindow(self.rate_limit, WINDOW_SECONDS, clock)
         self.requests = 0
         self._lock = threading.Lock()
 
     def inject(self, fault: Fault) -> None:
         """Fail the next ``fault.count`` requests as ``fault.kind`` says."""
-        if fault.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {fault.kind!r} (braze: {', '.join(FAULT_KINDS)})")
         with self._lock:
-            self.faults.append([fault, max(1, fault.count)])
+            self.faults.add(fault)
 
     def state(self) -> Mapping[str, Any]:
         """Users by external_id (or braze_id when they have none), with their attributes."""
@@ -84,35 +88,18 @@ class BrazeFake:
 
     # -- the pipeline ---------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
-        now = self.clock()
-        while self.window and self.window[0] <= now - WINDOW_SECONDS:
-            self.window.popleft()
-        reset = self.wall() + (self.window[0] + WINDOW_SECONDS - now if self.window else 0.0)
+        reset = self.wall() + self.window.resets_in()
         return {
             "X-RateLimit-Limit": str(self.rate_limit),
-            "X-RateLimit-Remaining": str(max(0, self.rate_limit - len(self.window))),
+            "X-RateLimit-Remaining": str(self.window.remaining()),
             "X-RateLimit-Reset": str(int(reset + 0.999)),
         }
-
-    def _fault(self, kind: str) -> Fault | None:
-        for pending in self.faults:
-            if pending[0].kind == kind:
-                pending[1] -= 1
-                if pending[1] <= 0:
-                    self.faults.remove(pending)
-                return pending[0]  # type: ignore[no-any-return]
-        return None
 
     def _partial(self, items: list[Any]) -> set[str]:
         """The external_ids a pending ``partial`` fault names in this request (spending it)."""
         ids = {str(i.get("external_id")) for i in items if isinstance(i, dict)}
-        for pending in self.faults:
-            if pending[0].kind == "partial" and ids & set(pending[0].rows):
-                pending[1] -= 1
-                if pending[1] <= 0:
-                    self.faults.remove(pending)
-                return set(pending[0].rows)
-        return set()
+        fault = self.faults.take_rows("partial", ids)
+        return set(fault.rows) if fault else set()
 
     def _handle(self, request: SandboxRequest) -> SandboxResponse:
         if request.path.rstrip("/") == "/messages/send":
@@ -122,18 +109,18 @@ class BrazeFake:
             "/users/export/ids",
         ):
             return _answer(404, f"no route {request.method} {request.path}")
-        if self._fault("unauthorized") or not _bearer(request.headers):
+        if self.faults.take("unauthorized") or not _bearer(request.headers):
             return _answer(401, "Invalid API key: ")
-        fault = self._fault("rate_limit")
+        fault = self.faults.take("rate_limit")
         headers = self._headers()
-        if fault or len(self.window) >= self.rate_limit:
+        if fault or self.window.full():
             if fault and fault.retry_after is not None:
                 headers["X-RateLimit-Retry-After"] = f"{fault.retry_after:g}"
             headers["X-RateLimit-Remaining"] = "0"
             return SandboxResponse.json(429, {"message": "API rate limit exceeded"}, headers)
-        self.window.append(self.clock())
+        self.window.admit()
         headers = self._headers()
-        server = self._fault("server_error")
+        server = self.faults.take("server_error")
         if server:
             status = server.status or 500
             return SandboxResponse.json(status, {"message": "Internal Server Error"}, headers)
@@ -155,7 +142,7 @@ class BrazeFake:
             if len(items) > MAX_PER_ARRAY:
                 text = f"Too many {array}: at most {MAX_PER_ARRAY} objects per request"
                 return _answer(400, text, headers)
-        if self._fault("queued"):
+        if self.faults.take("queued"):
             return SandboxResponse.json(202, {"message": "queued"}, headers)
         failing = self._partial(body.get("attributes", []))
         errors: list[dict[str, Any]] = []

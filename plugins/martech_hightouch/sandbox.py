@@ -21,12 +21,18 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from console import Fault, SandboxRegistration, SandboxRequest, SandboxResponse
+from console import (
+    Fault,
+    FaultQueue,
+    RateWindow,
+    SandboxRegistration,
+    SandboxRequest,
+    SandboxResponse,
+)
 
 WINDOW_SECONDS = 10.0
 DEFAULT_RATE_LIMIT = 200
@@ -61,8 +67,8 @@ class HightouchFake:
                  syncs: int = 0) -> None:  # fmt: skip
         self.rate_limit = rate_limit or DEFAULT_RATE_LIMIT
         self.clock = clock
-        self.window: deque[float] = deque()
-        self.faults: list[list[Any]] = []
+        self.window = RateWindow(self.rate_limit, WINDOW_SECONDS, clock)
+        self.faults = FaultQueue(REQUEST_FAULTS + RUN_FAULTS, "hightouch")
         self.requests: list[dict[str, Any]] = []
         self.syncs: dict[int, dict[str, Any]] = {}
         self.planned: dict[int, tuple[int, int, int]] = {}
@@ -96,23 +102,8 @@ class HightouchFake:
     # -- faults and state ----------------------------------------------------------------
     def inject(self, fault: Fault) -> None:
         """Fail the next ``fault.count`` requests (or end the next runs) as ``fault.kind``."""
-        if fault.kind not in REQUEST_FAULTS + RUN_FAULTS:
-            known = ", ".join(REQUEST_FAULTS + RUN_FAULTS)
-            raise ValueError(f"hightouch fake has no fault {fault.kind!r} (known: {known})")
-        if fault.count < 1:
-            raise ValueError("a fault needs count >= 1")
         with self._lock:
-            self.faults.append([fault, fault.count])
-
-    def _take(self, kinds: tuple[str, ...]) -> Fault | None:
-        for pending in self.faults:
-            if pending[0].kind in kinds:
-                pending[1] -= 1
-                if pending[1] <= 0:
-                    self.faults.remove(pending)
-                fault: Fault = pending[0]
-                return fault
-        return None
+            self.faults.add(fault)
 
     def state(self) -> Mapping[str, Any]:
         """Syncs, runs, every request received (headers left out) and pending faults."""
@@ -121,7 +112,7 @@ class HightouchFake:
                 "syncs": list(self.syncs.values()),
                 "runs": list(self.runs.values()),
                 "requests": list(self.requests),
-                "faults": [{"kind": f.kind, "remaining": n} for f, n in self.faults],
+                "faults": self.faults.describe(),
             }
 
     # -- answers -------------------------------------------------------------------------
@@ -135,26 +126,24 @@ class HightouchFake:
         self.requests.append({"method": request.method, "path": request.path,
                               "query": dict(request.query), "body": body})  # fmt: skip
         auth = request.headers.get("authorization", "")
-        if not auth.startswith("Bearer ") or not auth[7:].strip() or self._take(("unauthorized",)):
+        if (
+            not auth.startswith("Bearer ")
+            or not auth[7:].strip()
+            or self.faults.take("unauthorized")
+        ):
             return _error(401, "Unauthorized")
-        fault = self._take(("rate_limit",))
+        fault = self.faults.take("rate_limit")
         if fault is not None or self._limited():
             wait = fault.retry_after if fault else None
             headers = {"Retry-After": f"{wait:g}"} if wait is not None else {}
             return SandboxResponse.json(429, {"error": "Too many requests"}, headers)
-        fault = self._take(("server_error",))
+        fault = self.faults.take("server_error")
         if fault is not None:
             return SandboxResponse.json(fault.status or 500, "Internal Server Error")
         return self._route(request)
 
     def _limited(self) -> bool:
-        now = self.clock()
-        while self.window and now - self.window[0] >= WINDOW_SECONDS:
-            self.window.popleft()
-        if len(self.window) >= self.rate_limit:
-            return True
-        self.window.append(now)
-        return False
+        return not self.window.admit()
 
     def _route(self, request: SandboxRequest) -> SandboxResponse:
         parts = request.path.strip("/").split("/")
@@ -197,7 +186,7 @@ class HightouchFake:
         if sync["disabled"]:
             return _error(409, f"Sync {sync['id']} is disabled; enable it to trigger a run")
         run_id = 9000 + len(self.runs) + 1
-        fault = self._take(RUN_FAULTS)
+        fault = self.faults.take(*RUN_FAULTS)
         self.run_plan[run_id] = fault.kind if fault else "success"
         stamp = self._now()
         zero = {"addedCount": 0, "changedCount": 0, "removedCount": 0}

@@ -27,12 +27,17 @@ import json
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from console import Fault, SandboxRegistration, SandboxRequest, SandboxResponse
+from console import (
+    Fault,
+    FaultQueue,
+    RateWindow,
+    SandboxRegistration,
+    SandboxRequest,
+    SandboxResponse,
+)
 from martech_hubspot.sandbox_store import ContactStore, utc_stamp
 
 WINDOW_SECONDS = 10.0
@@ -41,12 +46,6 @@ DAILY_LIMIT = 250_000
 MAX_INPUTS = 100
 FAULT_KINDS = ("unauthorized", "rate_limit", "server_error", "partial")
 _PREFIXES = ("/crm/v3/objects/contacts", "/crm/objects/2026-03/contacts")
-
-
-@dataclass
-class _Pending:
-    fault: Fault
-    left: int
 
 
 class HubSpotFake:
@@ -62,8 +61,8 @@ class HubSpotFake:
         self.clock = clock
         self.now = now
         self.store = ContactStore(now=now)
-        self.faults: list[_Pending] = []
-        self.window: deque[float] = deque()
+        self.faults = FaultQueue(FAULT_KINDS, "hubspot")
+        self.window = RateWindow(self.rate_limit, WINDOW_SECONDS, clock)
         self.requests = 0
         self.daily_used = 0
         self._correlation = 0
@@ -73,16 +72,7 @@ class HubSpotFake:
     def inject(self, fault: Fault) -> None:
         """Fail the next ``fault.count`` requests as ``fault.kind`` says."""
         with self._lock:
-            self._inject(fault)
-
-    def _inject(self, fault: Fault) -> None:
-        if fault.kind not in FAULT_KINDS:
-            raise ValueError(
-                f"hubspot fake has no fault {fault.kind!r} (known: {', '.join(FAULT_KINDS)})"
-            )
-        if fault.count < 1:
-            raise ValueError("a fault needs count >= 1")
-        self.faults.append(_Pending(fault, fault.count))
+            self.faults.add(fault)
 
     def state(self) -> Mapping[str, Any]:
         """Contacts, counters and pending faults, JSON-ready."""
@@ -99,28 +89,12 @@ class HubSpotFake:
             return contact.id
 
     def _state(self) -> Mapping[str, Any]:
-        pending = [
-            {"kind": p.fault.kind, "remaining": p.left, "rows": list(p.fault.rows)}
-            for p in self.faults
-        ]
+        pending = self.faults.describe(rows=True)
         return {"contacts": self.store.snapshot(), "requests": self.requests, "faults": pending}
-
-    def _take(self, kind: str, rows: set[str] | None = None) -> Fault | None:
-        for pending in self.faults:
-            fault = pending.fault
-            if fault.kind != kind:
-                continue
-            if rows is not None and not rows & {r.strip().lower() for r in fault.rows}:
-                continue
-            pending.left -= 1
-            if pending.left <= 0:
-                self.faults.remove(pending)
-            return fault
-        return None
 
     # -- answers ----------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
-        used = len(self.window)
+        used = len(self.window.times)
         return {
             "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(WINDOW_SECONDS * 1000)),
             "X-HubSpot-RateLimit-Max": str(self.rate_limit),
@@ -166,12 +140,8 @@ class HubSpotFake:
 
     # -- the gate ---------------------------------------------------------------------
     def _admit(self) -> SandboxResponse | None:
-        now = self.clock()
-        while self.window and now - self.window[0] >= WINDOW_SECONDS:
-            self.window.popleft()
-        if len(self.window) >= self.rate_limit:
+        if not self.window.admit():
             return self._rate_limited()
-        self.window.append(now)
         self.daily_used += 1
         return None
 
@@ -185,18 +155,18 @@ class HubSpotFake:
         self.requests += 1
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        if not token or self._take("unauthorized"):
+        if not token or self.faults.take("unauthorized"):
             message = (
                 "Authentication credentials not found. This API supports OAuth 2.0 authentication."
             )
             return self._error(401, "INVALID_AUTHENTICATION", message)
-        fault = self._take("rate_limit")
+        fault = self.faults.take("rate_limit")
         if fault is not None:
             return self._rate_limited(fault.retry_after)
         limited = self._admit()
         if limited is not None:
             return limited
-        fault = self._take("server_error")
+        fault = self.faults.take("server_error")
         if fault is not None:
             status = fault.status or 500
             return self._error(status, "INTERNAL_ERROR", f"Sandbox server error ({status})")
@@ -235,7 +205,7 @@ class HubSpotFake:
             results, errors = self.store.read(inputs, body.get("idProperty"), names)
             return self._batch(200, started, results, errors)
         ids = {str(i.get("id", "")).strip().lower() for i in inputs}
-        fault = self._take("partial", ids)
+        fault = self.faults.take_rows("partial", ids, key=lambda r: r.strip().lower())
         fail = {r.strip().lower() for r in fault.rows} if fault else set()
         results, errors = self.store.write(inputs, action == "/batch/upsert", fail)
         return self._batch(200, started, results, errors)

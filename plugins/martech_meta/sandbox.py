@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
-from console import Fault, SandboxRegistration, SandboxRequest, SandboxResponse
+from console import Fault, FaultQueue, SandboxRegistration, SandboxRequest, SandboxResponse
 
 FAULT_KINDS = ("rate_limit", "server_error", "unauthorized", "partial")
 MAX_EVENTS = 1000
@@ -43,18 +43,14 @@ class MetaFake:
         self.received = 0
         self.deduplicated = 0
         self.requests = 0
-        self.faults: list[list[Any]] = []
+        self.faults = FaultQueue(FAULT_KINDS, "meta")
         self._trace = 0
         self._lock = threading.Lock()
 
     def inject(self, fault: Fault) -> None:
         """Fail the next ``fault.count`` requests as ``fault.kind`` says."""
-        if fault.kind not in FAULT_KINDS:
-            raise ValueError(f"meta fake has no fault {fault.kind!r} ({', '.join(FAULT_KINDS)})")
-        if fault.count < 1:
-            raise ValueError("a fault needs count >= 1")
         with self._lock:
-            self.faults.append([fault, fault.count])
+            self.faults.add(fault)
 
     def state(self) -> Mapping[str, Any]:
         """Events by pixel, test events, counters and pending faults."""
@@ -65,18 +61,8 @@ class MetaFake:
                 "received": self.received,
                 "deduplicated": self.deduplicated,
                 "requests": self.requests,
-                "faults": [{"kind": f.kind, "remaining": n} for f, n in self.faults],
+                "faults": self.faults.describe(),
             }
-
-    def _take(self) -> Fault | None:
-        if not self.faults:
-            return None
-        entry = self.faults[0]
-        entry[1] -= 1
-        if entry[1] <= 0:
-            self.faults.pop(0)
-        fault: Fault = entry[0]
-        return fault
 
     def _error(self, status: int, code: int, message: str, **extra: Any) -> SandboxResponse:
         self._trace += 1
@@ -97,7 +83,7 @@ class MetaFake:
             auth = request.headers.get("authorization", "")
             token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
             token = token or request.query.get("access_token", "")
-            fault = self._take()
+            fault = self.faults.take()
             if not token or (fault and fault.kind == "unauthorized"):
                 return self._error(
                     400, 190, "Invalid OAuth access token - Cannot parse access token"

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from console import Fault, SandboxRegistration, SandboxRequest, SandboxResponse
+from console import Fault, FaultQueue, SandboxRegistration, SandboxRequest, SandboxResponse
 from martech_segment.routes import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES
 
 FAULT_KINDS = ("rate_limit", "server_error", "unauthorized")
@@ -36,22 +36,18 @@ class SegmentFake:
         self.messages: dict[str, dict[str, Any]] = {}
         self.duplicates = 0
         self.requests = 0
-        self.faults: list[list[Any]] = []
+        self.faults = FaultQueue(FAULT_KINDS, "segment")
         self._lock = threading.Lock()
 
     def inject(self, fault: Fault) -> None:
         """Fail the next ``fault.count`` requests as ``fault.kind`` says."""
-        if fault.kind not in FAULT_KINDS:
-            raise ValueError(f"segment fake has no fault {fault.kind!r} ({', '.join(FAULT_KINDS)})")
-        if fault.count < 1:
-            raise ValueError("a fault needs count >= 1")
         with self._lock:
-            self.faults.append([fault, fault.count])
+            self.faults.add(fault)
 
     def state(self) -> Mapping[str, Any]:
         """Stored messages (in arrival order), counters and pending faults."""
         with self._lock:
-            pending = [{"kind": f.kind, "remaining": n} for f, n in self.faults]
+            pending = self.faults.describe()
             return {
                 "messages": list(self.messages.values()),
                 "duplicates": self.duplicates,
@@ -59,23 +55,13 @@ class SegmentFake:
                 "faults": pending,
             }
 
-    def _take(self) -> Fault | None:
-        if not self.faults:
-            return None
-        entry = self.faults[0]
-        entry[1] -= 1
-        if entry[1] <= 0:
-            self.faults.pop(0)
-        fault: Fault = entry[0]
-        return fault
-
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         """Answer one request as Segment would."""
         with self._lock:
             self.requests += 1
             if request.method != "POST" or request.path.rstrip("/") != "/v1/batch":
                 return _error(404, f"no route for {request.method} {request.path}")
-            fault = self._take()
+            fault = self.faults.take()
             if not _write_key(request.headers) or (fault and fault.kind == "unauthorized"):
                 return _error(401, "Invalid write key")
             if fault and fault.kind == "rate_limit":

@@ -1,0 +1,42 @@
+"""Conformance: ``martech plugins --json`` lists what the plugin registered."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from console.cli import create_cli
+from console.cli.context import AppContext
+from console.settings import Settings
+from console.testing.conformance.spec import Spec
+
+
+class ListingChecks:
+    """What ``martech plugins --json`` must say about every plugin."""
+
+    conformance: Spec
+
+    def test_martech_plugins_json_lists_what_it_registered(self) -> None:
+        spec = self.conformance
+        host = spec.host()
+        result = CliRunner().invoke(
+            create_cli(), ["plugins", "--json"], obj=AppContext(Settings(), host)
+        )
+        assert result.exit_code == 0, result.output
+        listing = json.loads(result.stdout)
+        [entry] = [p for p in listing["plugins"] if p["name"] == spec.name]
+        assert entry["loaded"] and entry["failures"] == []
+        routes = sorted(f"{r.method.upper()} {r.path}" for r in spec.routes(host))
+        assert sorted(entry["routes"]) == routes
+        connectors = {
+            name: sorted(host.capabilities(name))
+            for name, reg in host.connectors().items()
+            if reg.plugin == spec.name
+        }
+        listed = {c["name"]: sorted(c["capabilities"]) for c in entry["connectors"]}
+        assert listed == connectors
+        for destination in spec.destinations(host):
+            assert "destination" in listed.get(destination.connector, []), (
+                f"{destination.connector}'s destination is not listed: register its Connector"
+            )

@@ -1,0 +1,125 @@
+"""The conformance suite fails a plugin that breaks the contract, naming what broke (run
+on deliberately broken plugins with pytester, as their authors would run it)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import Phase, settings
+
+settings.register_profile("conformance-no-shrink", phases=[Phase.explicit, Phase.generate])
+
+BROKEN_SOURCE = """
+import json, sys, uuid
+from console import CollectorRoute, Connector, Event, hookimpl, utc_now
+from console.testing.conformance import Sample, suite
+
+class Sloppy(Connector):
+    name = "sloppy"
+    display_name = "Sloppy"
+
+def decode(request):
+    data = json.loads(request.body)            # a ValueError, not a PayloadError
+    return [Event(source="sloppy", message_id=str(uuid.uuid4()),   # new id on every retry
+                  type="track", event=data["e"], timestamp=utc_now())]
+
+@hookimpl
+def register_connectors(register):
+    register(Sloppy)
+
+@hookimpl
+def register_collector_routes(register):
+    register(CollectorRoute("POST", "/v1/batch", "sloppy", decode))  # Segment's, undocumented
+
+TestSloppy = suite(("sloppy", sys.modules[__name__]),
+                   samples=[Sample("/v1/batch", b'{"e": "Signed Up"}')], max_examples=30)
+"""
+
+BROKEN_DESTINATION = """
+import sys, socket
+from console import (Connector, Destination, DestinationObject, PlannedRequest, RowOutcome,
+                     hookimpl)
+from console.testing.conformance import suite
+
+class Leaky(Connector):
+    name = "leaky"
+    display_name = "Leaky"
+
+def plan(target, changes):
+    socket.getaddrinfo("api.leaky.example", 443)   # looks something up while planning
+    return [PlannedRequest("POST", "/import", tuple(c.key for c in changes),
+                           json=[c.match for c in changes])]
+
+def outcomes(request, answer):
+    if answer.status >= 500:
+        return []                                   # forgets the rows of a failed request
+    return [RowOutcome(key, "accepted") for key in request.rows]
+
+@hookimpl
+def register_connectors(register):
+    register(Leaky)
+
+@hookimpl
+def register_destinations(register):
+    register(Destination(connector="leaky", base_url="https://api.leaky.example",
+                         objects=(DestinationObject("people", ("email",)),), plan=plan,
+                         outcomes=outcomes, auth_headers=lambda c: {}, batch_size=10))
+
+TestLeaky = suite(("leaky", sys.modules[__name__]))
+"""
+
+
+def run(pytester: pytest.Pytester, source: str) -> dict[str, str]:
+    pytester.makepyfile(test_plugin=source)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    settings.load_profile("conformance-no-shrink")  # the failures, not their smallest form
+    try:
+        result = pytester.runpytest("-p", "no:randomly", "-p", "no:textual-snapshot", "-q")
+    finally:
+        settings.load_profile("default")
+    outcomes: dict[str, str] = {}
+    for report in result.reprec.getreports("pytest_runtest_logreport"):  # type: ignore[attr-defined]
+        if report.when == "call" or report.outcome != "passed":
+            name = report.nodeid.rsplit("::", 1)[-1]
+            text = str(report.longrepr) if report.failed else ""
+            outcomes[name] = outcomes.get(name, "") or f"{report.outcome} {text}"
+    return outcomes
+
+
+def test_a_sloppy_source_fails_the_checks_it_breaks_and_says_why(
+    pytester: pytest.Pytester,
+) -> None:
+    outcomes = run(pytester, BROKEN_SOURCE)
+    routes = outcomes["test_every_route_is_documented_and_its_own"]
+    assert routes.startswith("failed") and "routes without a description" in routes
+    fuzzed = outcomes["test_decode_raises_only_connector_errors_on_fuzzed_requests"]
+    assert fuzzed.startswith("failed") and "JSONDecodeError" in fuzzed
+    retried = outcomes["test_message_ids_are_stable_across_a_retry"]
+    assert retried.startswith("failed") and "other message ids" in retried
+    kept = outcomes["test_samples_are_kept_rejected_ones_too_and_a_retry_counts_as_duplicates"]
+    assert kept.startswith("failed") and "every retry would be stored again" in kept
+    assert outcomes["test_martech_plugins_json_lists_what_it_registered"].startswith("passed")
+    assert outcomes["test_a_sample_proves_rejected_items_are_kept"].startswith("skipped")
+
+
+def test_a_segment_clash_is_named_once_the_route_is_documented(pytester: pytest.Pytester) -> None:
+    documented = BROKEN_SOURCE.replace("decode))  #", 'decode, description="Sloppy"))  #')
+    outcomes = run(pytester, documented)
+    routes = outcomes["test_every_route_is_documented_and_its_own"]
+    assert "POST /v1/batch is already served by" in routes and "segment" in routes
+
+
+def test_a_leaky_destination_fails_the_checks_it_breaks_and_says_why(
+    pytester: pytest.Pytester,
+) -> None:
+    outcomes = run(pytester, BROKEN_DESTINATION)
+    planned = outcomes["test_a_destination_plans_without_io_and_within_its_batch_size"]
+    assert planned.startswith("failed") and "plan tried to reach the network" in planned
+    mapped = outcomes["test_every_row_of_every_answer_maps_to_one_outcome"]
+    assert mapped.startswith("failed") and "plan tried to reach the network" in mapped
+    honest = BROKEN_DESTINATION.replace('    socket.getaddrinfo("api.leaky.example", 443)', "")
+    outcomes = run(pytester, honest)
+    assert outcomes["test_a_destination_plans_without_io_and_within_its_batch_size"].startswith(
+        "passed"
+    )
+    mapped = outcomes["test_every_row_of_every_answer_maps_to_one_outcome"]
+    assert mapped.startswith("failed") and "each row needs exactly one outcome" in mapped

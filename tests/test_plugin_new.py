@@ -1,0 +1,101 @@
+"""``martech plugin new``: the package it writes declares its entry point and API range,
+is found by the host once installed, and its own tests (console.testing) pass as written."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import console.testing.conformance  # noqa: F401  (loaded once: pytester's runs share it)
+from console.cli import create_cli
+from console.cli.context import AppContext
+from console.host import ENTRY_POINT_GROUP, PluginHost
+from console.settings import Settings
+
+
+def martech(*args: str) -> Result:
+    return CliRunner().invoke(create_cli(), list(args), obj=AppContext(Settings(), PluginHost()))
+
+
+def run_generated_tests(pytester: pytest.Pytester, folder: Path) -> pytest.RunResult:
+    return pytester.runpytest(
+        str(folder), "-p", "no:randomly", "-p", "no:textual-snapshot", "-p", "no:asyncio"
+    )
+
+
+@pytest.fixture
+def installed(tmp_path: Path) -> Iterator[Path]:
+    """A folder on sys.path standing for site-packages (what ``pip install -e`` gives)."""
+    sys.path.insert(0, str(tmp_path))
+    try:
+        yield tmp_path
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.startswith("martech_acme")]:
+            del sys.modules[name]
+
+
+def test_a_source_and_destination_plugin_is_written_and_its_tests_pass(
+    pytester: pytest.Pytester,
+) -> None:
+    folder = pytester.path / "martech-acme"
+    both = ("--source", "--destination")
+    result = martech("plugin", "new", "acme", *both, "--into", str(folder), "--json")
+    assert result.exit_code == 0, result.output
+    written = json.loads(result.stdout)
+    assert written["files"] == ["pyproject.toml", "README.md", "martech_acme/__init__.py",
+                                "tests/test_martech_acme.py"]  # fmt: skip
+    project = tomllib.loads((folder / "pyproject.toml").read_text())
+    assert project["project"]["entry-points"][ENTRY_POINT_GROUP] == {"acme": "martech_acme"}
+    assert written["plugin_api"] == ">=1.0,<2"
+    assert "martech-console" in project["project"]["dependencies"]
+    source = (folder / "martech_acme" / "__init__.py").read_text()
+    assert "def register_collector_routes" in source and "def register_destinations" in source
+    assert 'MARTECH_PLUGIN_API = ">=1.0,<2"' in source
+    outcome = run_generated_tests(pytester, folder)
+    outcome.assert_outcomes(passed=14)
+
+
+def test_a_source_only_plugin_has_no_destination_and_its_tests_pass(
+    pytester: pytest.Pytester,
+) -> None:
+    folder = pytester.path / "solo"
+    assert martech("plugin", "new", "web_hooks", "--into", str(folder)).exit_code == 0
+    source = (folder / "martech_web_hooks" / "__init__.py").read_text()
+    assert "register_collector_routes" in source and "register_destinations" not in source
+    outcome = run_generated_tests(pytester, folder)
+    outcome.assert_outcomes(passed=10, skipped=3)  # the destination checks do not apply
+
+
+def test_once_installed_the_host_finds_it_without_failures(installed: Path) -> None:
+    folder = installed / "src"
+    assert martech("plugin", "new", "acme", "--destination", "--into", str(folder)).exit_code == 0
+    (folder / "martech_acme").rename(installed / "martech_acme")
+    info = installed / "martech_acme-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: martech-acme\nVersion: 0.1.0\n")
+    points = tomllib.loads((folder / "pyproject.toml").read_text())["project"]["entry-points"]
+    lines = "".join(f"{k} = {v}\n" for k, v in points[ENTRY_POINT_GROUP].items())
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{lines}")
+    host = PluginHost(allow=["acme"]).discover()
+    assert host.connectors()["acme"].version == "0.1.0"
+    (acme,) = [info for info in host.plugins() if info.name == "acme"]
+    assert acme.api == ">=1.0,<2"  # the range it declares, read by the host
+    assert host.capabilities("acme") == ["destination"] and "acme" in host.sandboxes()
+    assert host.failures == []
+
+
+def test_a_name_that_cannot_be_a_connectors_or_a_folder_that_exists_is_refused(
+    tmp_path: Path,
+) -> None:
+    bad = martech("plugin", "new", "Acme-CDP", "--into", str(tmp_path / "x"))
+    assert bad.exit_code == 2 and "'Acme-CDP' cannot name a connector" in bad.output
+    assert not (tmp_path / "x").exists()
+    taken = martech("plugin", "new", "acme", "--into", str(tmp_path))
+    assert taken.exit_code == 2 and "already exists" in taken.output
