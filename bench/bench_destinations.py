@@ -52,6 +52,27 @@ def _meta(n: int) -> tuple[SyncTarget, list[RowChange]]:
     return SyncTarget("events", "event_id", "insert", fields), rows
 
 
+def _braze(n: int) -> tuple[SyncTarget, list[RowChange]]:
+    fields = ("external_id", "feature_dashboards_uses", "lifetime_value", "plan_name",
+              "first_touch_source")  # fmt: skip
+    rows = [RowChange(f"p{i}", "add", f"usr_{i}",
+                      {"feature_dashboards_uses": i % 40, "lifetime_value": i * 12.5,
+                       "plan_name": NAMES[i % 8], "first_touch_source": "google"})
+            for i in range(n)]  # fmt: skip
+    return SyncTarget("users", "external_id", "upsert", fields), rows
+
+
+def _amplitude(n: int) -> tuple[SyncTarget, list[RowChange]]:
+    fields = ("user_id", "initial_utm_source", "initial_utm_medium", "initial_utm_campaign",
+              "utm_source", "utm_medium", "utm_campaign")  # fmt: skip
+    rows = [RowChange(f"p{i}", "add", f"user-{i:05d}",
+                      {"initial_utm_source": "google", "initial_utm_medium": "cpc",
+                       "initial_utm_campaign": f"spring_{NAMES[i % 8]}", "utm_source": "facebook",
+                       "utm_medium": "paid_social", "utm_campaign": f"retarget_{i % 50}"})
+            for i in range(n)]  # fmt: skip
+    return SyncTarget("users", "user_id", "upsert", fields), rows
+
+
 def _time(destination: Any, target: SyncTarget, rows: Sequence[RowChange]) -> float:
     size = destination.batch_size
     started = time.perf_counter()
@@ -66,16 +87,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     n = 20_000 if parser.parse_args().quick else 100_000
-    found = PluginHost(allow=["hubspot", "segment", "meta"]).discover().destinations()
     makers: dict[str, Callable[[int], tuple[SyncTarget, list[RowChange]]]] = {
-        "hubspot": _hubspot, "segment": _segment, "meta": _meta,
+        "hubspot": _hubspot, "braze": _braze, "amplitude": _amplitude, "segment": _segment,
+        "meta": _meta,
     }  # fmt: skip
+    found = PluginHost(allow=list(makers)).discover().destinations()
     seconds = {name: _time(found[name].item, *make(n)) for name, make in makers.items()}
     for name, took in seconds.items():
         ratio = took / seconds["hubspot"]
         verdict = "ok" if ratio <= 2 else "SLOW"
         what = f"{n:,} rows planned and linted in {took:.2f} s"
-        print(f"{name:8} {what} ({ratio:.2f}x HubSpot) {verdict}")
+        print(f"{name:9} {what} ({ratio:.2f}x HubSpot) {verdict}")
 
 
 if __name__ == "__main__":

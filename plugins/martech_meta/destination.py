@@ -85,6 +85,23 @@ def _number(value: Any) -> Any:
     return value
 
 
+_ROLES: dict[str, tuple[str, str]] = {}
+"""A mapped field's place in an event, by name: (``hash``/``user``/``custom``/``""``, the
+parameter); filled as names are first met (a sync maps a handful)."""
+
+
+def _role(name: str) -> tuple[str, str]:
+    if name.startswith(USER_DATA):
+        param = name[len(USER_DATA) :]
+        found = ("hash" if param in HASHED else "user", param)
+    elif name.startswith(CUSTOM_DATA):
+        found = ("custom", name[len(CUSTOM_DATA) :])
+    else:
+        found = ("", name)
+    _ROLES[name] = found
+    return found
+
+
 def build_event(change: RowChange, match_key: str = "event_id") -> dict[str, Any]:
     """One server event from a row's mapped fields (see the module doc)."""
     values = change.values
@@ -98,16 +115,16 @@ def build_event(change: RowChange, match_key: str = "event_id") -> dict[str, Any
     user: dict[str, Any] = {}
     custom: dict[str, Any] = {}
     for name, value in values.items():
-        if name.startswith(USER_DATA):
-            param = name[len(USER_DATA) :]
-            if param in HASHED:
-                digest = hashed(param, value)
-                if digest:
-                    user[param] = digest
-            elif value not in (None, ""):
+        role, param = _ROLES.get(name) or _role(name)
+        if role == "hash":
+            digest = hashed(param, value)
+            if digest:
+                user[param] = digest
+        elif role == "user":
+            if value not in (None, ""):
                 user[param] = str(value).strip() if param in PLAIN else value
-        elif name.startswith(CUSTOM_DATA) and value is not None:
-            custom[name[len(CUSTOM_DATA) :]] = _number(value)
+        elif role == "custom" and value is not None:
+            custom[param] = _number(value)
     if "fbc" not in user:
         fbc = build_fbc(values.get("fbc_click_id"), values.get("fbc_click_time"))
         if fbc:

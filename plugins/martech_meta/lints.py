@@ -33,10 +33,11 @@ from martech_meta.user_data import (
     MS_THRESHOLD,
     PLAIN,
     epoch_seconds,
-    normalize,
+    hashed,
     phone_has_country_code,
 )
 
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
 MAX_AGE_SECONDS = 7 * 24 * 3600
 MAX_AHEAD_SECONDS = 600
 ACTION_SOURCES = frozenset(
@@ -123,7 +124,7 @@ def _matching_lints(change: RowChange) -> list[Lint]:
     values, key = change.values, change.key
     found = []
     email = values.get("user_data.em")
-    if email not in (None, "") and normalize("em", email) is None:
+    if email not in (None, "") and hashed("em", email) is None:
         text = f"{email!r} is not an email: left out of user_data"
         found.append(Lint("warning", "meta.invalid_email", text, field="user_data.em", row=key))
     phone = values.get("user_data.ph")
@@ -132,8 +133,8 @@ def _matching_lints(change: RowChange) -> list[Lint]:
         found.append(
             Lint("warning", "meta.phone_country_code", text, field="user_data.ph", row=key)
         )
-    if "custom_data.value" in values and not re.fullmatch(
-        r"[A-Za-z]{3}", str(values.get("custom_data.currency") or "")
+    if "custom_data.value" in values and not _CURRENCY.fullmatch(
+        str(values.get("custom_data.currency") or "")
     ):
         text = "custom_data.value needs a three-letter custom_data.currency (ISO 4217)"
         found.append(Lint("warning", "meta.currency", text, field="custom_data.currency", row=key))
@@ -154,7 +155,7 @@ def _has_customer_info(change: RowChange) -> bool:
         param = name[len("user_data.") :]
         if param == "client_user_agent":
             continue
-        if param not in HASHED or normalize(param, value) is not None:
+        if param not in HASHED or hashed(param, value) is not None:
             return True
     return False
 

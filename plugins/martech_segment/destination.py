@@ -167,9 +167,13 @@ def build_message(target: SyncTarget, change: RowChange, *, with_id: bool = True
     return message
 
 
+_WIRE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+"""JSON as the engine's HTTP client (httpx) writes a body: compact, UTF-8, no NaN."""
+
+
 def message_size(message: Any) -> int:
-    """Bytes on the wire, an upper bound (ASCII escapes, spaced separators)."""
-    return len(json.dumps(message, allow_nan=False))
+    """Bytes on the wire: the message's JSON as it is sent, in UTF-8."""
+    return len(_WIRE.encode(message).encode("utf-8"))
 
 
 def _request(batch: list[tuple[str, dict[str, Any]]]) -> PlannedRequest:
@@ -196,7 +200,7 @@ def plan(target: SyncTarget, changes: Sequence[RowChange]) -> list[PlannedReques
         if change.kind == "remove":
             raise ValueError("Segment's Tracking API deletes nothing: a remove cannot be sent")
         message = build_message(target, change)
-        size = message_size(message) + 2  # the ", " between messages
+        size = message_size(message) + 1  # the "," between messages
         if batch and (len(batch) >= MAX_BATCH_EVENTS or used + size > MAX_BATCH_BYTES):
             requests.append(_request(batch))
             batch, used = [], ENVELOPE_BYTES
