@@ -1,9 +1,12 @@
 """The syncs screen: every sync and its last run; a plan with its changes field by field,
-its lints and its requests; execute behind a modal and the guardrails; the run ledger."""
+its lints and its requests; execute behind a modal and the guardrails; the run ledger.
+Beside them, the syncs of every remote (Hightouch): listed, triggered behind a modal and
+the guardrails, followed live to their end, and their runs."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -13,11 +16,21 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 from textual.worker import Worker
 
+from console.contract import RemoteRun, RemoteSync, TriggerOptions
+from console.errors import ConsoleError
+from console.remote import RemoteSession, follow
 from console.sync import Plan, RunRecord, SyncSpec
 from console.sync.execute import RunResult
 from console.sync.plan import request_json
 from console.sync.session import SyncSession
 from console.tui.literal import literal, printable
+from console.tui.screens.remote_trigger import (
+    SYNC_COLUMNS,
+    TriggerModal,
+    run_cells,
+    run_line,
+    sync_cells,
+)
 from console.tui.screens.sync_execute import ExecuteModal, Sender
 from console.tui.workers import ReadingScreen, answer, reader
 
@@ -26,6 +39,10 @@ SHOWN_CHANGES = 100_000
 REQUEST_LINES = 60
 OUTCOME_STYLE = {"accepted": "green", "rejected": "bold red", "unknown": "yellow",
                  "skipped": "yellow", None: "dim"}  # fmt: skip
+Trigger = Callable[[str, RemoteSync, TriggerOptions], str]
+"""Triggers a remote sync through the gate (audited); returns the run's id."""
+LOCAL_RUNS = ("run", "kind", "status", "when", "who", "outcomes")
+REMOTE_RUNS = ("run", "status", "planned", "successful", "failed", "created", "error")
 
 
 class SyncsScreen(ReadingScreen):
@@ -35,17 +52,37 @@ class SyncsScreen(ReadingScreen):
         Binding("p", "plan", "Plan (dry run)"),
         Binding("x", "execute", "Execute"),
         Binding("h", "history", "History"),
+        Binding("t", "trigger", "Trigger remote"),
         Binding("r", "refresh", "Refresh"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
     ]
     HELP_KEYS = [
         Binding("enter", "", "On a sync: plan it; on a run: its rows and their outcomes"),
+        Binding("enter", "", "On a remote sync: its runs (as martech hightouch runs)"),
     ]
 
-    def __init__(self, session: SyncSession | None, sender: Sender | None = None) -> None:
+    def __init__(
+        self,
+        session: SyncSession | None,
+        sender: Sender | None = None,
+        *,
+        remotes: RemoteSession | None = None,
+        trigger: Trigger | None = None,
+        poll: float = 5.0,
+        production: bool = True,
+    ) -> None:
         super().__init__(name="syncs")
         self.session = session
         self.sender = sender
+        self.remotes = remotes
+        self.trigger = trigger
+        self.poll = poll
+        """Seconds between two looks at a remote run being followed."""
+        self.production = production
+        """Triggers reach real destinations (False only in the demo, against its fakes)."""
+        self.remote_syncs: list[tuple[str, RemoteSync]] = []
+        self.remote_side = False
+        """The remote syncs were the last list used (t and h act on them)."""
         self.specs: list[SyncSpec] = []
         self.plan: Plan | None = None
         self.outcome_shown = False
@@ -57,8 +94,11 @@ class SyncsScreen(ReadingScreen):
             with Vertical(id="syncs-list"):
                 yield Static(Text("Syncs", "bold"))
                 yield DataTable(id="syncs-table", cursor_type="row", zebra_stripes=True)
+                yield Static(Text("Remote syncs (t triggers)", "bold"), id="remote-title")
+                yield Static(id="remote-note")
+                yield DataTable(id="remote-table", cursor_type="row", zebra_stripes=True)
             with Vertical(id="syncs-runs"):
-                yield Static(Text("Runs (h)", "bold"))
+                yield Static(Text("Runs (h)", "bold"), id="runs-title")
                 yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="sync-summary")
         yield ProgressBar(id="sync-progress", show_eta=False)
@@ -71,9 +111,9 @@ class SyncsScreen(ReadingScreen):
         self.query_one("#syncs-table", DataTable).add_columns(
             "sync", "destination", "mode", "production", "last run"
         )
-        self.query_one("#runs-table", DataTable).add_columns(
-            "run", "kind", "status", "when", "who", "outcomes"
-        )
+        self.query_one("#runs-table", DataTable).add_columns(*LOCAL_RUNS)
+        self.query_one("#remote-table", DataTable).add_columns(*SYNC_COLUMNS)
+        self.query_one("#remote-note", Static).display = False
         self._changes_columns(("change", "key", "match", "field", "old", "new"))
         self.query_one("#sync-progress", ProgressBar).display = False
         self.query_one("#syncs-table", DataTable).focus()
@@ -88,6 +128,7 @@ class SyncsScreen(ReadingScreen):
 
     def action_refresh(self) -> None:
         """Read the syncs file and the ledger again."""
+        self._load_remotes()
         if self.session is None:
             self._say("no warehouse for syncs in this console", "yellow")
             return
@@ -128,6 +169,8 @@ class SyncsScreen(ReadingScreen):
     def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
         if message.data_table.id == "syncs-table":
             self.action_plan()
+        elif message.data_table.id == "remote-table":
+            self.action_history()
         elif message.data_table.id == "runs-table" and message.row_key.value:
             self._load_rows(int(message.row_key.value))
 
@@ -242,7 +285,13 @@ class SyncsScreen(ReadingScreen):
     # -- the ledger ----------------------------------------------------------------------
 
     def action_history(self) -> None:
-        """The highlighted sync's runs, newest first (enter: a run's rows)."""
+        """The highlighted sync's runs, newest first (enter: a run's rows); on a remote sync,
+        its runs in the remote tool."""
+        if self.remote_side:
+            chosen = self.selected_remote()
+            if chosen is not None:
+                self._load_remote_runs(*chosen)
+            return
         self._load_runs(None)
 
     @reader(exclusive=True, group="runs")
@@ -255,8 +304,7 @@ class SyncsScreen(ReadingScreen):
             answer(self.app, self._show_rows, open_run, self.session.run_rows(open_run))
 
     def _show_runs(self, runs: list[RunRecord]) -> None:
-        table = self.query_one("#runs-table", DataTable)
-        table.clear()
+        table = self._runs_columns(LOCAL_RUNS, "Runs (h)")
         for run in runs:
             outcomes = ", ".join(f"{k} {v:,}" for k, v in run.outcomes.items())
             table.add_row(str(run.id), run.kind, run.status, _when(run.started_at),
@@ -279,6 +327,142 @@ class SyncsScreen(ReadingScreen):
                 literal(row["reason"] or ""), "" if row["request"] is None else str(row["request"]),
             )  # fmt: skip
         self.query_one("#sync-requests", Static).update(Text(f"run {run_id}", "bold"))
+
+    def _runs_columns(self, columns: tuple[str, ...], title: str) -> DataTable[Any]:
+        table = self.query_one("#runs-table", DataTable)
+        if tuple(str(c.label) for c in table.columns.values()) != columns:
+            table.clear(columns=True)
+            table.add_columns(*columns)
+        table.clear()
+        self.query_one("#runs-title", Static).update(Text(title, "bold"))
+        return table
+
+    # -- remote syncs (Hightouch) ----------------------------------------------------------
+
+    def on_descendant_focus(self, event: Any) -> None:
+        widget_id = getattr(event.widget, "id", None)
+        if widget_id in ("syncs-table", "remote-table"):
+            self.remote_side = widget_id == "remote-table"
+
+    @reader(exclusive=True, group="remotes")
+    def _load_remotes(self) -> None:
+        """Every remote's syncs; a remote that cannot be read says why and how to fix it."""
+        found: list[tuple[str, RemoteSync]] = []
+        problems: list[str] = []
+        remotes = self.remotes
+        for connector in remotes.connectors() if remotes else []:
+            try:
+                syncs = remotes.run(connector, lambda client: client.syncs())  # type: ignore[union-attr]
+            except ConsoleError as exc:
+                hint = f" ({exc.hint})" if exc.hint else ""
+                said = (
+                    exc.message
+                    if exc.message.startswith(connector)
+                    else f"{connector}: {exc.message}"
+                )
+                problems.append(f"{said}{hint}")
+                continue
+            found.extend((connector, sync) for sync in syncs)
+        answer(self.app, self._show_remotes, found, problems)
+
+    def _show_remotes(self, found: list[tuple[str, RemoteSync]], problems: list[str]) -> None:
+        shown = bool(self.remotes and self.remotes.connectors())
+        self.query_one("#remote-title").display = shown
+        self.query_one("#remote-table").display = shown and bool(found or not problems)
+        note = self.query_one("#remote-note", Static)
+        note.display = bool(problems)
+        note.update(Text(printable("\n".join(problems)), "yellow"))
+        self.remote_syncs = found
+        table = self.query_one("#remote-table", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for connector, sync in found:
+            table.add_row(*sync_cells(connector, sync), key=f"{connector}:{sync.id}")
+        if found:
+            table.move_cursor(row=min(keep, len(found) - 1))
+
+    def selected_remote(self) -> tuple[str, RemoteSync] | None:
+        """The highlighted remote sync, with its remote's name."""
+        table = self.query_one("#remote-table", DataTable)
+        if not self.remote_syncs or table.cursor_row >= len(self.remote_syncs):
+            return None
+        return self.remote_syncs[table.cursor_row]
+
+    @reader(exclusive=True, group="runs")
+    def _load_remote_runs(self, connector: str, sync: RemoteSync) -> None:
+        assert self.remotes is not None
+        runs = self.remotes.run(connector, lambda client: client.runs(sync.id))
+        answer(self.app, self._show_remote_runs, connector, sync, runs)
+
+    def _show_remote_runs(self, connector: str, sync: RemoteSync, runs: list[RemoteRun]) -> None:
+        table = self._runs_columns(REMOTE_RUNS, f"Runs of {sync.slug}")
+        for run in runs:
+            table.add_row(*run_cells(run), key=run.id)
+        if not runs:
+            self._say(f"{sync.slug} has not run yet in {connector} (t triggers it)", "dim")
+
+    def action_trigger(self) -> None:
+        """Ask, then trigger the highlighted remote sync through the guardrails and follow
+        its run to the end."""
+        if not self.remote_syncs or self.remotes is None or self.trigger is None:
+            self.notify("t triggers a remote sync, and none is listed", severity="warning")
+            return
+        if not self.remote_side:  # first t: to the remote syncs, the next one asks
+            self.query_one("#remote-table", DataTable).focus()
+            self.notify("pick a remote sync, then t triggers it", severity="information")
+            return
+        chosen = self.selected_remote()
+        if chosen is None:
+            return
+        connector, sync = chosen
+        modal = TriggerModal(
+            connector, sync, self.remotes.base_url(connector), production=self.production
+        )
+        self.app.push_screen(modal, lambda options: self._trigger_chosen(chosen, options))
+
+    def _trigger_chosen(
+        self, chosen: tuple[str, RemoteSync], options: TriggerOptions | None
+    ) -> None:
+        if options is None:
+            return
+        connector, sync = chosen
+        self.plan = None
+        self._say(f"triggering {sync.slug} in {connector} (through the guardrails)...", "bold")
+        self._trigger_and_follow(connector, sync, options)
+
+    @reader(group="trigger")
+    def _trigger_and_follow(
+        self, connector: str, sync: RemoteSync, options: TriggerOptions
+    ) -> None:
+        assert self.remotes is not None and self.trigger is not None
+        run_id = self.trigger(connector, sync, options)
+        answer(self.app, self._say, f"run {run_id} of {sync.slug} started in {connector}", "bold")
+
+        def changed(run: RemoteRun) -> None:
+            answer(self.app, self._show_followed, connector, sync, run)
+
+        followed = self.remotes.run(
+            connector,
+            lambda client: follow(client, sync.id, run_id, interval=self.poll, on_change=changed),
+        )
+        answer(self.app, self._followed, connector, sync, run_id, followed.run)
+
+    def _show_followed(self, connector: str, sync: RemoteSync, run: RemoteRun) -> None:
+        self.query_one("#sync-summary", Static).update(run_line(connector, sync, run))
+
+    def _followed(
+        self, connector: str, sync: RemoteSync, run_id: str, run: RemoteRun | None
+    ) -> None:
+        if run is None:
+            self._say(f"run {run_id} of {sync.slug} was never seen; it goes on in {connector}",
+                      "yellow")  # fmt: skip
+            return
+        written = sum(run.successful.values())
+        text = f"{sync.slug} run {run.id}: {run.status}, {written:,} rows written"
+        self.notify(text, severity="information" if run.succeeded else "error")
+        self.outcome_shown = True
+        self._load_remotes()
+        self._load_remote_runs(connector, sync)
 
     def worker_failed(self, worker: Worker[Any], title: str, message: str) -> None:
         """A plan, a run or a read failed: say so where the plan's summary goes."""
