@@ -26,6 +26,7 @@ from console.contract.destinations import (
     SyncTarget,
     VendorAnswer,
 )
+from console.contract.messaging import MessageSend, Messaging
 from console.contract.registration import Registration
 from console.contract.remote import Remote, RemoteRun, RemoteSync, TriggerOptions
 from console.contract.rules import ValidationRule
@@ -49,6 +50,8 @@ __all__ = [
     "Fault",
     "IngestOutcome",
     "Lint",
+    "MessageSend",
+    "Messaging",
     "PlannedRequest",
     "RateLimit",
     "Registration",
