@@ -298,3 +298,31 @@ async def test_the_demo_lists_and_triggers_the_fake_without_credentials_or_polic
     assert audit_rows(app) == [
         ("remote.trigger", "people-to-salesforce", "allowed", "policy.none", False, 9001)
     ]
+
+
+async def test_a_run_it_loses_track_of_says_so_and_that_it_goes_on(
+    tmp_path: Path,
+    tui_warehouse: Warehouse,
+    builtin_host: PluginHost,
+    sandbox: Sandbox,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    app = console(tmp_path, tui_warehouse, builtin_host, sandbox.base_url("hightouch"),
+                  role="operator")  # fmt: skip
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_syncs(pilot)
+        assert screen.trigger is not None
+        real = screen.trigger
+
+        def trigger_then_key_revoked(*args: Any) -> str:
+            run_id = real(*args)
+            sandbox.app.inject("hightouch", Fault("unauthorized"))  # before the first poll
+            return run_id
+
+        screen.trigger = trigger_then_key_revoked
+        await trigger(pilot)
+        await wait_until(pilot, lambda: "lost track" in summary(app), "the lost run")
+        said = summary(app)
+        assert "lost track of run 9001 (it goes on in hightouch)" in said
+        assert "refused the credentials (401" in said and KEY not in said
+    assert audit_rows(app)[0][2] == "allowed"  # the trigger itself went through

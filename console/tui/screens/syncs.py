@@ -5,7 +5,9 @@ the guardrails, followed live to their end, and their runs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, ProgressBar, Static
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from console.contract import RemoteRun, RemoteSync, TriggerOptions
 from console.errors import ConsoleError
@@ -39,6 +41,8 @@ SHOWN_CHANGES = 100_000
 REQUEST_LINES = 60
 OUTCOME_STYLE = {"accepted": "green", "rejected": "bold red", "unknown": "yellow",
                  "skipped": "yellow", None: "dim"}  # fmt: skip
+STEP = 0.1
+"""Seconds between two looks at whether following a remote run was given up (on quit)."""
 Trigger = Callable[[str, RemoteSync, TriggerOptions], str]
 """Triggers a remote sync through the gate (audited); returns the run's id."""
 LOCAL_RUNS = ("run", "kind", "status", "when", "who", "outcomes")
@@ -438,13 +442,29 @@ class SyncsScreen(ReadingScreen):
         run_id = self.trigger(connector, sync, options)
         answer(self.app, self._say, f"run {run_id} of {sync.slug} started in {connector}", "bold")
 
+        worker = get_current_worker()
+
         def changed(run: RemoteRun) -> None:
             answer(self.app, self._show_followed, connector, sync, run)
 
-        followed = self.remotes.run(
-            connector,
-            lambda client: follow(client, sync.id, run_id, interval=self.poll, on_change=changed),
-        )
+        async def pause(seconds: float) -> None:  # leaving the console stops following
+            end = time.monotonic() + seconds
+            while not worker.is_cancelled and time.monotonic() < end:
+                await asyncio.sleep(min(STEP, max(0.0, end - time.monotonic())))
+            if worker.is_cancelled:
+                raise asyncio.CancelledError
+
+        try:
+            followed = self.remotes.run(
+                connector,
+                lambda client: follow(
+                    client, sync.id, run_id, interval=self.poll, on_change=changed, sleep=pause
+                ),
+            )
+        except ConsoleError as exc:
+            lost = f"lost track of run {run_id} (it goes on in {connector}): {exc.message}"
+            answer(self.app, self._say, lost, "yellow")
+            return
         answer(self.app, self._followed, connector, sync, run_id, followed.run)
 
     def _show_followed(self, connector: str, sync: RemoteSync, run: RemoteRun) -> None:
