@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import touchgen
+from console import StateLocation
 from console.taxonomy import load_taxonomy
 from console.touch import TouchEngine, attribute, scan_people
 from console.warehouse import Warehouse
@@ -248,11 +249,19 @@ def bench_whole(path: Path, engine: TouchEngine, repeat: int, workers: int) -> d
     return out
 
 
+POSTHOG = StateLocation(
+    connector="posthog",
+    first=("properties", "$set_once", "$initial_utm_{field}"),
+    last=("properties", "$set", "utm_{field}"),
+)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Build or reuse the warehouse, then measure."""
     events, people = (100_000, 10_000) if args.quick else (args.events, args.people)
     path = warehouse_file(events, people, args.seed, args.rebuild)
-    engine = TouchEngine(load_taxonomy(None))
+    locations = [POSTHOG] if args.state_location else []
+    engine = TouchEngine(load_taxonomy(None), state_locations=locations)
     conn = sqlite3.connect(path)
     stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
     conn.close()
@@ -324,6 +333,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="processes for the parallel scan")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--state-location",
+        action="store_true",
+        help="register a plugin's StateLocation (PostHog's) as a third party would: the "
+        "events here are of other sources, so this measures what it costs them",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "touch.json")
     return parser.parse_args(argv)
 

@@ -2,10 +2,15 @@
 
 Connector plugins (built-in and third-party alike) import only what this module exports.
 Everything else in ``console`` is internal and may change.
+
+``PLUGIN_API`` is the version of this API: the names below (``__all__``) and the hooks of
+:mod:`console.hookspecs`. A plugin declares the range it supports on its entry-point module,
+``MARTECH_PLUGIN_API = ">=1.0,<2"``; see :mod:`console.contract.api` for the policy.
 """
 
 from console.campaign import UTM_PARAMS, campaign_from_params, query_params, url_path
 from console.contract import (
+    PLUGIN_API,
     CollectorRequest,
     CollectorResponse,
     CollectorRoute,
@@ -20,7 +25,9 @@ from console.contract import (
     MessageSend,
     Messaging,
     PlannedRequest,
+    PluginAPIDeprecationWarning,
     RateLimit,
+    ReadBack,
     Registration,
     Remote,
     RemoteRun,
@@ -31,10 +38,13 @@ from console.contract import (
     SandboxRegistration,
     SandboxRequest,
     SandboxResponse,
+    StateLocation,
     SyncTarget,
     TriggerOptions,
     ValidationRule,
     VendorAnswer,
+    VendorRecord,
+    VendorTouch,
     default_accept,
     default_refuse,
 )
@@ -67,6 +77,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EVENT_TYPES",
+    "PLUGIN_API",
     "UTM_PARAMS",
     "AuthError",
     "Campaign",
@@ -91,8 +102,10 @@ __all__ = [
     "Messaging",
     "PayloadError",
     "PlannedRequest",
+    "PluginAPIDeprecationWarning",
     "RateLimit",
     "RateLimitError",
+    "ReadBack",
     "Registration",
     "Remote",
     "RemoteError",
@@ -104,11 +117,14 @@ __all__ = [
     "SandboxRegistration",
     "SandboxRequest",
     "SandboxResponse",
+    "StateLocation",
     "SyncTarget",
     "Taxonomy",
     "TriggerOptions",
     "ValidationRule",
     "VendorAnswer",
+    "VendorRecord",
+    "VendorTouch",
     "__version__",
     "campaign_from_params",
     "corrected_timestamp",

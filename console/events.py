@@ -78,35 +78,81 @@ def verdict_of(findings: list[Finding]) -> str:
 
 
 class Event(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """One normalized event, from whichever vendor format it arrived in."""
+    """One normalized event, from whichever vendor format it arrived in.
+
+    A decoder fills what its vendor sends and leaves the rest at the default; the host
+    then enriches every ``ok`` event (``console/campaign.py``): UTMs and click IDs from
+    ``page_url`` (or ``search``, or a server-side call's ``properties["url"]``) and
+    ``path`` from ``page_url``. Where things go:
+
+    - ``properties``: what the event says about itself (a track call's properties, a page
+      view's extra fields): what taxonomy rules and state properties read;
+    - ``traits``: what it says about the person (identify traits, Amplitude's user
+      properties with ``$set``/``$setOnce``);
+    - ``context``: everything else the vendor sent that is not mapped to a field (the
+      library, IP, user agent, Segment's ``context``, Snowplow's entities); kept for
+      inspection, read by the core only for Segment-shaped ``page``/``campaign`` keys.
+
+    **``""`` and ``None``**: use ``None`` (or leave the default) for "not sent". The core
+    reads ``""`` as no value where it looks for one (``actor_id``, a URL's parameters, the
+    touch debugger), but the two are not the same everywhere: a ``campaign`` field set to
+    ``""`` counts as set, so the URL's value does not replace it; a ``page_url`` of ``""``
+    is not None, so a server-side call's ``properties["url"]`` is not read; and the stored
+    event keeps ``""`` as given (``/api/events`` shows it, where ``None`` is left out).
+    """
 
     source: str
     """The connector that decoded it (``segment``, ``amplitude``, ...)."""
     message_id: str
+    """The sender's id of this event. The same ``source``, id and ``original_timestamp``
+    again is a retry: stored once and counted as a duplicate. Use ``stable_id(...)`` of
+    the content when the vendor sends none, so a retry gets the same id."""
     type: str
+    """One of :data:`EVENT_TYPES`: track, page, screen, identify, alias, group."""
     timestamp: datetime
-    """The corrected time: ``received_at - (sent_at - original_timestamp)`` when all known."""
+    """The corrected time: ``received_at - (sent_at - original_timestamp)`` when all known
+    (:func:`corrected_timestamp`); timezone-aware UTC."""
     event: str | None = None
+    """The event name (a track call's; a page or screen view's name, if any)."""
     anonymous_id: str | None = None
+    """The device or cookie id (Amplitude's ``device_id``, Snowplow's ``domain_userid``)."""
     user_id: str | None = None
+    """The known user's id. An event needs this or ``anonymous_id`` to join a person."""
     previous_id: str | None = None
+    """An alias call's previous id."""
     group_id: str | None = None
+    """A group call's group (account) id."""
     original_timestamp: datetime | None = None
+    """When the event happened by the sender's clock."""
     sent_at: datetime | None = None
+    """When the sender sent the batch, by its clock (for the skew correction)."""
     received_at: datetime | None = None
+    """When the collector received it (``CollectorRequest.received_at``)."""
     page_url: str | None = None
+    """The full URL of the page viewed (with its query): UTMs and click IDs are read here."""
     path: str | None = None
+    """The URL's path; filled from ``page_url`` when left None."""
     referrer: str | None = None
+    """The referring URL: an external referrer is a touch (``docs/touch.md``)."""
     title: str | None = None
     search: str | None = None
+    """The page URL's query string alone (``?utm_source=...``), when sent apart."""
     campaign: Campaign = msgspec.field(default_factory=Campaign)
+    """Set only the fields your vendor carries outside the URL (Segment's
+    ``context.campaign``): a field you set wins; each field left None is then filled
+    from the URL's ``utm_*`` parameter."""
     click_ids: list[ClickId] = msgspec.field(default_factory=list)
+    """Click IDs the vendor carries outside the URL; the URL's are appended (one per
+    parameter: yours wins) and each gets its network from the taxonomy."""
     properties: dict[str, Any] = msgspec.field(default_factory=dict)
     traits: dict[str, Any] = msgspec.field(default_factory=dict)
     context: dict[str, Any] = msgspec.field(default_factory=dict)
     raw: Any = None
+    """The record exactly as received (shown by the inspector, kept with the event)."""
     validity: str = "ok"
+    """``rejected`` for an item the decoder could not read (:func:`rejected_event`)."""
     errors: list[str] = msgspec.field(default_factory=list)
+    """Why it was rejected."""
     findings: list[Finding] | None = None
     """Taxonomy findings; None until the event has been validated."""
     channel: str | None = None

@@ -4,6 +4,15 @@ Hooks hand objects over through a ``register`` callback, so the host can stamp e
 registration with the plugin that made it and isolate a plugin that raises. Hooks are
 always called with keyword arguments, so they can grow new arguments without breaking
 existing plugins (pluggy passes only the arguments an implementation names).
+
+These hook specs and the names ``console`` exports are the plugin API, versioned as
+``console.PLUGIN_API`` (:mod:`console.contract.api`: semantic versions, a deprecation
+warning for at least one minor version before a removal). A plugin declares the range it
+supports on its entry-point module, ``MARTECH_PLUGIN_API = ">=1.0,<2"``.
+
+Each hook is called for every plugin in load order: the built-in plugins first, then
+third parties by entry-point name. Where two plugins claim the same thing, the one later
+in that order is refused (recorded as its failure) and the first keeps it.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from console.contract import (
     EventFormat,
     Remote,
     SandboxRegistration,
+    StateLocation,
     ValidationRule,
 )
 
@@ -53,8 +63,13 @@ def register_collector_routes(register: Callable[[CollectorRoute], None]) -> Non
     """Register HTTP routes the local collector serves (``POST /v1/batch``, ...).
 
     Call ``register(CollectorRoute(...))`` once per method and path. A registered route
-    makes its connector a *source*. Two plugins registering the same method and path is
-    a failure of the second. Return value: ignored.
+    makes its connector a *source*. Paths match exactly: no prefix, no pattern, and a
+    trailing slash makes another path (register ``/batch`` and ``/batch/`` if your SDK
+    sends both); the method is compared upper-cased; ``/api/...`` is the collector's own.
+    Two plugins registering the same method and path: the plugin later in load order is
+    refused (a failure in ``register_collector_routes``, shown once by ``martech plugins``
+    and at ``martech collect``'s start) and the first keeps the route. Return value:
+    ignored.
     """
 
 
@@ -109,6 +124,20 @@ def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
 
 
 @hookspec
+def register_state_readers(register: Callable[[StateLocation], None]) -> None:
+    """Teach the touch debugger where a vendor's SDK reports first/last-touch state.
+
+    Call ``register(StateLocation(connector, first=(...), last=(...)))`` once per
+    connector: the paths in its events that hold the first touch and the last touch the SDK
+    claims (PostHog's ``properties.$set_once.$initial_utm_*`` and ``properties.$set.utm_*``).
+    ``martech touch`` then compares them with the computed state and reports where they
+    diverge, under the connector's name. Only events whose ``source`` is that connector are
+    read. One per connector: another plugin's registration for the same connector is
+    recorded as its failure and ignored. Return value: ignored.
+    """
+
+
+@hookspec
 def register_commands(cli: click.Group) -> None:
     """Add CLI subcommands to the ``martech`` group (e.g. a remote tool's trigger).
 
@@ -125,6 +154,7 @@ HOOK_NAMES: tuple[str, ...] = (
     "register_destinations",
     "register_remotes",
     "register_sandboxes",
+    "register_state_readers",
     "register_commands",
 )
 """Every hook the host calls, in the order it calls them."""

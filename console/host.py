@@ -4,10 +4,16 @@ pluggy alone does not isolate plugins: a raising implementation aborts the whole
 call, and ``load_setuptools_entrypoints`` stops at the first plugin that fails to import.
 So the host loads each entry point under its own guard and calls each implementation of a
 registration hook separately, recording failures (plugin, phase, error) instead of raising.
+
+Load order is deterministic: the built-in plugins (those of martech-console's own
+distribution) first, then third parties, each group by entry-point name. Hooks are called
+in that order, so where two plugins claim the same thing (a route, a connector, a
+destination), the one later in that order is "the second" and is refused.
 """
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,6 +23,8 @@ from typing import Any, TypeVar
 
 import click
 import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
 
 from console import hookspecs
 from console.contract import (
@@ -27,12 +35,17 @@ from console.contract import (
     Registration,
     Remote,
     SandboxRegistration,
+    StateLocation,
 )
+from console.contract.api import API_ATTRIBUTE, PLUGIN_API
 
 ENTRY_POINT_GROUP = "martech_console"
-RUNTIME_PHASES = frozenset({"collector", "decode"})
-"""Failures that happen per request or per replayed record (kept: the latest few)."""
-RUNTIME_FAILURES_KEPT = 50
+BUILTIN_DISTRIBUTION = "martech-console"
+"""The distribution whose entry points are the built-in plugins (loaded first)."""
+LOAD_PHASES = frozenset({"load", *hookspecs.HOOK_NAMES})
+"""Failures of loading and registering. Every other phase (``collector``, ``decode``,
+``validate``, ``accept``, ...) happens per request or record: recorded once per plugin and
+phase, with a count and the latest message."""
 
 T = TypeVar("T")
 
@@ -47,6 +60,8 @@ class PluginFailure:
     error: str
     detail: str = ""
     """The traceback, for ``--verbose`` output; never shown by default."""
+    count: int = 1
+    """How many times it happened (``error`` is the latest message)."""
 
 
 @dataclass(slots=True)
@@ -59,6 +74,8 @@ class PluginInfo:
     version: str | None = None
     hooks: list[str] = field(default_factory=list)
     loaded: bool = True
+    api: str | None = None
+    """The plugin API range it declares (``MARTECH_PLUGIN_API``), None if it declares none."""
 
 
 def _guard_errors() -> tuple[type[BaseException], ...]:
@@ -81,15 +98,21 @@ class PluginHost:
         self.manager = pluggy.PluginManager(hookspecs.PROJECT)
         self.manager.add_hookspecs(hookspecs)
         self.failures: list[PluginFailure] = []
+        self.failures_changed = 0
+        """Goes up with every failure recorded (a cheap "anything new?" for watchers)."""
         self.skipped: list[str] = []
         self._plugins: dict[str, PluginInfo] = {}
+        self._order: dict[str, int] = {}
         self._collected: dict[str, list[Registration[Any]]] = {}
+        self._derived: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     # -- loading ---------------------------------------------------------------------------
 
     def discover(self) -> PluginHost:
-        """Load every plugin of the entry-point group that the allow/block lists admit."""
-        for entry_point in entry_points(group=self.group):
+        """Load every plugin of the entry-point group that the allow/block lists admit:
+        the built-in ones first, then third parties, each by entry-point name."""
+        for entry_point in sorted(entry_points(group=self.group), key=_load_order):
             if not self._admitted(entry_point.name):
                 self.skipped.append(entry_point.name)
                 continue
@@ -136,6 +159,14 @@ class PluginHost:
             )
             return
         module_name = getattr(plugin, "__name__", type(plugin).__name__)
+        declared = getattr(plugin, API_ATTRIBUTE, None)
+        refusal = api_refusal(declared)
+        if refusal is not None:
+            self.record_failure(name, "load", refusal)
+            self._plugins[name] = PluginInfo(
+                name, module_name, distribution, version, loaded=False, api=_shown(declared)
+            )
+            return
         try:
             self.manager.register(plugin, name=name)
         except _guard_errors() as exc:
@@ -147,22 +178,38 @@ class PluginHost:
             if caller.spec is None and not _optional(caller, plugin):
                 self.record_failure(name, "load", _unknown_hook(caller.name))
         hooks = sorted(caller.name for caller in callers if caller.spec is not None)
-        self._plugins[name] = PluginInfo(name, module_name, distribution, version, hooks)
+        self._plugins[name] = PluginInfo(
+            name, module_name, distribution, version, hooks, api=_shown(declared)
+        )
+        self._order[name] = len(self._order)
         self._collected.clear()
+        self._derived.clear()
 
     def record_failure(self, plugin: str, phase: str, exc: BaseException) -> None:
         """Record that ``plugin`` failed in ``phase`` (``load``, a hook name, ``collector``,
-        ``decode``, ``validate``): shown by ``martech plugins`` and the plugins screen.
+        ``decode``, ``validate``, ``accept``): shown by ``martech plugins``, the plugins
+        screen and the collector's ``/api/stats``.
 
-        Runtime phases (per request or record) keep only the latest few failures.
+        A runtime failure (any phase but loading and registering) is kept once per plugin,
+        phase and kind of error, with a count and the latest message (a decoder failing on
+        every request is one line); so is a repeat of the same load failure.
         """
-        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        kind = type(exc).__name__
+        message = f"{kind}: {exc}" if str(exc) else kind
         detail = "".join(traceback.format_exception(exc))
-        self.failures.append(PluginFailure(plugin, phase, message, detail))
-        if phase in RUNTIME_PHASES:  # one per bad request: keep the latest, not all
-            runtime = [i for i, f in enumerate(self.failures) if f.phase == phase]
-            if len(runtime) > RUNTIME_FAILURES_KEPT:
-                del self.failures[runtime[0]]
+        runtime = phase not in LOAD_PHASES
+        with self._lock:
+            self.failures_changed += 1
+            for i, known in enumerate(self.failures):
+                if (known.plugin, known.phase) != (plugin, phase):
+                    continue
+                same = known.error.partition(":")[0] == kind if runtime else known.error == message
+                if same:
+                    self.failures[i] = PluginFailure(
+                        plugin, phase, message, detail, known.count + 1
+                    )
+                    return
+            self.failures.append(PluginFailure(plugin, phase, message, detail))
 
     # -- calling ---------------------------------------------------------------------------
 
@@ -173,7 +220,10 @@ class PluginHost:
         plugin gets its own stamped ``register`` callback.
         """
         caller = getattr(self.manager.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):
+        last = len(self._order)
+        for impl in sorted(
+            caller.get_hookimpls(), key=lambda i: self._order.get(i.plugin_name, last)
+        ):
             kwargs = build_kwargs(impl.plugin_name)
             try:
                 impl.function(*(kwargs[arg] for arg in impl.argnames))
@@ -226,6 +276,8 @@ class PluginHost:
 
     def connectors(self) -> dict[str, Registration[type[Connector]]]:
         """Registered connector classes by connector name (first registration wins)."""
+        if "connectors" in self._derived:
+            return dict(self._derived["connectors"])
         result: dict[str, Registration[type[Connector]]] = {}
         for reg in self.collect("register_connectors", _check_connector):
             name = reg.item.name
@@ -239,7 +291,8 @@ class PluginHost:
                 )
                 continue
             result[name] = reg
-        return result
+        self._derived["connectors"] = result
+        return dict(result)
 
     def event_formats(self) -> list[Registration[EventFormat]]:
         """Registered replay formats, in sniffing order."""
@@ -247,7 +300,11 @@ class PluginHost:
         return sorted(regs, key=lambda reg: reg.item.priority)
 
     def collector_routes(self) -> list[Registration[CollectorRoute]]:
-        """Registered collector routes; a method and path already taken is refused."""
+        """Registered collector routes; a method and path already taken is refused (the
+        plugin later in load order fails). Paths match exactly: ``/batch`` and ``/batch/``
+        are two routes."""
+        if "routes" in self._derived:
+            return list(self._derived["routes"])
         routes: dict[tuple[str, str], Registration[CollectorRoute]] = {}
         for reg in self.collect("register_collector_routes", _check_route):
             key = (reg.item.method.upper(), reg.item.path)
@@ -259,6 +316,7 @@ class PluginHost:
                 )
                 continue
             routes[key] = reg
+        self._derived["routes"] = list(routes.values())
         return list(routes.values())
 
     def destinations(self) -> dict[str, Registration[Destination]]:
@@ -273,9 +331,15 @@ class PluginHost:
         """Registered vendor fakes by connector name (the first plugin's wins)."""
         return self._one_per_connector("register_sandboxes", _check_sandbox)
 
+    def state_readers(self) -> dict[str, Registration[StateLocation]]:
+        """Where each connector's events report first/last state (the first plugin's wins)."""
+        return self._one_per_connector("register_state_readers", _check_state_location)
+
     def _one_per_connector(
         self, hook_name: str, check: Callable[[object], T]
     ) -> dict[str, Registration[T]]:
+        if hook_name in self._derived:
+            return dict(self._derived[hook_name])
         result: dict[str, Registration[T]] = {}
         for reg in self.collect(hook_name, check):
             name = str(getattr(reg.item, "connector", ""))
@@ -287,7 +351,8 @@ class PluginHost:
                 )
                 continue
             result[name] = reg
-        return result
+        self._derived[hook_name] = result
+        return dict(result)
 
     def capabilities(self, connector: str) -> list[str]:
         """What a connector can do, derived from what its plugins registered."""
@@ -301,6 +366,10 @@ class PluginHost:
         if connector in self.remotes():
             caps.add("remote")
         return sorted(caps)
+
+    def load_order(self) -> list[str]:
+        """The loaded plugins in the order their hooks are called (built-ins first)."""
+        return list(self._order)
 
     def plugins(self) -> list[PluginInfo]:
         """Every plugin the host loaded or tried to load, by name."""
@@ -328,6 +397,36 @@ class _PluginCommands(click.Group):
             )
             return
         self._target.add_command(cmd, name)
+
+
+def api_refusal(declared: object) -> ValueError | None:
+    """Why a plugin declaring ``declared`` as its API range cannot load, or None if it can
+    (it declares nothing, or a range that holds :data:`PLUGIN_API`)."""
+    if declared is None:
+        return None
+    try:
+        supported = SpecifierSet(str(declared))
+    except InvalidSpecifier:
+        return ValueError(
+            f"{API_ATTRIBUTE} = {declared!r} is not a version range; write one such as "
+            f"'>=1.0,<2' (this martech-console provides plugin API {PLUGIN_API})"
+        )
+    if Version(PLUGIN_API) in supported:
+        return None
+    return ValueError(
+        f"the plugin supports plugin API {supported} but this martech-console provides "
+        f"plugin API {PLUGIN_API}; install a release of the plugin made for {PLUGIN_API}"
+    )
+
+
+def _shown(declared: object) -> str | None:
+    return None if declared is None else str(declared)
+
+
+def _load_order(entry_point: EntryPoint) -> tuple[int, str]:
+    dist = entry_point.dist
+    builtin = dist is not None and dist.metadata["Name"] == BUILTIN_DISTRIBUTION
+    return (0 if builtin else 1, entry_point.name)
 
 
 def _optional(caller: pluggy.HookCaller, plugin: object) -> bool:
@@ -373,6 +472,12 @@ def _check_destination(item: object) -> Destination:
 def _check_remote(item: object) -> Remote:
     if not isinstance(item, Remote):
         raise TypeError(f"register_remotes expects a Remote, got {item!r}")
+    return item
+
+
+def _check_state_location(item: object) -> StateLocation:
+    if not isinstance(item, StateLocation):
+        raise TypeError(f"register_state_readers expects a StateLocation, got {item!r}")
     return item
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from console.contract.api import PLUGIN_API
 from console.credentials import CredentialStore
-from console.host import PluginHost
+from console.host import PluginFailure, PluginHost
 
 
 def plugin_listing(host: PluginHost, store: CredentialStore) -> dict[str, Any]:
@@ -22,6 +23,7 @@ def plugin_listing(host: PluginHost, store: CredentialStore) -> dict[str, Any]:
                 "distribution": info.distribution,
                 "version": info.version,
                 "loaded": info.loaded,
+                "api": info.api,
                 "hooks": info.hooks,
                 "routes": [
                     f"{reg.item.method} {reg.item.path}"
@@ -50,14 +52,21 @@ def plugin_listing(host: PluginHost, store: CredentialStore) -> dict[str, Any]:
                     for c in owned
                 ],
                 "failures": [
-                    {"phase": f.phase, "error": f.error} for f in host.failures_of(info.name)
+                    {"phase": f.phase, "error": f.error, "count": f.count}
+                    for f in host.failures_of(info.name)
                 ],
             }
         )
     return {
+        "plugin_api": PLUGIN_API,
         "plugins": listing,
-        "failures": [
-            {"plugin": f.plugin, "phase": f.phase, "error": f.error} for f in host.failures
-        ],
+        "failures": failure_list(host.failures),
         "skipped": sorted(host.skipped),
     }
+
+
+def failure_list(failures: list[PluginFailure]) -> list[dict[str, Any]]:
+    """Plugin failures as plain data, each once: plugin, phase, latest message, count."""
+    return [
+        {"plugin": f.plugin, "phase": f.phase, "error": f.error, "count": f.count} for f in failures
+    ]

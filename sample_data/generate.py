@@ -70,6 +70,10 @@ GOAL_PATHS: dict[str, tuple[str, ...]] = {
     "order": ("/pricing", "/checkout"),
     "opportunity": ("/demo",),
 }
+APP_FEATURES = ("dashboards", "funnels", "alerts", "exports", "api_keys", "sso")
+"""Features of the product a signed-up person uses ("Feature Used" events)."""
+FEATURE_LIKING = (40, 25, 15, 10, 6, 4)
+"""How much more often each feature is used than the next (a few dominate, as in real use)."""
 PLANS: dict[str, tuple[str, float]] = {
     "starter": ("Acme Starter", 49.0),
     "pro": ("Acme Pro", 149.0),
@@ -1059,6 +1063,37 @@ def opportunity_calls(rng: random.Random, person: Person) -> list[Call]:
     ]
 
 
+def emit_feature_use(em: Emitter, person: Person) -> None:
+    """ "Feature Used" calls in the app during visits made after signing up, identified.
+
+    Drawn from their own random stream (``em.rng``), so adding them left every other
+    message of the sample data as it was.
+    """
+    signups = [s.start for s in person.sessions if s.goal == "signup"]
+    if not signups:
+        return
+    rng, favourite = em.rng, em.rng.choice(APP_FEATURES)
+    for session in person.sessions:
+        if session.start < signups[0] or session.device.user_id != person.user_id:
+            continue
+        if rng.random() >= 0.5:
+            continue
+        at = session.start + rng.randint(3, 12) * MINUTE
+        for _ in range(rng.randint(1, 3)):
+            feature = favourite if rng.random() < 0.5 else pick_feature(rng)
+            page = {"path": f"/app/{feature}", "referrer": SITE + "/app", "search": "",
+                    "title": "Acme Analytics app", "url": f"{SITE}/app/{feature}"}  # fmt: skip
+            properties = {"feature": feature, "plan": person.traits.get("plan", "trial")}
+            em.emit(at, session.device, "track", {"event": "Feature Used",
+                    "properties": properties}, page)  # fmt: skip
+            at += rng.randint(20 * SECOND, 3 * MINUTE)
+
+
+def pick_feature(rng: random.Random) -> str:
+    """A feature, the popular ones more often."""
+    return rng.choices(APP_FEATURES, weights=FEATURE_LIKING)[0]
+
+
 def emit_person(em: Emitter, person: Person) -> None:
     """All of a person's visits in order, at least 45 minutes apart."""
     free = 0
@@ -1102,6 +1137,9 @@ def generate() -> tuple[list[Message], list[Message]]:
     em = Emitter(rng)
     for person in people:
         emit_person(em, person)
+    usage = Emitter(random.Random(SEED + 1), em.records)
+    for person in people:
+        emit_feature_use(usage, person)
     em.records.sort(key=lambda record: (record[0], record[1]))
     return [record[2] for record in em.records], mistake_records(people)
 

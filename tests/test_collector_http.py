@@ -142,7 +142,7 @@ def _problem(response: httpx.Response) -> str:
         (b'{"batch": [{"event": "\xff"}]}', {}, 400, "Invalid JSON: not UTF-8 text (byte 22)"),
         (b"[" * 5000 + b"]" * 5000, {}, 400, "Invalid JSON: nested too deeply to read"),
         (b"this is not gzip", {"Content-Encoding": "gzip"}, 400, "not valid gzip"),
-        (b'{"batch":[]}', {"Content-Encoding": "br"}, 400, "unsupported Content-Encoding"),
+        (b'{"batch":[]}', {"Content-Encoding": "compress"}, 400, "unsupported Content-Encoding"),
         (
             json.dumps({"batch": [message(i) for i in range(2501)]}).encode()[:499_000],
             {},

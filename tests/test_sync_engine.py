@@ -99,7 +99,7 @@ def test_a_null_leaves_the_value_alone_unless_the_sync_clears_that_field(
 def test_a_rejected_row_is_planned_again(db: Path, acme: PluginHost) -> None:
     sync = spec(model_of(PEOPLE))
     plan = plan_for(db, sync, acme)
-    accept_all(db, replace(plan, diff=replace(plan.diff, changes=plan.changes[:2])))
+    accept_all(db, replace(plan, changes=plan.changes[:2]))
     again = plan_for(db, sync, acme)
     assert [(c.key, c.kind) for c in again.changes] == [("p3", "add")]
 
@@ -228,7 +228,17 @@ def test_a_destination_that_drops_a_row_is_caught(db: Path) -> None:
 
     with pytest.raises(PluginError) as caught:
         plan_for(db, spec(model_of(PEOPLE)), host_with(acme_destination(plan=drops_one)))
-    assert "carry 2 rows for 3 changes" in caught.value.message
+    # the first batch (p1, p2) is checked as soon as it is rendered, and names the lost row
+    assert "carry 1 rows for a batch of 2 changes (missing: p2)" in caught.value.message
+
+
+def test_a_destination_that_sends_a_row_twice_is_caught(db: Path) -> None:
+    def twice(target: SyncTarget, changes: Sequence[RowChange]) -> list[PlannedRequest]:
+        return plan_requests(target, [*changes, changes[0]])
+
+    with pytest.raises(PluginError) as caught:
+        plan_for(db, spec(model_of(PEOPLE)), host_with(acme_destination(plan=twice)))
+    assert "(carried twice: p1)" in caught.value.message
 
 
 def test_a_model_can_read_whole_events(db: Path, acme: PluginHost) -> None:

@@ -226,7 +226,7 @@ def test_touch_all_findings_only(sample_db: Path, cli_env: dict[str, str]) -> No
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["schema"] == "martech.touch-scan/1"
-    assert (data["people"], data["events"], data["affected"]) == (400, 4694, 3)
+    assert (data["people"], data["events"], data["affected"]) == (400, 5420, 3)
     assert {p["person"] for p in data["listed"]} == {
         "usr_1075",
         "usr_1254",

@@ -64,7 +64,7 @@ def test_a_clean_file_exits_0(martech: Any, tmp_path: Path) -> None:
 def test_the_sample_fails_with_every_finding_in_the_table(martech: Any) -> None:
     result = martech("validate", str(SAMPLE_EVENTS))
     assert result.exit_code == 1
-    assert "4694 events: 4681 good, 3 warn, 10 bad" in result.output
+    assert "5420 events: 5407 good, 3 warn, 10 bad" in result.output
     assert "utm.uppercase             error     8" in result.output
     assert "2c5114f9-1bca-4e9a-80af-d787eb83d5ef" in result.output
     assert "fix: send the referrer on every page view" in result.output
@@ -76,10 +76,10 @@ def test_json_has_the_documented_shape(martech: Any) -> None:
     assert set(data) == {"command", "source", "taxonomy", "exit_code", "summary", "subjects"}
     assert data["exit_code"] == result.exit_code == 1
     summary = data["summary"]
-    assert (summary["subjects"], summary["bad"], summary["warn"]) == (4694, 10, 3)
+    assert (summary["subjects"], summary["bad"], summary["warn"]) == (5420, 10, 3)
     assert summary["findings"] == {"error": 14, "warning": 3, "info": 202}
     assert summary["codes"][0] == {"code": "utm.uppercase", "severity": "error", "count": 8}
-    assert sum(summary["channels"].values()) == 4694
+    assert sum(summary["channels"].values()) == 5420
     subject = next(s for s in data["subjects"] if s["verdict"] == "bad")
     assert set(subject) == {
         "kind",
@@ -100,7 +100,7 @@ def test_junit_shows_each_error_as_a_failure_and_clean_events_as_passing(martech
     suites = {suite.get("name"): suite for suite in root}
     assert suites["utm.uppercase"].get("failures") == "8"
     assert suites["referrer.missing"].get("skipped") == "3"
-    assert suites["passed"].get("tests") == str(4694 - 13)
+    assert suites["passed"].get("tests") == str(5420 - 13)
     failure = suites["click_id.source_mismatch"][0][0]
     assert failure.get("message", "").startswith("error: gclid is a google click ID")
     assert "what to do:" in (failure.text or "")
@@ -135,14 +135,14 @@ def test_malformed_and_undecodable_lines_are_errors_with_their_line(
 def test_the_warehouse_is_validated_with_since_and_campaign(martech: Any, tmp_path: Path) -> None:
     assert martech("replay", str(SAMPLE_EVENTS)).exit_code == 0
     everything = json.loads(martech("validate", "--format", "json").output)
-    assert everything["summary"]["subjects"] == 4694
+    assert everything["summary"]["subjects"] == 5420
     assert everything["summary"]["findings"]["error"] == 14
     launch = martech("validate", "--campaign", "SUMMER_LAUNCH_2026", "--format", "json")
     data = json.loads(launch.output)
     assert 0 < data["summary"]["subjects"] < 200
     assert {s["id"] for s in data["subjects"]} == {"2eb4144b-9966-4b8b-8c2c-093d772b3d25"}
     late = json.loads(martech("validate", "--since", "2026-09-01", "--format", "json").output)
-    assert 0 < late["summary"]["subjects"] < 4694
+    assert 0 < late["summary"]["subjects"] < 5420
     assert late["exit_code"] == 0  # the planted mistakes all happened before September
 
 

@@ -16,6 +16,7 @@ from console.cli.creds_cmd import creds
 from console.cli.events_cmd import events
 from console.cli.links_cmd import links
 from console.cli.plugins_cmd import plugins
+from console.cli.reconcile_cmd import reconcile
 from console.cli.remote_cmd import remote_group, remote_names
 from console.cli.replay_cmd import replay
 from console.cli.sandbox_cmd import sandbox
@@ -107,7 +108,7 @@ def create_cli() -> click.Group:
 
     builtin: tuple[click.Command, ...] = (
         *(plugins, replay, events, collect, tui, demo, validate, links, touch, attribution),
-        *(sync, sql, creds, sandbox, audit),
+        *(sync, sql, creds, sandbox, audit, reconcile),
     )
     assert run_sync.name in sync.commands  # registered on the sync group by its module
     for command in builtin:

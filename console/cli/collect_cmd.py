@@ -6,6 +6,7 @@ import shutil
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +19,43 @@ from console.collector.addresses import is_everywhere
 from console.collector.stats import CollectorStats
 from console.collector.writer import health_notes
 from console.display import shorten
+from console.host import LOAD_PHASES, PluginFailure, PluginHost
 from console.validation.validator import Validator
 
 STATUS_EVERY = 1.0
 
 
-def status_line(stats: CollectorStats, pending: int, writer: dict[str, Any] | None = None) -> str:
-    """One line: rate, stored, duplicates, rejected, refused requests, queued; and the
-    warehouse writer's trouble, if it has any (see ``BatchWriter.health``)."""
+def status_line(
+    stats: CollectorStats,
+    pending: int,
+    writer: dict[str, Any] | None = None,
+    failures: Sequence[PluginFailure] = (),
+) -> str:
+    """One line: rate, stored, duplicates, rejected, refused requests, queued; the
+    warehouse writer's trouble, if it has any (see ``BatchWriter.health``); and plugins
+    failing while serving (a rule, a decoder, an ``accept``), each once with a count."""
     data = stats.as_dict()
     line = (
         f"{stats.rate():7.1f} events/s | stored {data['stored']} | duplicates "
         f"{data['duplicates']} | rejected {data['rejected']} | refused "
         f"{data['refused_requests']} | queued {pending}"
     )
-    return " | ".join([line, *health_notes(writer)])
+    running = [
+        f"plugin {f.plugin} failed in {f.phase} x{f.count}: {f.error}"
+        for f in failures
+        if f.phase not in LOAD_PHASES
+    ]
+    return " | ".join([line, *health_notes(writer), *running])
+
+
+def startup_failures(host: PluginHost) -> list[str]:
+    """The start-up lines for plugins that failed to load or register (a route clash)."""
+    host.connectors()  # registration failures are recorded as the host collects
+    return [
+        f"  plugin {f.plugin!r} failed in {f.phase}: {f.error}"
+        for f in host.failures
+        if f.phase in LOAD_PHASES
+    ]
 
 
 def fit(line: str, columns: int) -> str:
@@ -99,6 +122,13 @@ def collect(
         for route in collector.app.describe_routes():
             click.echo(f"  {route['method']:4} {url}{route['path']}  ({route['connector']})")
         click.echo(f"  query API: {url}/api/stats, {url}/api/events", err=False)
+        problems = startup_failures(app.host)
+        if problems:
+            click.echo(
+                f"{len(problems)} plugin failures (martech plugins -v for details):", err=True
+            )
+            for line in problems:
+                click.echo(line, err=True)
         stop = threading.Event()
         printer = threading.Thread(target=_print_status, args=(collector, stop), daemon=True)
         printer.start()
@@ -113,7 +143,8 @@ def collect(
             stop.set()
             printer.join()
             health = collector.pipeline.writer.health()
-            click.echo(f"\nstopped. {status_line(collector.pipeline.stats, 0, health)}", err=True)
+            line = status_line(collector.pipeline.stats, 0, health, app.host.failures)
+            click.echo(f"\nstopped. {line}", err=True)
 
 
 def _print_status(collector: Collector, stop: threading.Event) -> None:
@@ -121,7 +152,9 @@ def _print_status(collector: Collector, stop: threading.Event) -> None:
     last = ""
     while not stop.wait(STATUS_EVERY):
         pipeline = collector.pipeline
-        line = status_line(pipeline.stats, pipeline.pending, pipeline.writer.health())
+        line = status_line(
+            pipeline.stats, pipeline.pending, pipeline.writer.health(), collector.host.failures
+        )
         if tty:  # over the last line, blanking what a longer one left
             line = fit(line, shutil.get_terminal_size().columns)
             click.echo("\r" + line.ljust(len(last)), nl=False, err=True)

@@ -24,19 +24,24 @@ def plugins(app: AppContext, as_json: bool, verbose: bool) -> None:
     else:
         _print_listing(listing)
     for failure in app.host.failures:
+        times = f" ({failure.count} times)" if failure.count > 1 else ""
         click.echo(
-            f"plugin {failure.plugin!r} failed in {failure.phase}: {failure.error}", err=True
+            f"plugin {failure.plugin!r} failed in {failure.phase}: {failure.error}{times}",
+            err=True,
         )
         if verbose:
             click.echo(failure.detail, err=True)
 
 
 def _print_listing(listing: dict[str, Any]) -> None:
+    click.echo(f"plugin API {listing['plugin_api']}")
     for plugin in listing["plugins"]:
         where = plugin["distribution"] or plugin["module"]
         state = "" if plugin["loaded"] else click.style("  NOT LOADED", fg="red")
+        api = f"  [API {plugin['api']}]" if plugin["api"] else ""
         click.echo(
-            f"{click.style(plugin['name'], bold=True)} {plugin['version'] or ''} ({where}){state}"
+            f"{click.style(plugin['name'], bold=True)} {plugin['version'] or ''} ({where})"
+            f"{api}{state}"
         )
         for connector in plugin["connectors"]:
             caps = ", ".join(connector["capabilities"]) or "metadata only"

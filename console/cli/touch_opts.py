@@ -82,6 +82,7 @@ def build_engine(
         excluded_referrers=excluded,
         conversions=conversions or None,
         window=timedelta(days=window) if window else None,
+        state_locations=[reg.item for reg in app.host.state_readers().values()],
     )
 
 

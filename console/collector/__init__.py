@@ -31,6 +31,11 @@ class RunningCollector(Protocol):
         """Its warehouse writer's ``BatchWriter.health`` (None until known)."""
         ...
 
+    @property
+    def plugin_failures(self) -> list[dict[str, Any]]:
+        """Its plugins' failures, each once: plugin, phase, latest error, count."""
+        ...
+
     def stop(self) -> None:
         """Stop, committing what is queued."""
         ...

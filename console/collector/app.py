@@ -22,7 +22,14 @@ from console.collector.asgi import (
 from console.collector.body import TooLarge, decode_body
 from console.collector.pipeline import Busy, IngestPipeline
 from console.collector.query_api import handle_api
-from console.contract import CollectorRequest, CollectorResponse, CollectorRoute, Registration
+from console.contract import (
+    CollectorRequest,
+    CollectorResponse,
+    CollectorRoute,
+    IngestOutcome,
+    Registration,
+    default_accept,
+)
 from console.errors import (
     ConnectorError,
     PayloadError,
@@ -30,8 +37,9 @@ from console.errors import (
     RemoteError,
     WarehouseError,
 )
-from console.events import utc_now
+from console.events import Event, utc_now
 from console.host import PluginHost
+from console.plugin_listing import failure_list
 from console.taxonomy.clickids import ClickIdRegistry
 
 
@@ -63,6 +71,11 @@ class CollectorApp:
         self.methods: dict[str, list[str]] = {}
         for method, path in self.routes:
             self.methods.setdefault(path, []).append(method)
+
+    def plugin_failures(self) -> list[dict[str, Any]]:
+        """Every plugin failure so far, each once with its count and latest message: those
+        of loading (a clash) and those while serving (a decoder, ``accept``, a rule)."""
+        return failure_list(self.host.failures)
 
     def describe_routes(self) -> list[dict[str, str]]:
         """Every served route with the plugin behind it."""
@@ -168,7 +181,6 @@ class CollectorApp:
                 if event.validity == "ok":
                     enrich(event, self.click_ids)
             outcome = await self.pipeline.ingest(events)
-            return route.accept(request, events, outcome)
         except TooLarge as exc:
             return route.refuse(request, 413, exc)
         except Busy as exc:
@@ -184,6 +196,23 @@ class CollectorApp:
             with contextlib.suppress(Exception):
                 return route.refuse(request, 500, RemoteError(f"decoder failed: {exc}", status=500))
             return _route_error(500, f"decoder of plugin {reg.plugin!r} failed")
+        return self._accept(reg, request, events, outcome)
+
+    def _accept(
+        self,
+        reg: Registration[CollectorRoute],
+        request: CollectorRequest,
+        events: list[Event],
+        outcome: IngestOutcome,
+    ) -> CollectorResponse:
+        """The route's success answer. The events are committed by now: an ``accept`` that
+        raises is the plugin's failure (phase ``accept``), and the sender still gets the
+        default 200, never an error that would make it drop or resend stored events."""
+        try:
+            return reg.item.accept(request, events, outcome)
+        except Exception as exc:
+            self.host.record_failure(reg.plugin, "accept", exc)
+            return default_accept(request, events, outcome)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

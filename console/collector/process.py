@@ -23,7 +23,7 @@ from console.collector.stats import CollectorStats
 from console.errors import ConsoleError, InputError
 from console.events import Event
 
-READY, FAILED, HEALTH = b"ready ", b"error ", b"health "
+READY, FAILED, HEALTH, PLUGINS = b"ready ", b"error ", b"health ", b"plugins "
 START_TIMEOUT = 60.0
 HEALTH_EVERY = 1.0
 """Seconds between the child's looks at its writer (it reports only changes)."""
@@ -75,16 +75,21 @@ def _child(
             conn.send_bytes(data)
 
     def watch_writer() -> None:
-        last = None
+        last, told = None, -1
         while True:
             health = collector.pipeline.writer.health()
-            if health != last:
-                try:
+            failures = host.failures_changed
+            try:
+                if health != last:
                     with send_lock:
                         conn.send_bytes(HEALTH + encoder.encode(health))
-                except (OSError, ValueError):
-                    return  # the console is gone, or this process is ending
-                last = health
+                    last = health
+                if failures != told:
+                    with send_lock:
+                        conn.send_bytes(PLUGINS + encoder.encode(collector.plugin_failures))
+                    told = failures
+            except (OSError, ValueError):
+                return  # the console is gone, or this process is ending
             time.sleep(HEALTH_EVERY)
 
     collector.bus.subscribe(forward)
@@ -114,6 +119,8 @@ class CollectorProcess:
         self.stats = CollectorStats()
         self.writer_health: dict[str, Any] | None = None
         """The child's last word on its warehouse writer (``BatchWriter.health``)."""
+        self.plugin_failures: list[dict[str, Any]] = []
+        """The child's plugin failures, each once with a count (sent when they change)."""
         self.url = ""
         self._process: mp.process.BaseProcess | None = None
         self._reader: threading.Thread | None = None
@@ -153,6 +160,9 @@ class CollectorProcess:
                 return
             if data.startswith(HEALTH):
                 self.writer_health = msgspec.json.decode(data[len(HEALTH) :])
+                continue
+            if data.startswith(PLUGINS):
+                self.plugin_failures = msgspec.json.decode(data[len(PLUGINS) :])
                 continue
             events = _events.decode(data)
             sources = Counter(event.source for event in events)

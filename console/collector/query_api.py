@@ -28,6 +28,8 @@ class CollectorApp(Protocol):
 
     def describe_routes(self) -> list[dict[str, str]]: ...
 
+    def plugin_failures(self) -> list[dict[str, Any]]: ...
+
 
 MAX_LIMIT = 10_000
 FILTERS = (
@@ -136,6 +138,7 @@ async def handle_api(
         stats["total"] = await asyncio.to_thread(warehouse.count)
         stats["pending"] = app.pipeline.pending
         stats["writer"] = app.pipeline.writer.health()
+        stats["plugin_failures"] = app.plugin_failures()
         return CollectorResponse.json(200, stats)
     if path == "/api/routes" and method == "GET":
         return CollectorResponse.json(200, app.describe_routes())

@@ -124,6 +124,11 @@ class Collector:
         return self.pipeline.writer.health()
 
     @property
+    def plugin_failures(self) -> list[dict[str, Any]]:
+        """Every plugin failure so far, each once with a count (``/api/stats`` has them)."""
+        return self.app.plugin_failures()
+
+    @property
     def url(self) -> str:
         """The base URL senders should use (on this machine's loopback when listening on
         every address: 0.0.0.0 is where to listen, not where to send)."""

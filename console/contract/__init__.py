@@ -6,6 +6,7 @@ collector or the console. The hooks that carry them are in :mod:`console.hookspe
 public names are re-exported by :mod:`console`.
 """
 
+from console.contract.api import PLUGIN_API, PluginAPIDeprecationWarning
 from console.contract.collector import (
     CollectorRequest,
     CollectorResponse,
@@ -21,10 +22,13 @@ from console.contract.destinations import (
     Lint,
     PlannedRequest,
     RateLimit,
+    ReadBack,
     RowChange,
     RowOutcome,
     SyncTarget,
     VendorAnswer,
+    VendorRecord,
+    VendorTouch,
 )
 from console.contract.messaging import MessageSend, Messaging
 from console.contract.registration import Registration
@@ -37,8 +41,10 @@ from console.contract.sandbox import (
     SandboxRequest,
     SandboxResponse,
 )
+from console.contract.state import StateLocation
 
 __all__ = [
+    "PLUGIN_API",
     "CollectorRequest",
     "CollectorResponse",
     "CollectorRoute",
@@ -53,7 +59,9 @@ __all__ = [
     "MessageSend",
     "Messaging",
     "PlannedRequest",
+    "PluginAPIDeprecationWarning",
     "RateLimit",
+    "ReadBack",
     "Registration",
     "Remote",
     "RemoteRun",
@@ -64,10 +72,13 @@ __all__ = [
     "SandboxRegistration",
     "SandboxRequest",
     "SandboxResponse",
+    "StateLocation",
     "SyncTarget",
     "TriggerOptions",
     "ValidationRule",
     "VendorAnswer",
+    "VendorRecord",
+    "VendorTouch",
     "default_accept",
     "default_refuse",
 ]

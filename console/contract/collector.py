@@ -21,23 +21,38 @@ _json = msgspec.json.Encoder()
 
 @dataclass(frozen=True, slots=True)
 class CollectorRequest:
-    """One HTTP request as a decoder sees it: the body already gunzipped and size-checked."""
+    """One HTTP request as a decoder sees it: the body already decoded and size-checked.
+
+    The host undoes the ``Content-Encoding`` before the decoder runs (``gzip``,
+    ``deflate`` zlib-wrapped or raw, ``zstd``, ``br``, or several in a row), holding the
+    decoded body to the route's ``max_body`` (413 past it); a corrupt body or another
+    encoding is answered 400 by the route's ``refuse`` without calling ``decode``.
+    """
 
     method: str
+    """Upper-cased (``POST``)."""
     path: str
+    """The path as requested, without the query (exactly the route's path)."""
     headers: Mapping[str, str]
-    """Lower-cased header names."""
+    """Header names lower-cased (``request.headers["content-type"]``); a header sent
+    twice keeps its last value. ``content-encoding`` still names the encoding the body
+    arrived in, though ``body`` is decoded."""
     query: Mapping[str, str]
-    """First value of each query parameter."""
+    """First value of each query parameter, percent-decoded; a parameter without a value
+    is ``""``."""
     body: bytes
+    """The decoded body (never compressed), at most the route's ``max_body`` bytes."""
     received_at: datetime
+    """When the collector read the request (timezone-aware UTC): pass it to each
+    ``Event.received_at`` and to :func:`console.corrected_timestamp`."""
     wire_size: int = 0
-    """Bytes on the wire (before gunzip)."""
+    """Bytes on the wire, before decoding."""
 
 
 @dataclass(frozen=True, slots=True)
 class CollectorResponse:
-    """An HTTP answer in the vendor's shape."""
+    """An HTTP answer in the vendor's shape: status, body bytes, content type and extra
+    headers (the host adds ``Content-Length`` and, for browsers, the CORS headers)."""
 
     status: int
     body: bytes = b""
@@ -48,7 +63,9 @@ class CollectorResponse:
     def json(
         cls, status: int, data: object, headers: Mapping[str, str] | None = None
     ) -> CollectorResponse:
-        """A JSON answer."""
+        """A JSON answer: ``data`` (dicts, lists, strings, numbers, datetimes, msgspec
+        Structs) encoded as compact UTF-8 JSON, ``Content-Type: application/json``, and
+        ``headers`` added as given (``{"Retry-After": "5"}``)."""
         return cls(status, _json.encode(data), "application/json", dict(headers or {}))
 
 
@@ -107,5 +124,5 @@ class CollectorRoute:
     accept: Accept = default_accept
     refuse: Refuse = default_refuse
     max_body: int = 1_000_000
-    """Largest accepted body in bytes, after gunzip (larger: 413)."""
+    """Largest accepted body in bytes, on the wire and again once decoded (larger: 413)."""
     description: str = ""

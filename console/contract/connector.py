@@ -73,4 +73,9 @@ class EventFormat:
     sniff: Callable[[dict[str, Any]], bool]
     decode: Decoder
     priority: int = 100
-    """Lower is tried first when sniffing."""
+    """Where the format stands when ``martech replay`` detects a file's format (no
+    ``--format``): each record is offered to the formats' ``sniff`` in ascending priority
+    (the console's own normalized format always first, formats of equal priority in plugin
+    load order) and the first that says yes decodes it. The built-ins use 50 (Segment)
+    and 60 (Amplitude, Snowplow); leave 100 unless your ``sniff`` would also accept one of
+    theirs and should win (then go below 50). It plays no part with ``--format``."""

@@ -156,6 +156,72 @@ class SyncTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class VendorTouch:
+    """A first or last touch as a vendor holds it for one person.
+
+    ``label`` is the vendor's own words (``Original Source: Direct Traffic``); ``channels``
+    are the product's channels the claim agrees with (HubSpot's ``PAID_SOCIAL``: Paid
+    Social); an empty ``channels`` with no campaign values means the vendor's bucket has
+    no equivalent (HubSpot's Offline Sources) and is never compared. ``source`` /
+    ``medium`` / ``campaign``, when the vendor stores them (Amplitude's ``initial_utm_*``),
+    are compared as values instead of the channel. ``detail`` is the vendor's drill-down.
+    """
+
+    label: str
+    channels: tuple[str, ...] = ()
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+    detail: str = ""
+
+    @property
+    def comparable(self) -> bool:
+        """False when the claim has neither values nor a channel of ours to compare."""
+        return bool(self.channels or self.source or self.medium or self.campaign)
+
+
+@dataclass(frozen=True, slots=True)
+class VendorRecord:
+    """What a vendor holds for one person, read back by its match value.
+
+    ``fields`` are the raw values of every field read (what a sync's write is compared
+    with); ``first``/``last`` the vendor's own attribution when it keeps one.
+    """
+
+    match: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    first: VendorTouch | None = None
+    last: VendorTouch | None = None
+    remote_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBack:
+    """How a destination reads back what it holds for people (optional on a
+    :class:`Destination`). No I/O, like the rest of the contract:
+
+    ``requests(matches, fields)`` renders the read requests for at most ``batch_size``
+    match values (``rows`` of each request: the match values it asks for), asking for the
+    vendor's attribution fields plus ``fields`` (those a sync wrote); ``records(request,
+    answer)`` parses one 2xx answer into a record per match value the vendor has (a value
+    it does not name: the vendor has no record) and raises ``ValueError`` for an answer it
+    cannot read. ``person_key`` says which of a person's ids the match value is: their
+    ``email`` or their ``user_id``. A vendor whose read API lives elsewhere gives its own
+    ``base_url``, ``auth_headers`` and ``rate_limit`` (Amplitude's profile API).
+    """
+
+    match_key: str
+    person_key: Literal["email", "user_id"]
+    requests: Callable[[Sequence[str], Sequence[str]], list[PlannedRequest]]
+    records: Callable[[PlannedRequest, VendorAnswer], list[VendorRecord]]
+    batch_size: int = 100
+    base_url: str | None = None
+    auth_headers: Callable[[Mapping[str, str]], dict[str, str]] | None = None
+    rate_limit: RateLimit | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Destination:
     """A destination a connector plugin registers through ``register_destinations``.
 
@@ -187,6 +253,9 @@ class Destination:
     auth_form: Callable[[Mapping[str, str]], dict[str, str]] | None = None
     """Authentication carried in a form body (``{"api_key": ...}``), merged by the engine
     into the ``form`` of each request as it is sent; None for header-only vendors."""
+    read_back: ReadBack | None = None
+    """Reading back what the vendor holds per person (``martech reconcile``); None when
+    the vendor offers no read (Segment, Meta)."""
     check: PlannedRequest | None = None
     """A harmless authenticated read (``martech creds test``): 2xx means the credentials
     work; 401/403 that the vendor refused them."""

@@ -10,7 +10,7 @@ In ``insert`` mode (events) a row already sent is unchanged whatever its values 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,8 @@ from console.sync.spec import SyncError, SyncSpec
 from console.sync.store import StateRow
 
 _encode = msgspec.json.Encoder().encode
+KINDS = ("add", "change", "remove")
+"""The kinds of change, in the order a plan sends them."""
 
 
 @dataclass(slots=True)
@@ -29,6 +31,9 @@ class Diff:
     """What changed, and a digest of the whole model result (for the plan id)."""
 
     changes: list[RowChange] = field(default_factory=list)
+    """The changes, when :func:`diff_rows` kept them (no ``sink``)."""
+    kinds: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    """How many changes of each kind were found."""
     rows: int = 0
     unchanged: int = 0
     gone: int = 0
@@ -39,7 +44,7 @@ class Diff:
 
     def count(self, kind: str) -> int:
         """How many changes of one kind (``add``, ``change``, ``remove``)."""
-        return sum(1 for change in self.changes if change.kind == kind)
+        return self.kinds[kind]
 
     def counts(self) -> dict[str, int]:
         """Every count, JSON-ready."""
@@ -71,18 +76,31 @@ def field_order(spec: SyncSpec) -> list[str]:
 
 
 def diff_rows(
-    spec: SyncSpec, columns: list[str], rows: Iterable[Row], state: Iterable[StateRow]
+    spec: SyncSpec,
+    columns: list[str],
+    rows: Iterable[Row],
+    state: Iterable[StateRow],
+    sink: Callable[[RowChange], None] | None = None,
 ) -> Diff:
     """Merge the ordered model rows with the ordered state into a :class:`Diff`.
 
-    A row whose fingerprint equals the state's is unchanged without decoding anything;
-    the others are compared field by field. Raises :class:`SyncError` for a missing
+    Each change goes to ``sink`` as it is found (a plan renders them batch by batch), or
+    is kept in :attr:`Diff.changes` without one. A row whose fingerprint equals the
+    state's is unchanged without decoding anything; the others are compared field by
+    field. Raises :class:`SyncError` for a missing
     mapped column, a NULL or repeated primary key, a row without a match value, or a
     value that cannot be sent (a BLOB).
     """
     index = _column_index(spec, columns)
     names = field_order(spec)
     diff = Diff()
+    kinds = diff.kinds
+    keep = diff.changes.append if sink is None else sink
+
+    def emit(change: RowChange) -> None:
+        kinds[change.kind] += 1
+        keep(change)
+
     digest = hashlib.sha256()
     model = _model_rows(spec, index, rows, diff, digest)
     held = iter(state)
@@ -90,11 +108,11 @@ def diff_rows(
     while True:
         if mine is not None and (theirs is None or mine[0] < theirs.key):
             values = dict(zip(names, mine[2], strict=True))
-            diff.changes.append(_added(spec, mine[0], mine[1], values))
+            emit(_added(spec, mine[0], mine[1], values))
             mine = next(model, None)
         elif theirs is not None and (mine is None or theirs.key < mine[0]):
             diff.synced += 1
-            _gone(spec, theirs, diff)
+            _gone(spec, theirs, diff, emit)
             theirs = next(held, None)
         elif mine is not None and theirs is not None:
             diff.synced += 1
@@ -106,7 +124,7 @@ def diff_rows(
                 if change is None:
                     diff.unchanged += 1
                 else:
-                    diff.changes.append(change)
+                    emit(change)
             mine, theirs = next(model, None), next(held, None)
         else:
             break
@@ -223,9 +241,9 @@ def _same(old: Any, new: Any) -> bool:
     return type(old) is type(new) and old == new
 
 
-def _gone(spec: SyncSpec, held: StateRow, diff: Diff) -> None:
+def _gone(spec: SyncSpec, held: StateRow, diff: Diff, emit: Callable[[RowChange], None]) -> None:
     if spec.mode == "mirror":
-        diff.changes.append(
+        emit(
             RowChange(
                 key=held.key,
                 kind="remove",

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx
 
@@ -156,9 +157,10 @@ async def execute(
                 reason = f"not sent: the run stopped ({result.stopped})"
                 settle(index, request, [RowOutcome(k, "skipped", reason) for k in request.rows])
                 continue
-            answer, why = await _send(
-                request, plan, (auth, form_auth), client, pacer, options, sleep, result
-            )
+            answer, why = await send(
+                request, plan.base_url, (auth, form_auth), client, pacer, options, sleep,
+                result, destination.retry_after,
+            )  # fmt: skip
             if answer is None:
                 unknown = f"no answer: {why}; planned again next run"
                 settle(index, request, [RowOutcome(k, "unknown", unknown) for k in request.rows])
@@ -183,19 +185,29 @@ async def execute(
     return result
 
 
-async def _send(
+class Tally(Protocol):
+    """Where :func:`send` counts what it sent (a run's result, a read-back's)."""
+
+    requests_sent: int
+    retries: int
+
+
+async def send(
     request: PlannedRequest,
-    plan: Plan,
+    base_url: str,
     auth: tuple[Mapping[str, str], Mapping[str, str]],
     client: httpx.AsyncClient,
     pacer: Pacer,
     options: ExecuteOptions,
     sleep: Sleep,
-    result: RunResult,
+    result: Tally,
+    retry_after: Callable[[VendorAnswer], float | None] | None = None,
 ) -> tuple[VendorAnswer | None, str]:
     """One request with its retries: the last answer, or None and why there was none.
-    ``auth`` is the headers and the form fields that authenticate (the form's first)."""
-    url = plan.base_url.rstrip("/") + request.path
+    ``auth`` is the headers and the form fields that authenticate (the form's first);
+    ``retry_after`` the destination's reading of how long a 429/5xx asks to wait. Shared by
+    every request the product sends to a destination (sync runs, read-backs)."""
+    url = base_url.rstrip("/") + request.path
     headers = {**request.headers, **auth[0]}
     form = None if request.form is None else {**auth[1], **request.form}
     wait = options.backoff
@@ -218,7 +230,7 @@ async def _send(
             if not request.retry_safe:
                 return None, why + " (not retried: sending it twice is not safe)"
         except httpx.TransportError as exc:
-            why = f"could not reach {plan.base_url} ({type(exc).__name__})"
+            why = f"could not reach {base_url} ({type(exc).__name__})"
         else:
             result.requests_sent += 1
             answer = VendorAnswer(
@@ -228,17 +240,13 @@ async def _send(
             )
             if answer.status not in RETRIED or attempt == options.attempts - 1:
                 return answer, ""
-            asked = _asked_wait(plan, answer)
+            asked = asked_wait(answer, retry_after)
             if asked is not None:
                 pacer.hold(min(asked, options.max_wait))
                 continue
         await sleep(min(wait, options.max_wait))
         wait *= 2
     return None, f"{why or 'no answer'} after {options.attempts} tries"
-
-
-def _asked_wait(plan: Plan, answer: VendorAnswer) -> float | None:
-    return asked_wait(answer, plan.destination.retry_after)
 
 
 def asked_wait(

@@ -11,41 +11,41 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from console.contract import Destination, Lint, PlannedRequest, RowChange
+from console.contract import Destination, Lint, PlannedRequest, RowChange, SyncTarget
 from console.errors import PluginError
 from console.host import PluginHost
-from console.sync.diff import Diff, diff_rows
+from console.sync.diff import KINDS, Diff, diff_rows
 from console.sync.model import ModelSource
 from console.sync.spec import SyncError, SyncSpec
+from console.sync.spool import Spool
 from console.sync.store import SyncStore
-
-KINDS = ("add", "change", "remove")
 
 
 @dataclass(slots=True)
 class Plan:
-    """What a sync would do: counts, field-level changes, lints and the rendered requests."""
+    """What a sync would do: counts, field-level changes, lints and the rendered requests.
+
+    ``changes`` (in key order) and ``requests`` (adds, then changes, then removes) are
+    sequences kept on disk by :func:`build_plan`, so a plan's memory does not grow with
+    the size of the change.
+    """
 
     spec: SyncSpec
     destination: Destination
     base_url: str
     diff: Diff
-    requests: list[PlannedRequest] = field(default_factory=list)
+    changes: Sequence[RowChange] = field(default_factory=list)
+    requests: Sequence[PlannedRequest] = field(default_factory=list)
     lints: list[Lint] = field(default_factory=list)
     id: str = ""
     scope: str = ""
     """Where the state this plan diffed against is kept (see :func:`state_scope`)."""
     refreshed: Any = None
     """How ``people``/``conversions`` were brought up to date before the model ran."""
-
-    @property
-    def changes(self) -> list[RowChange]:
-        """Every row that would change, in key order within each kind."""
-        return self.diff.changes
 
     @property
     def blocked(self) -> bool:
@@ -93,16 +93,13 @@ def build_plan(
     url = base_url or spec.base_url or home
     scope = scope or state_scope(spec, url, home)
     columns, rows = models.ordered(spec.model, spec.primary_key)
-    diff = diff_rows(spec, columns, rows, store.state(scope))
-    plan = Plan(spec, destination, url, diff, scope=scope)
-    plan.lints = [*_spec_lints(spec, destination), *_guard_lints(spec, diff)]
-    target = spec.target()
-    for kind in KINDS:
-        for batch in _batches([c for c in diff.changes if c.kind == kind], destination):
-            plan.requests += _call(host, destination, "plan", destination.plan, target, batch)
-            if destination.lint is not None:
-                plan.lints += _call(host, destination, "lint", destination.lint, target, batch)
-    _check_rows(plan)
+    changes: Spool[RowChange] = Spool()
+    requests: Spool[PlannedRequest] = Spool(sections=len(KINDS))
+    renderer = _Renderer(host, destination, spec.target(), changes, requests)
+    diff = diff_rows(spec, columns, rows, store.state(scope), sink=renderer.take)
+    renderer.finish()
+    plan = Plan(spec, destination, url, diff, changes, requests, scope=scope)
+    plan.lints = [*_spec_lints(spec, destination), *_guard_lints(spec, diff), *renderer.lints]
     plan.id = plan_id(plan)
     return plan
 
@@ -203,10 +200,47 @@ def _guard_lints(spec: SyncSpec, diff: Diff) -> Iterator[Lint]:
         )
 
 
-def _batches(changes: list[RowChange], destination: Destination) -> Iterator[list[RowChange]]:
-    size = destination.batch_size
-    for start in range(0, len(changes), size):
-        yield changes[start : start + size]
+class _Renderer:
+    """Takes the diff's changes as they are found and renders them a batch at a time:
+    each kind's pending batch goes to the destination when it is full (and at the end),
+    its requests and rows to the plan's spools, so only one batch per kind is in memory."""
+
+    def __init__(
+        self,
+        host: PluginHost,
+        destination: Destination,
+        target: SyncTarget,
+        changes: Spool[RowChange],
+        requests: Spool[PlannedRequest],
+    ) -> None:
+        self.host, self.destination, self.target = host, destination, target
+        self.changes, self.requests = changes, requests
+        self.pending: dict[str, list[RowChange]] = {kind: [] for kind in KINDS}
+        self.lints: list[Lint] = []
+        self.size = max(1, destination.batch_size)
+
+    def take(self, change: RowChange) -> None:
+        """One change from the diff."""
+        self.changes.append(change)
+        batch = self.pending[change.kind]
+        batch.append(change)
+        if len(batch) >= self.size:
+            self._render(change.kind)
+
+    def finish(self) -> None:
+        """Render what is left of every kind."""
+        for kind in KINDS:
+            if self.pending[kind]:
+                self._render(kind)
+
+    def _render(self, kind: str) -> None:
+        batch, self.pending[kind] = self.pending[kind], []
+        host, destination, target = self.host, self.destination, self.target
+        planned = _call(host, destination, "plan", destination.plan, target, batch)
+        _check_rows(destination, batch, planned)
+        self.requests.extend(planned, KINDS.index(kind))
+        if destination.lint is not None:
+            self.lints += _call(host, destination, "lint", destination.lint, target, batch)
 
 
 def _call(host: PluginHost, destination: Destination, what: str, fn: Any, *args: Any) -> Any:
@@ -223,14 +257,25 @@ def _call(host: PluginHost, destination: Destination, what: str, fn: Any, *args:
         ) from None
 
 
-def _check_rows(plan: Plan) -> None:
-    """Every changed row travels in exactly one request (the destination's promise)."""
-    carried = [key for request in plan.requests for key in request.rows]
-    expected = sorted(change.key for change in plan.changes)
-    if sorted(carried) != expected:
+def _check_rows(
+    destination: Destination, batch: list[RowChange], planned: list[PlannedRequest]
+) -> None:
+    """Every changed row of a batch travels in exactly one of its requests (the
+    destination's promise)."""
+    carried = sorted(key for request in planned for key in request.rows)
+    expected = sorted(change.key for change in batch)
+    if carried != expected:
+        missing = sorted(set(expected) - set(carried))
+        twice = sorted({key for key in carried if carried.count(key) > 1} - set(missing))
+        extra = sorted(set(carried) - set(expected))
+        odd = "; ".join(
+            f"{what}: {', '.join(keys[:5])}{' ...' if len(keys) > 5 else ''}"
+            for what, keys in (("missing", missing), ("carried twice", twice), ("unknown", extra))
+            if keys
+        )
         raise PluginError(
-            f"the {plan.destination.connector} destination planned requests that carry "
-            f"{len(carried)} rows for {len(expected)} changes",
+            f"the {destination.connector} destination planned requests that carry "
+            f"{len(carried)} rows for a batch of {len(batch)} changes ({odd})",
             hint="each changed row must be in exactly one request; report it to its author",
         )
 

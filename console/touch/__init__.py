@@ -34,7 +34,7 @@ from console.touch.reported import (
     ReadBackRegistry,
     ReadBackRequest,
     attributes_state,
-    hubspot_state,
+    vendor_state,
 )
 from console.touch.scan import PersonSummary, ScanResult, scan_people
 
@@ -66,7 +66,7 @@ __all__ = [
     "attribute",
     "attributes_state",
     "conversion_candidates",
-    "hubspot_state",
     "links_from_events",
     "scan_people",
+    "vendor_state",
 ]

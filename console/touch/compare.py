@@ -15,9 +15,11 @@ tracked. A tracked field missing from a page view whose other fields are right i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from console.contract.state import StateLocation
 from console.taxonomy.model import Taxonomy
 from console.touch.checks import (
     NON_VISITS,
@@ -41,8 +43,14 @@ _NONE = object()
 class Comparer(StateChecks):
     """Compares reported with expected state for one taxonomy and configuration."""
 
-    def __init__(self, taxonomy: Taxonomy, classifier: Classifier, config: Any) -> None:
-        self.reader = StateReader(taxonomy)
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        classifier: Classifier,
+        config: Any,
+        locations: Sequence[StateLocation] = (),
+    ) -> None:
+        self.reader = StateReader(taxonomy, locations)
         self.classifier = classifier
         self.severity = dict(taxonomy.severity)
         self.required = taxonomy.state.required

@@ -31,6 +31,7 @@ from datetime import timedelta
 from operator import attrgetter
 from typing import Any
 
+from console.contract.state import StateLocation
 from console.errors import InputError
 from console.taxonomy.model import Taxonomy
 from console.touch.classify import DIRECT, MARKETING, Classifier, referrer_domain
@@ -121,6 +122,7 @@ class TouchEngine:
         conversions: Iterable[str] | None = None,
         window: timedelta | None = None,
         readback: ReadBackRegistry | None = None,
+        state_locations: Sequence[StateLocation] = (),
     ) -> None:
         if last_touch not in LAST_TOUCH_MODES:
             raise InputError(
@@ -139,7 +141,9 @@ class TouchEngine:
             window=window,
         )
         self.classifier = Classifier(taxonomy, excluded_referrers=self.config.excluded_referrers)
-        self.comparer = Comparer(taxonomy, self.classifier, self.config)
+        self.state_locations = tuple(state_locations)
+        """Where plugins said their vendors' SDKs report state (``register_state_readers``)."""
+        self.comparer = Comparer(taxonomy, self.classifier, self.config, self.state_locations)
         self.readback = readback or ReadBackRegistry()
         self._conversions = frozenset(name.lower() for name in self.config.conversions)
         self._config_dict = {
@@ -162,6 +166,7 @@ class TouchEngine:
             "excluded_referrers": config.excluded_referrers,
             "conversions": config.conversions,
             "window": config.window,
+            "state_locations": self.state_locations,
         }
 
     @classmethod

@@ -8,21 +8,27 @@ Read off each event, from every place tracking keeps it:
 - ``amplitude``: Amplitude's attribution user properties, ``$setOnce.initial_utm_*`` (first
   touch; ``EMPTY`` means unknown) and ``$set.utm_*`` (current touch, with click IDs;
   ``$unset`` clears it), or the flattened user properties of an export;
+- a connector's own places, taught by its plugin (``register_state_readers``, a
+  :class:`console.StateLocation`), read only off events of that connector's ``source``;
 - destinations: state a connector reads back (HubSpot's Original/Latest Source, Braze
-  custom attributes) through a :class:`ReadBackRegistry`. This module makes no network
+  custom attributes) through a :class:`ReadBackRegistry` (:func:`vendor_state` turns a
+  destination's read-back record into reported state). This module makes no network
   call: a connector registers a reader, the engine calls it once per person.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
+from console.contract import VendorRecord, VendorTouch
+from console.contract.state import StateLocation
 from console.taxonomy.model import StateFields, Taxonomy
 from console.touch.model import FIELDS, ReportedState, TouchValues
+from console.touch.plugin_state import compile_locations
 
 EMPTY_VALUES = frozenset({"", "EMPTY", "-", "(none)", "null", "undefined"})
 """Values that mean "unknown" in reported state (Amplitude writes ``EMPTY``)."""
@@ -34,20 +40,6 @@ _ABSENT = object()
 """A state property missing from an event (unlike a null value), in memo keys."""
 _MEMO_LIMIT = 50_000
 _EVERYTHING = (tuple(range(len(FIELDS))), tuple(range(len(FIELDS))))
-HUBSPOT_CHANNELS: dict[str, str | None] = {
-    "PAID_SEARCH": "Paid Search",
-    "ORGANIC_SEARCH": "Organic Search",
-    "PAID_SOCIAL": "Paid Social",
-    "SOCIAL_MEDIA": "Organic Social",
-    "EMAIL_MARKETING": "Email",
-    "REFERRALS": "Referral",
-    "AI_REFERRALS": "Referral",
-    "DIRECT_TRAFFIC": "Direct",
-    "OTHER_CAMPAIGNS": None,
-    "OFFLINE": None,
-}
-"""HubSpot's Original/Latest Source values -> the GA4 channel they correspond to (None:
-HubSpot's own bucket with no GA4 equivalent, never compared)."""
 
 
 def _text(value: Any) -> str | None:
@@ -65,7 +57,7 @@ def _values(container: Mapping[str, Any], names: tuple[str | None, ...]) -> Touc
 class StateReader:
     """Reads every reported state off events, for one taxonomy's state property names."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, locations: Sequence[StateLocation] = ()) -> None:
         self.state = taxonomy.state
         self.first_names = _names(taxonomy.state.first)
         self.last_names = _names(taxonomy.state.last)
@@ -76,6 +68,8 @@ class StateReader:
         params = taxonomy.click_ids.params
         self.click_names = frozenset(params) | frozenset(p.lower() for p in params)
         self.keys = self.names | self.click_names
+        self.located = compile_locations(locations)
+        """Plugins' readers by the ``source`` of the events they read."""
         self.compared: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
             "properties": (_indices(self.first_names), _indices(self.last_names)),
             "traits": (_indices(self.first_names), _indices(self.last_names)),
@@ -110,6 +104,10 @@ class StateReader:
                 _amplitude(traits, self.click_names, out)
             elif event.source == AMPLITUDE and "initial_utm_source" in traits:
                 _amplitude_export(traits, out)
+        if self.located:
+            located = self.located.get(event.source)
+            if located is not None:
+                located.read(event, self.click_names, out)
         return out or _NOTHING
 
     def _taxonomy_state(
@@ -216,8 +214,8 @@ class ReadBackRegistry:
     """Destination readers by name; built once and handed to the engine (no global state).
 
     A connector with credentials registers e.g. ``registry.register("hubspot", reader)``,
-    where ``reader`` fetches the contact's ``hs_analytics_source`` / ``hs_latest_source``
-    and returns :func:`hubspot_state` of them.
+    where ``reader`` returns :func:`vendor_state` of the record read back for the person
+    (``martech reconcile`` reads them, see ``docs/reconcile.md``).
     """
 
     def __init__(self) -> None:
@@ -250,23 +248,24 @@ class ReadBackRegistry:
         return states, problems
 
 
-def hubspot_state(
-    properties: Mapping[str, Any], *, read_at: datetime | None = None
+def _claim(touch: VendorTouch | None) -> TouchValues | None:
+    if touch is None or not touch.comparable:
+        return None  # no equivalent among our channels (HubSpot's Offline Sources)
+    if touch.source or touch.medium or touch.campaign:
+        return TouchValues(source=touch.source, medium=touch.medium, campaign=touch.campaign)
+    if len(touch.channels) != 1:
+        return None  # a bucket of several channels (Other Campaigns): compared by reconcile
+    return TouchValues(channel=touch.channels[0])
+
+
+def vendor_state(
+    origin: str, record: VendorRecord, *, read_at: datetime | None = None
 ) -> ReportedState:
-    """A HubSpot contact's Original Source (first) and Latest Source (last), as channels."""
-
-    def channel(name: str) -> TouchValues | None:
-        value = properties.get(name)
-        if not value:
-            return None
-        mapped = HUBSPOT_CHANNELS.get(str(value).upper())
-        return TouchValues(channel=mapped) if mapped else None
-
+    """A destination's read-back record (HubSpot's Original/Latest Source, Amplitude's
+    ``initial_utm_*`` / ``utm_*``) as reported state: channel claims by channel, values by
+    value; a claim with no single equivalent is left out (None: never compared here)."""
     return ReportedState(
-        origin="hubspot",
-        first=channel("hs_analytics_source"),
-        last=channel("hs_latest_source"),
-        read_at=read_at,
+        origin=origin, first=_claim(record.first), last=_claim(record.last), read_at=read_at
     )
 
 

@@ -24,7 +24,8 @@ from console.guard.flow import policy_from
 from console.guard.remote_trigger import guarded_trigger, trigger_action
 from console.guard.sync_run import run_plan
 from console.host import PluginHost
-from console.plugin_listing import plugin_listing
+from console.plugin_listing import failure_list, plugin_listing
+from console.reconcile.views import VendorView, reader_names, vendor_views
 from console.remote import RemoteSession
 from console.sandbox import Sandbox
 from console.sync import Plan
@@ -149,15 +150,18 @@ class ConsoleApp(App[None]):
         self.install_screen(HistoryScreen(self.warehouse, networks), "history")
         self.install_screen(ValidationScreen(self.warehouse), "validation")
         self.install_screen(LinksScreen(self.validator), "links")
-        engine = TouchEngine(self.validator.taxonomy)
-        self.install_screen(TouchScreen(self.warehouse, engine), "touch")
+        locations = [reg.item for reg in self.host.state_readers().values()]
+        engine = TouchEngine(self.validator.taxonomy, state_locations=locations)
+        touch = TouchScreen(self.warehouse, engine, self.read_vendors, reader_names(self.syncs))
+        self.install_screen(touch, "touch")
         self.install_screen(AttributionScreen(self.warehouse, engine), "attribution")
         syncs = SyncsScreen(self.syncs, self.send_plan, remotes=self.remotes,
                             trigger=self.trigger_remote, poll=self.remote_poll,
                             production=self.rehearsal is None)  # fmt: skip
         self.install_screen(syncs, "syncs")
         self.install_screen(AuditScreen(self.warehouse.path), "audit")
-        self.install_screen(PluginsScreen(plugin_listing(self.host, self.credentials)), "plugins")
+        listing = plugin_listing(self.host, self.credentials)
+        self.install_screen(PluginsScreen(listing, self.plugin_failures), "plugins")
         self.push_screen("stream")
         self.stream.add_events(self.warehouse.query(EventQuery(limit=SEED_EVENTS)))
         self.set_interval(FRAME, self.pump)
@@ -209,6 +213,13 @@ class ConsoleApp(App[None]):
         self._read_this_second += len(events)
         self.stream.add_events(events)
 
+    def plugin_failures(self) -> list[dict[str, Any]]:
+        """Plugin failures as they stand now: the collector's when it runs (a rule or a
+        decoder failing while it serves), else this process's."""
+        if self.collector is not None:
+            return self.collector.plugin_failures
+        return failure_list(self.host.failures)
+
     @property
     def collector_url(self) -> str | None:
         """Where SDKs should send events, when the collector runs."""
@@ -252,6 +263,19 @@ class ConsoleApp(App[None]):
         }
         groups["Inspector"] = InspectorScreen.BINDINGS
         self.push_screen(HelpScreen(groups))
+
+    def read_vendors(self, person: str) -> list[VendorView]:
+        """Every vendor's view of ``person`` (from a worker thread): read with the stored
+        credentials, or the demo sandbox's stand-ins."""
+        stand_ins = None
+        if self.rehearsal is not None:
+
+            def stand_ins(connector: str) -> dict[str, str]:
+                found = self.host.connectors().get(connector)
+                fields = found.item.credentials if found else ()
+                return {field.name: "sandbox-token" for field in fields}
+
+        return vendor_views(self.syncs, person, stand_ins)
 
     def send_plan(self, plan: Plan, confirm: str, progress: Callable[[int], None]) -> RunResult:
         """Execute a reviewed plan through the guardrails (from a worker thread)."""

@@ -18,6 +18,9 @@ from martech_amplitude.destination import amplitude_destination
 from martech_amplitude.routes import amplitude_routes
 from martech_amplitude.sandbox import sandbox_registration
 
+MARTECH_PLUGIN_API = ">=1.0,<2"
+"""The plugin API versions this plugin supports (``console.PLUGIN_API``)."""
+
 
 class AmplitudeConnector(Connector):
     """Amplitude HTTP V2 API events, $identify user properties; Identify API syncs."""

@@ -36,6 +36,7 @@ from console import (
     VendorAnswer,
 )
 from martech_amplitude.lints import lint
+from martech_amplitude.profile import amplitude_read_back
 
 BASE_URL = "https://api2.amplitude.com"
 IDENTIFY_PATH = "/identify"
@@ -178,5 +179,6 @@ def amplitude_destination() -> Destination:
         rate_limit=RATE_LIMIT,
         lint=lint,
         retry_after=retry_after,
+        read_back=amplitude_read_back(),
         description="Identify API: $set / $setOnce (initial_*) user properties, 100 a request.",
     )

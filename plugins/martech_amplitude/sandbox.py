@@ -13,6 +13,12 @@ an array), checked in this order:
 4. Otherwise 200 ``success``; properties kept per user: ``$set`` overwrites, ``$setOnce``
    sets only what is absent, ``$unset`` removes; plain keys act as ``$set``.
 
+``GET /v1/userprofile?user_id=...&get_amp_props=true`` (the User Profile API, read-back):
+``Authorization: Api-Key <secret key>`` (else 401), the same rate window and faults, then
+``{"userData": {"user_id", "device_id", "amp_props": {...}}}`` with the properties kept, or
+``{"error": "User id and device id not seen before"}`` for an unknown user.
+:meth:`AmplitudeFake.seed` gives a user properties as if the browser SDK had set them.
+
 Faults (:meth:`AmplitudeFake.inject`) for the next ``count`` requests: ``unauthorized``
 (401 ``invalid_api_key``), ``rate_limit`` (429, ``Retry-After`` when set), ``server_error``
 (``status``, 500 by default), ``partial`` (a 400 naming the ``rows`` ids: Amplitude has no
@@ -36,6 +42,11 @@ WINDOW_SECONDS = 10.0
 DEFAULT_RATE_LIMIT = 1000
 MIN_ID_LENGTH = 5
 OPERATIONS = frozenset({"$set", "$setOnce", "$unset", "$add", "$append", "$prepend", "$remove"})
+PROFILE_PATH = "/v1/userprofile"
+PROFILE_THROTTLED = (
+    "Number of requests per minute exceeds system limit. Contact Support if you need this "
+    "limit raised"
+)
 FAULT_KINDS = ("unauthorized", "rate_limit", "server_error", "partial")
 
 
@@ -99,6 +110,8 @@ class AmplitudeFake:
         return []
 
     def _handle(self, request: SandboxRequest) -> SandboxResponse:
+        if request.path.rstrip("/") == PROFILE_PATH:
+            return self._profile(request)
         if request.method != "POST" or request.path.rstrip("/") != "/identify":
             return _text(404, "not found")
         form = {k: v[-1] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
@@ -141,6 +154,47 @@ class AmplitudeFake:
                     user.setdefault(key, new)
                 elif op == "$unset":
                     user.pop(key, None)
+
+    # -- the User Profile API (read-back) ----------------------------------------------------
+    def _profile(self, request: SandboxRequest) -> SandboxResponse:
+        """``GET /v1/userprofile?user_id=...&get_amp_props=true`` as Amplitude answers it."""
+        if request.method != "GET":
+            return _text(404, "")
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        if scheme != "Api-Key" or not key.strip():
+            return _text(401, "Missing Api-Key in Authorization header")
+        if self._fault("unauthorized"):
+            return _text(401, "Invalid Api-Key")
+        now = self.clock()
+        while self.window and self.window[0] <= now - WINDOW_SECONDS:
+            self.window.popleft()
+        fault = self._fault("rate_limit")
+        if fault or len(self.window) >= self.rate_limit:
+            headers = (
+                {"Retry-After": f"{fault.retry_after:g}"} if fault and fault.retry_after else {}
+            )
+            return SandboxResponse.json(429, {"error": PROFILE_THROTTLED}, headers)
+        self.window.append(now)
+        server = self._fault("server_error")
+        if server:
+            return _text(server.status or 500, "internal server error")
+        user_id, device_id = request.query.get("user_id"), request.query.get("device_id")
+        if not user_id and not device_id:
+            return SandboxResponse.json(400, {"error": "user_id or device_id is required"})
+        key_name = f"user_id:{user_id}" if user_id else f"device_id:{device_id}"
+        props = self.users.get(key_name)
+        if props is None:
+            return SandboxResponse.json(200, {"error": "User id and device id not seen before"})
+        data: dict[str, Any] = {"recommendations": None, "user_id": user_id, "device_id": device_id}
+        if request.query.get("get_amp_props") == "true":
+            data["amp_props"] = dict(props)
+        return SandboxResponse.json(200, {"userData": data})
+
+    def seed(self, user_id: str, properties: Mapping[str, Any]) -> None:
+        """Give ``user_id`` these user properties as if the SDK had set them (tests seed
+        what a browser's attribution wrote before any sync)."""
+        with self._lock:
+            self.users.setdefault(f"user_id:{user_id}", {}).update(properties)
 
 
 def _identifications(text: str) -> list[dict[str, Any]]:

@@ -8,6 +8,9 @@ from console import Connector, CredentialField, Destination, SandboxRegistration
 from martech_braze.destination import braze_destination
 from martech_braze.sandbox import sandbox_registration
 
+MARTECH_PLUGIN_API = ">=1.0,<2"
+"""The plugin API versions this plugin supports (``console.PLUGIN_API``)."""
+
 
 class BrazeConnector(Connector):
     """Braze user profiles through /users/track and /users/export/ids."""

@@ -35,6 +35,8 @@ from console import (
 )
 from martech_braze.lints import lint
 from martech_braze.messages import MESSAGING
+from martech_braze.readback import EXPORT_PATH as EXPORT_PATH
+from martech_braze.readback import braze_read_back, export_ids
 from martech_braze.responses import outcomes, retry_after
 
 BASE_URL = "https://rest.iad-01.braze.com"
@@ -42,7 +44,6 @@ BASE_URL = "https://rest.iad-01.braze.com"
 BATCH_SIZE = 50
 MAX_PER_ARRAY = 75
 TRACK_PATH = "/users/track"
-EXPORT_PATH = "/users/export/ids"
 MESSAGES_PATH = "/messages/send"
 IDENTIFIERS = ("external_id", "braze_id", "user_alias")
 
@@ -160,18 +161,6 @@ def plan(target: SyncTarget, changes: Sequence[RowChange]) -> list[PlannedReques
     return requests
 
 
-def export_ids(external_ids: Sequence[str], fields: Sequence[str] = ()) -> PlannedRequest:
-    """``POST /users/export/ids`` for up to 50 users (read-back for reconciliation)."""
-    if len(external_ids) > BATCH_SIZE:
-        raise ValueError(f"Braze exports at most {BATCH_SIZE} ids a request")
-    body = {
-        "external_ids": list(external_ids),
-        "fields_to_export": list(fields or ("external_id", "custom_attributes")),
-    }
-    headers = {"Content-Type": "application/json"}
-    return PlannedRequest("POST", EXPORT_PATH, tuple(external_ids), body, headers=headers)
-
-
 CHECK = export_ids(["martech-console-credentials-check"], ["external_id"])
 """``creds test``: export one id nobody has; Braze lists it in ``invalid_user_ids`` (the key
 needs the ``users.export.ids`` permission besides ``users.track``)."""
@@ -193,5 +182,6 @@ def braze_destination() -> Destination:
         base_url_from=base_url_from,
         check=CHECK,
         messaging=MESSAGING,
+        read_back=braze_read_back(),
         description="/users/track custom attributes, 50 objects a request; removes null them.",
     )

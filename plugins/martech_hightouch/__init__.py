@@ -9,6 +9,9 @@ from console import Connector, CredentialField, Remote, SandboxRegistration, hoo
 from martech_hightouch.remote import hightouch_remote
 from martech_hightouch.sandbox import sandbox_registration
 
+MARTECH_PLUGIN_API = ">=1.0,<2"
+"""The plugin API versions this plugin supports (``console.PLUGIN_API``)."""
+
 
 class HightouchConnector(Connector):
     """Hightouch syncs: list, trigger and follow runs of a remote reverse-ETL tool."""

@@ -8,6 +8,9 @@ from console import Connector, CredentialField, Destination, SandboxRegistration
 from martech_hubspot.destination import hubspot_destination
 from martech_hubspot.sandbox import sandbox_registration
 
+MARTECH_PLUGIN_API = ">=1.0,<2"
+"""The plugin API versions this plugin supports (``console.PLUGIN_API``)."""
+
 
 class HubSpotConnector(Connector):
     """HubSpot CRM contacts: a test-sync destination; Original/Latest Source read back."""

@@ -26,6 +26,9 @@ from console import Destination, PlannedRequest, RateLimit, RowChange, SyncTarge
 from martech_hubspot.lints import lint
 from martech_hubspot.properties import CONTACTS, RECORD_ID, record_id, render_properties
 from martech_hubspot.responses import outcomes, retry_after
+from martech_hubspot.sources import READ_PATH as READ_PATH
+from martech_hubspot.sources import hubspot_read_back
+from martech_hubspot.sources import read_back as read_back
 
 BASE_URL = "https://api.hubapi.com"
 BATCH_SIZE = 100
@@ -33,7 +36,6 @@ OBJECTS_PATH = "/crm/v3/objects/contacts"
 UPSERT_PATH = f"{OBJECTS_PATH}/batch/upsert"
 UPDATE_PATH = f"{OBJECTS_PATH}/batch/update"
 ARCHIVE_PATH = f"{OBJECTS_PATH}/batch/archive"
-READ_PATH = f"{OBJECTS_PATH}/batch/read"
 
 RATE_LIMIT = RateLimit(requests=100, seconds=10.0)
 """The lower tier (Free and Starter: 100 requests per 10 s per app; Professional and
@@ -99,23 +101,6 @@ def plan(target: SyncTarget, changes: Sequence[RowChange]) -> list[PlannedReques
     return requests
 
 
-def read_back(match_key: str, matches: Sequence[str], properties: Sequence[str]) -> PlannedRequest:
-    """``POST .../batch/read`` for up to 100 contacts by ``match_key`` (rows: the match
-    values), asking for ``properties``: to diff what HubSpot holds against what was sent
-    (HubSpot's source properties included) and for ``creds test``. Not yet a contract hook.
-    """
-    if len(matches) > BATCH_SIZE:
-        raise ValueError(f"HubSpot reads at most {BATCH_SIZE} contacts a request")
-    body: dict[str, Any] = {"inputs": [{"id": m} for m in matches]}
-    if match_key != RECORD_ID:
-        body["idProperty"] = match_key
-    body["properties"] = list(properties)
-    body["propertiesWithHistory"] = []
-    return PlannedRequest(
-        "POST", READ_PATH, tuple(matches), body, {"Content-Type": "application/json"}
-    )
-
-
 def hubspot_destination() -> Destination:
     """The HubSpot destination, as ``register_destinations`` registers it."""
     return Destination(
@@ -129,6 +114,7 @@ def hubspot_destination() -> Destination:
         rate_limit=RATE_LIMIT,
         lint=lint,
         retry_after=retry_after,
+        read_back=hubspot_read_back(),
         check=PlannedRequest("GET", f"{OBJECTS_PATH}?limit=1", ()),
         description="CRM v3 contacts batch upsert/update/archive, 100 inputs a request.",
     )

@@ -89,6 +89,15 @@ class HubSpotFake:
         with self._lock:
             return self._state()
 
+    def seed(self, email: str, properties: Mapping[str, str]) -> str:
+        """Give the contact ``email`` these properties, HubSpot's computed ones included
+        (``hs_analytics_source``: what HubSpot's tracking decided), as if HubSpot had set
+        them; creates the contact. Tests seed what a vendor believes. Returns its id."""
+        with self._lock:
+            contact = self.store.find(email, "email") or self.store.create("email", email)
+            self.store.seed(contact, properties)
+            return contact.id
+
     def _state(self) -> Mapping[str, Any]:
         pending = [
             {"kind": p.fault.kind, "remaining": p.left, "rows": list(p.fault.rows)}

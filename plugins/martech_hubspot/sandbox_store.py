@@ -137,6 +137,11 @@ class ContactStore:
             return [input_error("VALIDATION_ERROR", f"Email address {email} is invalid", [ident])]
         return []
 
+    def seed(self, contact: Contact, props: Mapping[str, str]) -> None:
+        """Set properties without HubSpot's write rules (its computed ones too)."""
+        for name, value in props.items():
+            self._set(contact, name, value)
+
     def _write(self, contact: Contact, props: Mapping[str, str]) -> None:
         for name, value in props.items():
             self._set(contact, name, value.strip().lower() if name == "email" else value)

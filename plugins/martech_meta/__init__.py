@@ -13,6 +13,9 @@ from console import Connector, CredentialField, Destination, SandboxRegistration
 from martech_meta.destination import meta_destination
 from martech_meta.sandbox import sandbox_registration
 
+MARTECH_PLUGIN_API = ">=1.0,<2"
+"""The plugin API versions this plugin supports (``console.PLUGIN_API``)."""
+
 
 class MetaConnector(Connector):
     """Meta (Facebook, Instagram) ads: server conversions through the Conversions API."""

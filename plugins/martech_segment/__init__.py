@@ -19,6 +19,9 @@ from martech_segment.destination import segment_destination
 from martech_segment.routes import segment_routes
 from martech_segment.sandbox import sandbox_registration
 
+MARTECH_PLUGIN_API = ">=1.0,<2"
+"""The plugin API versions this plugin supports (``console.PLUGIN_API``)."""
+
 
 class SegmentConnector(Connector):
     """Segment: the HTTP Tracking API's message format, the console's lingua franca."""

@@ -8,6 +8,9 @@ from console import CollectorRoute, Connector, EventFormat, hookimpl
 from martech_snowplow.decode import decode_record, looks_like_snowplow
 from martech_snowplow.routes import ROUTES
 
+MARTECH_PLUGIN_API = ">=1.0,<2"
+"""The plugin API versions this plugin supports (``console.PLUGIN_API``)."""
+
 
 class SnowplowConnector(Connector):
     """Snowplow tracker protocol (tp2 POST and the GET pixel)."""

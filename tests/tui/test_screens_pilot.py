@@ -3,6 +3,7 @@ first/last touch, attribution, and text from events shown as it is."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 from collections.abc import Callable
@@ -10,12 +11,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TextArea
 
+from console import ValidationRule, hookimpl
+from console.collector import Collector
 from console.events import Campaign, Finding
 from console.host import PluginHost
+from console.taxonomy import load_taxonomy
+from console.taxonomy.loader import load_click_id_registry
 from console.tui import ConsoleApp
 from console.tui.screens import touch as touch_module
 from console.tui.screens.attribution import AttributionScreen
@@ -26,9 +32,16 @@ from console.tui.screens.stream import StreamScreen
 from console.tui.screens.touch import TouchScreen
 from console.tui.screens.validation import ValidationScreen
 from console.tui.widgets.event_log import EventLog
+from console.validation.validator import Validator
 from console.warehouse import Warehouse
 from tests.thirdparty import install_thirdparty
-from tests.tui.helpers import fixed_events, static_text, wait_until, workers_done
+from tests.tui.helpers import (
+    fixed_events,
+    segment_batch,
+    static_text,
+    wait_until,
+    workers_done,
+)
 
 
 async def test_coming_back_to_history_shows_what_arrived_meanwhile(
@@ -343,3 +356,48 @@ async def test_text_from_events_is_shown_as_it_is_on_every_screen(
             await wait_until(pilot, lambda: touch.report is not None, "the story")
             shown = static_text(touch.query(".touch-section"), width=160)
             assert "u_[b]markup[/b]" in shown and "\x1b" not in shown
+
+
+class _BuggyRule:
+    """A plugin whose taxonomy rule raises on every event."""
+
+    @hookimpl
+    def register_validation_rules(self, register: Callable[[ValidationRule], None]) -> None:
+        def check(event: Any, taxonomy: Any) -> list[Finding]:
+            raise RuntimeError(f"consent table missing ({event.message_id})")
+
+        register(ValidationRule("consent", check))
+
+
+async def test_plugins_screen_shows_a_rule_failing_in_the_live_collector_once_with_a_count(
+    tui_warehouse: Warehouse,
+) -> None:
+    host = PluginHost(allow=["segment"]).discover()
+    host.add_plugin(_BuggyRule(), name="buggy")
+    validator = Validator(load_taxonomy(None), host, tui_warehouse)
+    collector = Collector(
+        tui_warehouse, host, load_click_id_registry(), port=0, validator=validator
+    )
+    collector.start()
+    app = ConsoleApp(host=host, warehouse=tui_warehouse, collector=collector)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("9")
+            assert isinstance(app.screen, PluginsScreen)
+
+            def panels() -> str:
+                return static_text(app.screen.query("#plugins Static"))
+
+            assert "FAILED" not in panels()
+            for start in (0, 10):
+                answer = await asyncio.to_thread(
+                    httpx.post, f"{collector.url}/v1/batch", json=segment_batch(start, 2)
+                )
+                assert answer.status_code == 200
+            await wait_until(pilot, lambda: "(2 times)" in panels(), "the failure, counted")
+            text = panels()
+            assert text.count("FAILED in validate") == 1
+            assert "consent table missing (live-10)" in text  # the latest batch's message
+            assert "1 failures" in text
+    finally:
+        collector.stop()

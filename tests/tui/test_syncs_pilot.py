@@ -15,6 +15,7 @@ from console.sandbox import Sandbox
 from console.tui import ConsoleApp
 from console.tui.screens.sync_execute import ExecuteModal
 from console.tui.screens.syncs import SyncsScreen
+from console.tui.widgets.lazy_table import LazyTable
 from console.warehouse import Warehouse
 from tests.tui.helpers import static_text, wait_until, workers_done
 
@@ -66,8 +67,10 @@ async def test_plan_then_execute_behind_the_typed_confirmation(
         await workers_done(pilot)
         assert "12 rows: 12 add, 0 change" in summary(app)
         assert "1 request to http://127.0.0.1" in summary(app)
-        changes = screen.query_one("#changes-table", DataTable)
+        changes = screen.query_one("#changes-table", LazyTable)
         assert changes.row_count == 24  # two fields for each of 12 rows
+        first = changes.cells(0)
+        assert first[0] == "add" and first[3] == "email" and first[5].endswith('@example.com"')
         assert "batch/upsert" in static_text(screen.query("#sync-requests"), width=200)
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
@@ -82,8 +85,8 @@ async def test_plan_then_execute_behind_the_typed_confirmation(
         await workers_done(pilot)
         held = httpx.get(f"{fake.url}/_sandbox").json()["hubspot"]["contacts"]
         assert len(held) == 12
-        outcomes = screen.query_one("#changes-table", DataTable)
-        assert "accepted" in str(outcomes.get_row_at(0))
+        outcomes = screen.query_one("#changes-table", LazyTable)
+        assert outcomes.row_count == 12 and outcomes.cells(0)[3] == "accepted"
 
 
 async def test_a_refused_execution_says_why_and_sends_nothing(
@@ -157,3 +160,39 @@ async def test_an_empty_audit_says_what_lands_there(
         await pilot.press("8")
         await workers_done(pilot)
         assert "no remote write attempted yet" in static_text(app.screen.query("#audit-detail"))
+
+
+async def test_a_large_plan_is_listed_whole_and_end_reaches_its_last_change(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    rows = 20_000
+    big = SYNCS.replace(
+        "model = '''SELECT message_id AS id, lower(message_id) || '@example.com' AS email,\n"
+        "       coalesce(page_url, '') AS landing FROM events'''",
+        f"model = '''WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+        f"WHERE i < {rows}) SELECT printf('p%06d', i) AS id, 'u' || i || '@example.com' "
+        "AS email, CASE WHEN i % 2 = 0 THEN 'https://acme.test/' || i END AS landing FROM n'''",
+    )
+    app = console(tmp_path, tui_warehouse, builtin_host)
+    (tmp_path / "syncs.toml").write_text(big)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("7", "p")
+        await workers_done(pilot)
+        assert f"{rows:,} rows: {rows:,} add" in summary(app)
+        table = app.screen.query_one("#changes-table", LazyTable)
+        assert table.row_count == rows * 3 // 2  # a NULL landing is not sent: one line
+        table.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cells(table.cursor)[:2] == ["add", f"p{rows:06d}"]
+        last_lines = on_screen(table).splitlines()[-2:]
+        assert all(f"p{rows:06d}" in line for line in last_lines)
+        assert "https://acme.test/20000" in last_lines[-1]
+        await pilot.press("home")
+        await pilot.pause()
+        assert on_screen(table).splitlines()[1].startswith("add    p000001")
+
+
+def on_screen(table: LazyTable) -> str:
+    """The lines the table draws now, as a user reads them."""
+    return "\n".join(table.render_line(y).text for y in range(table.size.height))

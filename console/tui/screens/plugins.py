@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Group
@@ -13,7 +14,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from console.host import LOAD_PHASES
 from console.tui.literal import literal, printable
+
+LIVE_EVERY = 1.0
+"""Seconds between looks at the running collector's plugin failures."""
 
 STATUS_STYLE = {"keyring": "green", "env": "green", "unset": "dim"}
 
@@ -40,9 +45,10 @@ def plugin_panel(plugin: dict[str, Any]) -> Panel:
     body.add_row("hooks", literal(", ".join(plugin["hooks"]) or "-"))
     parts: list[Any] = [body]
     for failure in plugin["failures"]:
-        parts.append(
-            Text(printable(f"FAILED in {failure['phase']}: {failure['error']}"), "bold red")
-        )
+        count = failure.get("count", 1)
+        times = f" ({count} times)" if count > 1 else ""
+        line = f"FAILED in {failure['phase']}{times}: {failure['error']}"
+        parts.append(Text(printable(line), "bold red"))
     title = Text.assemble((plugin["name"], "bold"), f" {plugin['version'] or ''}")
     subtitle = plugin["distribution"] or plugin["module"]
     border = "red" if plugin["failures"] or not plugin["loaded"] else "blue"
@@ -51,25 +57,69 @@ def plugin_panel(plugin: dict[str, Any]) -> Panel:
     )
 
 
-class PluginsScreen(Screen[None]):
-    """A read-only listing, built from the same data as ``martech plugins --json``."""
+def merge_failures(known: list[dict[str, Any]], live: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Failures from the listing and from the running collector, each once: a runtime
+    failure (a rule, a decoder, ``accept``) by plugin, phase and exception type, with the
+    latest count and message (as the host keeps them)."""
 
-    def __init__(self, listing: dict[str, Any]) -> None:
+    def key(failure: dict[str, Any]) -> tuple[str, ...]:
+        error = failure["error"]
+        if failure["phase"] not in LOAD_PHASES:
+            error = error.partition(":")[0]
+        return (failure["plugin"], failure["phase"], error)
+
+    merged = {key(f): f for f in known}
+    merged.update((key(f), f) for f in live)
+    return list(merged.values())
+
+
+class PluginsScreen(Screen[None]):
+    """A read-only listing, built from the same data as ``martech plugins --json``, with
+    the failures of plugins while the collector runs (``live``), refreshed every second."""
+
+    def __init__(
+        self,
+        listing: dict[str, Any],
+        live: Callable[[], list[dict[str, Any]]] | None = None,
+    ) -> None:
         super().__init__(name="plugins")
         self.listing = listing
+        self.live = live
+        self._shown: list[dict[str, Any]] | None = None
 
     def compose(self) -> ComposeResult:
-        failures = self.listing["failures"]
+        yield self.app.make_status_bar()  # type: ignore[attr-defined]
+        with VerticalScroll(id="plugins"):
+            yield Static(self._summary(self.listing["failures"]), id="plugins-summary")
+            for plugin in sorted(
+                self.listing["plugins"], key=lambda p: (not p["failures"], p["name"])
+            ):
+                yield Static(plugin_panel(plugin), classes="plugin", id=f"plugin-{plugin['name']}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.live is not None:
+            self.refresh_failures()
+            self.set_interval(LIVE_EVERY, self.refresh_failures)
+
+    def refresh_failures(self) -> None:
+        """Show what failed since the listing was made (a rule raising on every batch)."""
+        assert self.live is not None
+        failures = merge_failures(self.listing["failures"], self.live())
+        if failures == self._shown:
+            return
+        self._shown = failures
+        self.query_one("#plugins-summary", Static).update(self._summary(failures))
+        for plugin in self.listing["plugins"]:
+            own = [f for f in failures if f["plugin"] == plugin["name"]]
+            panel = self.query(f"#plugin-{plugin['name']}")
+            if panel and own != plugin["failures"]:
+                panel.first(Static).update(plugin_panel({**plugin, "failures": own}))
+
+    def _summary(self, failures: list[dict[str, Any]]) -> Text:
         summary = Text(f"{len(self.listing['plugins'])} plugins", "bold")
         if failures:
             summary.append(f"  ·  {len(failures)} failures", "bold red")
         if self.listing["skipped"]:
             summary.append(f"  ·  skipped: {', '.join(self.listing['skipped'])}", "dim")
-        yield self.app.make_status_bar()  # type: ignore[attr-defined]
-        with VerticalScroll(id="plugins"):
-            yield Static(summary)
-            for plugin in sorted(
-                self.listing["plugins"], key=lambda p: (not p["failures"], p["name"])
-            ):
-                yield Static(plugin_panel(plugin), classes="plugin")
-        yield Footer()
+        return summary

@@ -21,13 +21,13 @@ from console.sync.execute import RunResult
 from console.sync.plan import request_json
 from console.sync.session import SyncSession
 from console.tui.literal import literal, printable
+from console.tui.plan_lines import COLUMNS, ChangeLines
 from console.tui.screens.remote_syncs import RemoteSyncsPart, Trigger
 from console.tui.screens.remote_trigger import SYNC_COLUMNS
 from console.tui.screens.sync_execute import ExecuteModal, Sender
+from console.tui.widgets.lazy_table import LazyTable
 from console.tui.workers import answer, reader
 
-SHOWN_CHANGES = 100_000
-"""Field changes listed at most (the table renders only what is on screen)."""
 REQUEST_LINES = 60
 OUTCOME_STYLE = {"accepted": "green", "rejected": "bold red", "unknown": "yellow",
                  "skipped": "yellow", None: "dim"}  # fmt: skip
@@ -82,7 +82,7 @@ class SyncsScreen(RemoteSyncsPart):
         yield Static(id="sync-summary")
         yield ProgressBar(id="sync-progress", show_eta=False)
         with Horizontal(id="syncs-bottom"):
-            yield DataTable(id="changes-table", cursor_type="row", zebra_stripes=True)
+            yield LazyTable(id="changes-table")
             yield Static(id="sync-requests")
         yield Footer()
 
@@ -93,15 +93,10 @@ class SyncsScreen(RemoteSyncsPart):
         self.query_one("#runs-table", DataTable).add_columns(*LOCAL_RUNS)
         self.query_one("#remote-table", DataTable).add_columns(*SYNC_COLUMNS)
         self.query_one("#remote-note", Static).display = False
-        self._changes_columns(("change", "key", "match", "field", "old", "new"))
+        self.query_one("#changes-table", LazyTable).show(COLUMNS, 0, lambda i: ())
         self.query_one("#sync-progress", ProgressBar).display = False
         self.query_one("#syncs-table", DataTable).focus()
         self.action_refresh()
-
-    def _changes_columns(self, columns: tuple[str, ...]) -> None:
-        table = self.query_one("#changes-table", DataTable)
-        table.clear(columns=True)
-        table.add_columns(*columns)
 
     # -- the list ------------------------------------------------------------------------
 
@@ -175,9 +170,10 @@ class SyncsScreen(RemoteSyncsPart):
     @reader(exclusive=True, group="plan")
     def _plan(self, spec: SyncSpec) -> None:
         assert self.session is not None
-        answer(self.app, self._show_plan, self.session.plan(spec))
+        plan = self.session.plan(spec)
+        answer(self.app, self._show_plan, plan, ChangeLines(plan.changes))
 
-    def _show_plan(self, plan: Plan) -> None:
+    def _show_plan(self, plan: Plan, lines: ChangeLines) -> None:
         self.plan = plan
         counts = plan.diff.counts()
         where = "PRODUCTION" if plan.spec.production else "not production"
@@ -197,20 +193,7 @@ class SyncsScreen(RemoteSyncsPart):
         elif plan.changes:
             text.append("\nx executes exactly this plan (asks first)", "dim")
         self.query_one("#sync-summary", Static).update(text)
-        self._changes_columns(("change", "key", "match", "field", "old", "new"))
-        table = self.query_one("#changes-table", DataTable)
-        shown = 0
-        for change in plan.changes:
-            fields = change.values or {"": None}
-            for name, value in fields.items():
-                old = _value(change.previous.get(name), "(none)") if change.kind == "change" else ""
-                new = _value(value, "(clear)") if change.kind != "remove" else ""
-                table.add_row(
-                    change.kind, *[literal(x) for x in (change.key, change.match, name)], old, new
-                )
-                shown += 1
-                if shown >= SHOWN_CHANGES:
-                    break
+        self.query_one("#changes-table", LazyTable).show(COLUMNS, len(lines), lines.row)
         self.query_one("#sync-requests", Static).update(_requests_text(plan))
 
     # -- execute -------------------------------------------------------------------------
@@ -296,27 +279,22 @@ class SyncsScreen(RemoteSyncsPart):
         answer(self.app, self._show_rows, run_id, self.session.run_rows(run_id))
 
     def _show_rows(self, run_id: int, rows: list[dict[str, Any]]) -> None:
-        self._changes_columns(("change", "key", "match", "outcome", "reason", "request"))
-        table = self.query_one("#changes-table", DataTable)
-        for row in rows:
-            outcome = row["outcome"]
-            table.add_row(
-                row["change"], literal(row["key"]), literal(row["match"]),
-                Text(outcome or "not sent", OUTCOME_STYLE.get(outcome, "")),
-                literal(row["reason"] or ""), "" if row["request"] is None else str(row["request"]),
-            )  # fmt: skip
+        def row(index: int) -> tuple[str | Text, ...]:
+            got = rows[index]
+            outcome, request = got["outcome"], got["request"]
+            shown = Text(outcome or "not sent", OUTCOME_STYLE.get(outcome, ""))
+            sent = "" if request is None else str(request)
+            key, match = printable(got["key"]), printable(got["match"])
+            return got["change"], key, match, shown, printable(got["reason"] or ""), sent
+
+        columns = ("change", "key", "match", "outcome", "reason", "request")
+        self.query_one("#changes-table", LazyTable).show(columns, len(rows), row)
         self.query_one("#sync-requests", Static).update(Text(f"run {run_id}", "bold"))
 
     def worker_failed(self, worker: Worker[Any], title: str, message: str) -> None:
         """A plan, a run or a read failed: say so where the plan's summary goes."""
         self.query_one("#sync-progress", ProgressBar).display = False
         self._say(f"{title}: {message}", "bold red")
-
-
-def _value(value: Any, none: str) -> Text:
-    if value is None:
-        return Text(none, "dim")
-    return Text(printable(json.dumps(value, ensure_ascii=False))[:80])
 
 
 def _requests_text(plan: Plan) -> Text:

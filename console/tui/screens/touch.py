@@ -3,6 +3,8 @@ whose reported state disagrees with the computed one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +14,7 @@ from textual.worker import Worker
 
 from console.display import shorten
 from console.errors import ConsoleError
+from console.reconcile.views import VendorView
 from console.touch import ScanResult, TouchEngine, TouchReport, scan_people
 from console.touch.text import counted
 from console.tui.literal import literal, literal_cells
@@ -19,6 +22,7 @@ from console.tui.screens import touch_view as view
 from console.tui.workers import ReadingScreen, answer, reader
 from console.warehouse import Warehouse
 
+VendorReader = Callable[[str], list[VendorView]]
 SCAN_LIMIT = 200
 CELL_WIDTH = 34
 """Characters of a first/last touch in the people list (the counts stay in view at 160)."""
@@ -35,12 +39,23 @@ class TouchScreen(ReadingScreen):
         Binding("slash", "focus_user", "User id"),
         Binding("p", "people", "People with findings"),
         Binding("escape", "people", "People", show=False),
+        Binding("v", "vendors", "Vendors' view"),
     ]
 
-    def __init__(self, warehouse: Warehouse, engine: TouchEngine) -> None:
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        engine: TouchEngine,
+        vendors: VendorReader | None = None,
+        vendor_names: list[str] | None = None,
+    ) -> None:
         super().__init__(name="touch")
         self.warehouse = warehouse
         self.engine = engine
+        self.vendors = vendors
+        """Reads every vendor's view of a person (from a worker thread); None: no syncs."""
+        self.vendor_names = vendor_names or []
+        self.views: list[VendorView] | None = None
         self.report: TouchReport | None = None
         self.scan: ScanResult | None = None
         self._pending: str | None = None
@@ -55,7 +70,9 @@ class TouchScreen(ReadingScreen):
         yield DataTable(id="touch-people", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="touch-report"):
             yield Static(id="touch-summary")
-            for name in ("Identities", "Touches", "Timeline", "State", "Findings", "Conversions"):
+            for name in (
+                "Identities", "Touches", "Timeline", "State", "Vendors", "Findings", "Conversions",
+            ):  # fmt: skip
                 yield _title(name)
                 yield Static(id=f"touch-{name.lower()}", classes="touch-section")
         yield Footer()
@@ -130,6 +147,11 @@ class TouchScreen(ReadingScreen):
 
     def worker_failed(self, worker: Worker[object], title: str, message: str) -> None:
         """A story or the people scan could not be made: say so (``p`` scans again)."""
+        if worker.group == "vendors":
+            self.query_one("#touch-vendors", Static).update(
+                Text(f"reading the vendors failed: {title}: {message} (v: try again)", "bold red")
+            )
+            return
         doing = "the people scan" if worker.group == "scan" else "replaying"
         self._failed(Text(f"{doing} failed: {title}: {message}", "bold red"))
 
@@ -159,7 +181,31 @@ class TouchScreen(ReadingScreen):
             "the computed one · enter on a person to see why · / to type an id"
         )
 
+    def action_vendors(self) -> None:
+        """Read what each vendor holds for the person shown (in the background)."""
+        if self.report is None or self.vendors is None:
+            self._state("open a person's story first (enter on a person, or / to type an id)")
+            return
+        self.query_one("#touch-vendors", Static).update(
+            Text(f"reading {', '.join(self.vendor_names)} back…", "dim")
+        )
+        self._read_vendors(self.report.display_id)
+
+    @reader(exclusive=True, group="vendors")
+    def _read_vendors(self, person: str) -> None:
+        assert self.vendors is not None
+        views = self.vendors(person)
+        answer(self.app, self._show_vendors, person, views)
+
+    def _show_vendors(self, person: str, views: list[VendorView]) -> None:
+        if self.report is None or self.report.display_id != person:
+            return  # another person's story is shown now
+        self.views = views
+        self.query_one("#touch-vendors", Static).update(view.vendors(views, self.vendor_names))
+
     def _show(self, report: TouchReport) -> None:
+        if self.report is None or report.display_id != self.report.display_id:
+            self.views = None
         self.report = report
         self.query_one("#touch-people", DataTable).display = False
         pane = self.query_one("#touch-report", VerticalScroll)
@@ -169,9 +215,10 @@ class TouchScreen(ReadingScreen):
         self.query_one("#touch-touches", Static).update(view.touches(report))
         self.query_one("#touch-timeline", Static).update(view.timeline(report))
         self.query_one("#touch-state", Static).update(view.state(report))
+        self.query_one("#touch-vendors", Static).update(view.vendors(self.views, self.vendor_names))
         self._state(
             "≠F / ≠L: reported first / last differs from expected · !: a finding starts here · "
-            "p: people with findings"
+            "p: people with findings · v: the vendors' view"
         )
         self.query_one("#touch-findings", Static).update(view.findings(report))
         self.query_one("#touch-conversions", Static).update(view.conversions(report))

@@ -6,6 +6,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from console.reconcile import verdict_lines
+from console.reconcile.views import VendorView
 from console.touch import TouchReport
 from console.touch import text as cells
 from console.tui.literal import literal_cells, printable
@@ -145,3 +147,20 @@ def summary(report: TouchReport) -> Text:
         f"  {cells.sizes_text(report, ' · ')} · ",
         (f"last touch: {cfg['last_touch']}, session {cfg['session_timeout_minutes']:g} min", "dim"),
     )
+
+
+def vendors(views: list[VendorView] | None, names: list[str]) -> RenderableType:
+    """Each vendor's view of the person beside ours, or "not read" until asked (``v``)."""
+    if views is None:
+        shown = ", ".join(names) or "no destination that reads back"
+        return Text(f"not read · v: read what {shown} hold for this person", "dim")
+    rows: list[RenderableType] = []
+    for view in views:
+        if view.verdict is None:
+            rows.append(Text(f"{view.vendor}: not read: {view.problem or 'no record'}", "yellow"))
+            continue
+        lines = verdict_lines(view.verdict, view.vendor)
+        style = "bold red" if view.verdict.status == "disagree" else ""
+        rows.append(Text(printable(lines[0]), style))
+        rows += [Text(printable(line)) for line in lines[1:]]
+    return Group(*rows)
