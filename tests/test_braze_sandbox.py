@@ -100,9 +100,16 @@ def test_update_existing_only_aliases_and_braze_ids() -> None:
     assert [u["custom_attributes"] for u in braze.state()["users"].values()] == [{"a": 3}]
 
 
-def test_messages_send_is_never_served() -> None:
-    answer = raw(fake(), "/messages/send", {"broadcast": True, "messages": {}})
-    assert answer.status == 404 and "never a sync destination" in answer.json()["message"]
+def test_a_test_send_is_recorded_and_a_broadcast_refused() -> None:
+    braze = fake()
+    answer = raw(braze, "/messages/send", {"broadcast": True, "messages": {"email": {}}})
+    assert answer.status == 400 and braze.state()["sends"] == []
+    send = {"campaign_id": "c-1", "recipients": [{"external_user_id": "qa-ana"}]}
+    answer = raw(braze, "/campaigns/trigger/send", send)
+    assert answer.status == 201 and answer.json()["dispatch_id"] == "dispatch-0001"
+    [recorded] = braze.state()["sends"]
+    assert recorded == {"path": "/campaigns/trigger/send", "to": ["qa-ana"],
+                        "campaign_id": "c-1", "dispatch_id": "dispatch-0001"}  # fmt: skip
 
 
 def test_export_refuses_more_than_50_ids() -> None:

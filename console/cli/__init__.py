@@ -21,6 +21,7 @@ from console.cli.reconcile_cmd import reconcile
 from console.cli.remote_cmd import remote_group, remote_names
 from console.cli.replay_cmd import replay
 from console.cli.sandbox_cmd import sandbox
+from console.cli.send_cmd import messenger_group, messenger_names, send_command
 from console.cli.sql_cmd import sql
 from console.cli.sync_cmd import sync
 from console.cli.sync_run_cmd import run_sync
@@ -44,14 +45,21 @@ class ConsoleGroup(click.Group):
             raise BadUsage(str(exc)) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """The built-in and plugin commands, and a group per registered remote."""
-        return sorted(set(super().list_commands(ctx)) | set(remote_names(ctx)))
+        """The built-in and plugin commands, a group per registered remote and one per
+        destination that sends test messages."""
+        return sorted(set(super().list_commands(ctx)) | set(remote_names(ctx))
+                      | messenger_names(ctx))  # fmt: skip
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """A remote's group (``martech hightouch ...``) when no command has that name."""
+        """A remote's group (``martech hightouch ...``) or a messaging destination's
+        (``martech braze send``) when no command has that name."""
         command = super().get_command(ctx, cmd_name)
         if command is None and cmd_name in remote_names(ctx):
-            return remote_group(cmd_name)
+            command = remote_group(cmd_name)
+            if cmd_name in messenger_names(ctx):
+                command.add_command(send_command(cmd_name))
+        elif command is None and cmd_name in messenger_names(ctx):
+            command = messenger_group(cmd_name)
         return command
 
 

@@ -8,24 +8,19 @@ credentials, or a trigger the guardrails refused (audited).
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import httpx
 
 from console.cli.context import AppContext, BadUsage, db_option, json_option, pass_app
 from console.cli.output import print_json, print_table
 from console.contract import Remote, RemoteRun, RemoteSync, TriggerOptions
-from console.credentials import CredentialStore
 from console.errors import ConsoleError
 from console.guard.flow import policy_from
 from console.guard.remote_trigger import guarded_trigger, trigger_action
-from console.remote import Followed, RemoteClient, follow
-from console.sync.plan import base_url_override
+from console.remote import Followed, RemoteClient, RemoteSession, follow
 
 T = TypeVar("T")
 
@@ -180,20 +175,7 @@ def _call(app: AppContext, connector: str, work: Callable[[RemoteClient], Awaita
 
 
 def _run(app: AppContext, connector: str, work: Callable[[RemoteClient], Awaitable[T]]) -> T:
-    remote = app.host.remotes()[connector].item
-    credentials = _credentials(app, connector)
-    base_url = base_url_override(connector, os.environ) or remote.base_url
-
-    async def go() -> T:
-        async with httpx.AsyncClient() as http:
-            return await work(RemoteClient(remote, credentials, http, base_url=base_url))
-
-    return asyncio.run(go())
-
-
-def _credentials(app: AppContext, connector: str) -> dict[str, str]:
-    found = app.host.connectors().get(connector)
-    return CredentialStore().require(found.item) if found else {}
+    return RemoteSession(app.host).run(connector, work)
 
 
 def _rows(counts: Any) -> str:

@@ -15,6 +15,9 @@ from console.errors import InputError
 from console.sandbox import Sandbox
 from console.validation.validator import Validator
 
+DEMO_POLL = 1.0
+"""Seconds between two looks at a remote run in the demo (its fake moves one step a look)."""
+
 
 def run_console(
     app: AppContext,
@@ -53,6 +56,7 @@ def run_console(
                 syncs_path=app.settings.syncs_path,
                 policy_path=app.settings.policy_path,
                 rehearsal=rehearsal,
+                remote_poll=DEMO_POLL if rehearsal is not None else 5.0,
             ).run()
         finally:
             if feeder is not None:

@@ -31,6 +31,7 @@ from console.contract.destinations import (
     VendorTouch,
 )
 from console.contract.fakes import FaultQueue, RateWindow
+from console.contract.messaging import MessageSend, Messaging
 from console.contract.registration import Registration
 from console.contract.remote import Remote, RemoteRun, RemoteSync, TriggerOptions
 from console.contract.rules import ValidationRule
@@ -57,6 +58,8 @@ __all__ = [
     "FaultQueue",
     "IngestOutcome",
     "Lint",
+    "MessageSend",
+    "Messaging",
     "PlannedRequest",
     "PluginAPIDeprecationWarning",
     "RateLimit",

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from console.contract.messaging import Messaging
 
 ChangeKind = Literal["add", "change", "remove"]
 Outcome = Literal["accepted", "rejected", "skipped", "unknown"]
@@ -256,6 +259,9 @@ class Destination:
     check: PlannedRequest | None = None
     """A harmless authenticated read (``martech creds test``): 2xx means the credentials
     work; 401/403 that the vendor refused them."""
+    messaging: Messaging | None = None
+    """Test sends to named people (``martech <connector> send``), through the guardrails;
+    never part of a sync."""
     description: str = ""
 
     def object(self, name: str) -> DestinationObject | None:

@@ -12,11 +12,14 @@ import getpass
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from console.errors import ConsoleError
 from console.guard.audit import opened
 from console.guard.gate import Action, Decision, decide
 from console.guard.policy import Policy, load_policy
+
+R = TypeVar("R", int, int | None)
 
 
 class Refused(ConsoleError):
@@ -46,10 +49,10 @@ def pass_gate(
     warehouse: Path,
     policy: Policy | None,
     action: Action,
-    start: Callable[[], int],
+    start: Callable[[], R],
     *,
     today: date | None = None,
-) -> int:
+) -> R:
     """Decide, audit, and start; returns what ``start`` returned (the run id).
 
     ``start`` may raise a :class:`ConsoleError` (the sync is already running, the vendor
@@ -70,6 +73,32 @@ def pass_gate(
             raise Refused(busy) from None
         audit.record(action, decision, run_id)
     return run_id
+
+
+def gated_send(
+    warehouse: Path,
+    policy: Policy | None,
+    action: Action,
+    send: Callable[[], str],
+    refused: type[ConsoleError],
+) -> str:
+    """Pass the gate, then ``send`` (one request to the vendor: a trigger, a test send);
+    returns the vendor's id for it, audited with the attempt (as the run when it is a
+    number). Nothing is sent when the gate refuses; an error ``send`` raises (the vendor
+    refused, or could not be reached) is audited under ``refused``'s rule and raised as a
+    :class:`Refused`."""
+    started: list[str] = []
+
+    def start() -> int | None:
+        try:
+            sent = send()
+        except ConsoleError as exc:
+            raise refused(exc.message) from None
+        started.append(sent)
+        return int(sent) if sent.isdigit() else None
+
+    pass_gate(warehouse, policy, action, start)
+    return started[0]
 
 
 def refuse_and_audit(warehouse: Path, action: Action, rule: str, message: str) -> Refused:

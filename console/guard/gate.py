@@ -139,9 +139,17 @@ def _without_policy(action: Action) -> Decision:
             "policy.missing",
             "no policy file: writes to production (and message sends) need one. "
             "Write one (docs/guardrails.md) and pass --policy, set MARTECH_POLICY "
-            "or `policy` in the config:\n" + EXAMPLE.format(login=action.who),
+            "or `policy` in the config:\n" + _example(action),
         )
     return Decision(True, "policy.none", "no policy file: a write outside production is allowed")
+
+
+def _example(action: Action) -> str:
+    example = EXAMPLE.format(login=action.who)
+    if action.kind != "message.send":
+        return example
+    users = ", ".join(f'"{r}"' for r in action.recipients[:3]) or '"qa-1"'
+    return example.replace("tenure_days = 30", f"tenure_days = 30\nbraze_test_users = [{users}]")
 
 
 def _send(policy: Policy, action: Action, role: str, said: str) -> Decision:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from console.contract import RemoteSync, TriggerOptions
 from console.errors import ConsoleError
-from console.guard.flow import pass_gate, who_am_i
+from console.guard.flow import gated_send, who_am_i
 from console.guard.gate import Action
 from console.guard.policy import Policy
 
@@ -59,15 +59,4 @@ def guarded_trigger(
     Nothing is sent when the gate refuses (:class:`~console.guard.flow.Refused`); a trigger
     the remote refuses is audited and raised as a ``Refused`` of rule ``remote.refused``.
     """
-    started: list[str] = []
-
-    def start() -> int:
-        try:
-            run_id = send()
-        except ConsoleError as exc:
-            raise TriggerRefused(exc.message) from None
-        started.append(run_id)
-        return int(run_id) if run_id.isdigit() else 0
-
-    pass_gate(warehouse, policy, action, start)
-    return started[0]
+    return gated_send(warehouse, policy, action, send, TriggerRefused)

@@ -7,5 +7,6 @@ gate; ``console/cli/remote_cmd.py`` gives each remote its ``martech <connector>`
 
 from console.remote.client import RemoteClient
 from console.remote.follow import Followed, follow
+from console.remote.session import RemoteSession
 
-__all__ = ["Followed", "RemoteClient", "follow"]
+__all__ = ["Followed", "RemoteClient", "RemoteSession", "follow"]

@@ -1,6 +1,7 @@
-"""Sending a remote's requests: the one place a remote sync tool is talked to.
+"""Sending a remote's requests: the one place a remote sync tool (or a test send) is sent.
 
-A :class:`RemoteClient` sends the :class:`PlannedRequest` a :class:`Remote` renders, with
+A :class:`VendorClient` sends one vendor's requests (a Braze test send uses it as is); a
+:class:`RemoteClient` sends the :class:`PlannedRequest` a :class:`Remote` renders, with
 the sync engine's patience (:class:`ExecuteOptions`: timeouts, tries, backoff), pace
 (:class:`Pacer` under the remote's rate limit) and reading of ``Retry-After``: a 429 or
 5xx is tried again, a timeout only when the request is safe to send twice (a trigger is
@@ -14,12 +15,13 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from console.contract import (
     PlannedRequest,
+    RateLimit,
     Remote,
     RemoteRun,
     RemoteSync,
@@ -35,12 +37,25 @@ MAX_PAGES = 1000
 """A remote that keeps saying there is more stops being asked after this many pages."""
 
 
-class RemoteClient:
-    """One remote, its credentials and an HTTP client; see the module doc."""
+class VendorApi(Protocol):
+    """What sending needs of a vendor's API: a :class:`Remote` or a :class:`Destination`."""
+
+    @property
+    def connector(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def rate_limit(self) -> RateLimit | None: ...
+    @property
+    def auth_headers(self) -> Callable[[Mapping[str, str]], dict[str, str]]: ...
+
+
+class VendorClient:
+    """Sends one vendor's requests with its credentials; see the module doc."""
 
     def __init__(
         self,
-        remote: Remote,
+        remote: VendorApi,
         credentials: Mapping[str, str],
         client: httpx.AsyncClient,
         *,
@@ -64,42 +79,6 @@ class RemoteClient:
                 f"{remote.connector} needs the credential {exc.args[0]!r}",
                 hint=f"martech creds set {remote.connector} {exc.args[0]}",
             ) from None
-
-    # -- what the commands use -----------------------------------------------------------
-    async def syncs(self) -> list[RemoteSync]:
-        """Every sync, all pages."""
-        found: list[RemoteSync] = []
-        page: str | None = None
-        for _ in range(MAX_PAGES):
-            answer = await self.send(self.remote.list_syncs(page))
-            syncs, page = self._read(partial(self.remote.read_syncs, page), answer)
-            found.extend(syncs)
-            if page is None:
-                break
-        return found
-
-    async def find(self, ref: str) -> RemoteSync:
-        """A sync by its id or its slug (a :class:`RemoteError` naming a few others)."""
-        syncs = await self.syncs()
-        for sync in syncs:
-            if ref in (sync.id, sync.slug):
-                return sync
-        known = ", ".join(s.slug for s in syncs[:10]) or "none"
-        raise RemoteError(
-            f"{self.remote.connector} has no sync {ref!r} (syncs: {known})",
-            status=404,
-            hint=f"martech {self.remote.connector} syncs lists them",
-        )
-
-    async def trigger(self, sync_id: str, options: TriggerOptions) -> str:
-        """Start a run of the sync; returns the run's id."""
-        answer = await self.send(self.remote.trigger(sync_id, options))
-        return self._read(self.remote.read_trigger, answer)
-
-    async def runs(self, sync_id: str, run_id: str | None = None) -> list[RemoteRun]:
-        """The sync's latest runs (or the one run), newest first."""
-        answer = await self.send(self.remote.runs(sync_id, run_id))
-        return self._read(self.remote.read_runs, answer)
 
     # -- sending -------------------------------------------------------------------------
     async def send(self, request: PlannedRequest) -> VendorAnswer:
@@ -142,7 +121,8 @@ class RemoteClient:
             raise self._refusal(request, answer)
         return answer
 
-    def _read(self, reader: Callable[[VendorAnswer], T], answer: VendorAnswer) -> T:
+    def read(self, reader: Callable[[VendorAnswer], T], answer: VendorAnswer) -> T:
+        """``reader(answer)``; an answer it cannot read is a :class:`RemoteError`."""
         try:
             return reader(answer)
         except (ValueError, KeyError, TypeError) as exc:
@@ -170,6 +150,53 @@ class RemoteClient:
             )
         return RemoteError(f"{name} answered {answer.status} to {where}: {said}",
                            status=answer.status)  # fmt: skip
+
+
+class RemoteClient(VendorClient):
+    """One remote sync tool (Hightouch): its syncs, triggers and runs."""
+
+    remote: Remote
+
+    def __init__(self, remote: Remote, credentials: Mapping[str, str],
+                 client: httpx.AsyncClient, **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(remote, credentials, client, **kwargs)
+        self.remote = remote
+
+    # -- what the commands use -----------------------------------------------------------
+    async def syncs(self) -> list[RemoteSync]:
+        """Every sync, all pages."""
+        found: list[RemoteSync] = []
+        page: str | None = None
+        for _ in range(MAX_PAGES):
+            answer = await self.send(self.remote.list_syncs(page))
+            syncs, page = self.read(partial(self.remote.read_syncs, page), answer)
+            found.extend(syncs)
+            if page is None:
+                break
+        return found
+
+    async def find(self, ref: str) -> RemoteSync:
+        """A sync by its id or its slug (a :class:`RemoteError` naming a few others)."""
+        syncs = await self.syncs()
+        for sync in syncs:
+            if ref in (sync.id, sync.slug):
+                return sync
+        known = ", ".join(s.slug for s in syncs[:10]) or "none"
+        raise RemoteError(
+            f"{self.remote.connector} has no sync {ref!r} (syncs: {known})",
+            status=404,
+            hint=f"martech {self.remote.connector} syncs lists them",
+        )
+
+    async def trigger(self, sync_id: str, options: TriggerOptions) -> str:
+        """Start a run of the sync; returns the run's id."""
+        answer = await self.send(self.remote.trigger(sync_id, options))
+        return self.read(self.remote.read_trigger, answer)
+
+    async def runs(self, sync_id: str, run_id: str | None = None) -> list[RemoteRun]:
+        """The sync's latest runs (or the one run), newest first."""
+        answer = await self.send(self.remote.runs(sync_id, run_id))
+        return self.read(self.remote.read_runs, answer)
 
 
 def _message(answer: VendorAnswer) -> str:

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,16 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from console.collector import RunningCollector
+from console.contract import RemoteSync, TriggerOptions
 from console.credentials import CredentialStore
 from console.events import Event
+from console.guard.flow import policy_from
+from console.guard.remote_trigger import guarded_trigger, trigger_action
 from console.guard.sync_run import run_plan
 from console.host import PluginHost
 from console.plugin_listing import failure_list, plugin_listing
 from console.reconcile.views import VendorView, reader_names, vendor_views
+from console.remote import RemoteSession
 from console.sandbox import Sandbox
 from console.sync import Plan
 from console.sync.execute import RunResult
@@ -99,6 +104,8 @@ class ConsoleApp(App[None]):
         syncs_path: Path | None = None,
         policy_path: Path | None = None,
         rehearsal: Sandbox | None = None,
+        remotes: RemoteSession | None = None,
+        remote_poll: float = 5.0,
     ) -> None:
         super().__init__()
         self.host = host
@@ -119,6 +126,11 @@ class ConsoleApp(App[None]):
                 **{f"MARTECH_{name.upper()}_BASE_URL": rehearsal.base_url(name)
                    for name in rehearsal.app.fakes},
             }  # fmt: skip
+        self.remotes = remotes or RemoteSession(
+            host, self.credentials, self.syncs.env, stand_ins=rehearsal is not None
+        )
+        """Remote sync tools (Hightouch): in the demo, their fakes with stand-in credentials."""
+        self.remote_poll = remote_poll
         self.feed = LiveFeed(collector.bus if collector else None, limit=stream_capacity)
         self.stored_at_start = warehouse.count()
         self._read_up_to = warehouse.last_id()
@@ -143,7 +155,10 @@ class ConsoleApp(App[None]):
         touch = TouchScreen(self.warehouse, engine, self.read_vendors, reader_names(self.syncs))
         self.install_screen(touch, "touch")
         self.install_screen(AttributionScreen(self.warehouse, engine), "attribution")
-        self.install_screen(SyncsScreen(self.syncs, self.send_plan), "syncs")
+        syncs = SyncsScreen(self.syncs, self.send_plan, remotes=self.remotes,
+                            trigger=self.trigger_remote, poll=self.remote_poll,
+                            production=self.rehearsal is None)  # fmt: skip
+        self.install_screen(syncs, "syncs")
         self.install_screen(AuditScreen(self.warehouse.path), "audit")
         listing = plugin_listing(self.host, self.credentials)
         self.install_screen(PluginsScreen(listing, self.plugin_failures), "plugins")
@@ -276,6 +291,22 @@ class ConsoleApp(App[None]):
             confirm=confirm,
             progress=progress,
             rehearsal=stand_ins,
+        )
+
+    def trigger_remote(self, connector: str, sync: RemoteSync, options: TriggerOptions) -> str:
+        """Trigger a remote sync through the guardrails, as ``martech <connector> trigger``
+        does (from a worker thread); returns the run id. Refusals are audited and raised.
+
+        In the demo the trigger reaches the sandbox's fake, never a vendor: it still passes
+        the gate and is audited, but as a write outside production (no policy needed)."""
+        action = trigger_action(connector, sync, options)
+        if self.rehearsal is not None:
+            action = replace(action, production=False)
+        return guarded_trigger(
+            self.warehouse.path,
+            policy_from(self.policy_path),
+            action,
+            lambda: self.remotes.run(connector, lambda c: c.trigger(sync.id, options)),
         )
 
     def action_show_user(self, actor: str) -> None:

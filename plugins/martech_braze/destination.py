@@ -11,7 +11,8 @@
 - Removes (``mirror``): a row leaving the model never deletes the user (``/users/delete`` is
   not used). Its synced attributes are sent as ``null``, so Braze deletes those attributes
   and keeps the profile (a lint warns before it runs).
-- ``/messages/send`` is never planned: this destination renders ``/users/track`` only.
+- ``/messages/send`` is never planned: a sync renders ``/users/track`` only. Test sends to
+  named users (``martech braze send``) are rendered by ``messages.py``, apart from syncs.
 
 50 objects a request: Braze allows 75 per array, but some accounts count the arrays
 together with a lower cap (destinations.md 2.2); 50 is accepted by every account.
@@ -33,6 +34,7 @@ from console import (
     SyncTarget,
 )
 from martech_braze.lints import lint
+from martech_braze.messages import MESSAGING
 from martech_braze.readback import EXPORT_PATH as EXPORT_PATH
 from martech_braze.readback import braze_read_back, export_ids
 from martech_braze.responses import outcomes, retry_after
@@ -179,6 +181,7 @@ def braze_destination() -> Destination:
         retry_after=retry_after,
         base_url_from=base_url_from,
         check=CHECK,
+        messaging=MESSAGING,
         read_back=braze_read_back(),
         description="/users/track custom attributes, 50 objects a request; removes null them.",
     )

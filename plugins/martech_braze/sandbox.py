@@ -15,7 +15,10 @@ kept) and ``POST /users/export/ids`` (read-back), in the order Braze checks:
    ``null`` deletes an attribute; ``_update_existing_only`` (true by default for alias-only
    objects) skips unknown users; a ``braze_id`` never creates one.
 
-``/messages/send`` answers 404: it is never a sync destination.
+Test sends (``martech braze send``; never part of a sync): ``POST /messages/send``,
+``/campaigns/trigger/send`` and ``/canvas/trigger/send`` pass the same key, rate-limit and
+fault checks, are recorded in :attr:`BrazeFake.sends` (who received what) and answer 201
+``{"dispatch_id", "message": "success"}``; more than 50 recipients, or a broadcast, is 400.
 
 Faults (:meth:`BrazeFake.inject`), each for the next ``count`` requests: ``unauthorized``
 (401), ``rate_limit`` (429 with Braze's headers, ``X-RateLimit-Retry-After`` when set),
@@ -48,6 +51,8 @@ MAX_EXPORT_IDS = 50
 MAX_VALUE_LENGTH = 255
 FAULT_KINDS = ("unauthorized", "rate_limit", "server_error", "partial", "queued")
 ARRAYS = ("attributes", "events", "purchases")
+SENDS = ("/messages/send", "/campaigns/trigger/send", "/canvas/trigger/send")
+MAX_SEND_USERS = 50
 _IDS = ("external_id", "braze_id", "user_alias", "email", "phone")
 
 
@@ -67,6 +72,8 @@ class BrazeFake:
         self.faults = FaultQueue(FAULT_KINDS, "braze")
         self.window = RateWindow(self.rate_limit, WINDOW_SECONDS, clock)
         self.requests = 0
+        self.sends: list[dict[str, Any]] = []
+        """Test sends received: ``path``, ``to`` (user ids), the content or campaign id."""
         self._lock = threading.Lock()
 
     def inject(self, fault: Fault) -> None:
@@ -78,7 +85,7 @@ class BrazeFake:
         """Users by external_id (or braze_id when they have none), with their attributes."""
         with self._lock:
             users = {u.get("external_id") or b: dict(u) for b, u in self.users.items()}
-            return {"users": users, "requests": self.requests}
+            return {"users": users, "requests": self.requests, "sends": list(self.sends)}
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         """Answer one request as Braze would."""
@@ -102,11 +109,10 @@ class BrazeFake:
         return set(fault.rows) if fault else set()
 
     def _handle(self, request: SandboxRequest) -> SandboxResponse:
-        if request.path.rstrip("/") == "/messages/send":
-            return _answer(404, "/messages/send is not served: it is never a sync destination")
         if request.method != "POST" or request.path.rstrip("/") not in (
             "/users/track",
             "/users/export/ids",
+            *SENDS,
         ):
             return _answer(404, f"no route {request.method} {request.path}")
         if self.faults.take("unauthorized") or not _bearer(request.headers):
@@ -132,6 +138,8 @@ class BrazeFake:
             return _answer(400, "Request body must be a JSON object", headers)
         if request.path.rstrip("/") == "/users/export/ids":
             return self._export(body, headers)
+        if request.path.rstrip("/") in SENDS:
+            return self._send(request.path.rstrip("/"), body, headers)
         return self._track(body, headers)
 
     def _track(self, body: dict[str, Any], headers: dict[str, str]) -> SandboxResponse:
@@ -203,6 +211,31 @@ class BrazeFake:
             if isinstance(alias, dict) and alias in user.get("user_aliases", []):
                 return user
         return None
+
+    def _send(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> SandboxResponse:
+        """A test send: recorded with its recipients, never delivered."""
+        if body.get("broadcast"):
+            return _answer(
+                400, "broadcast is not accepted by this sandbox: name the users", headers
+            )
+        if path == "/messages/send":
+            users, content = body.get("external_user_ids"), {"messages": body.get("messages")}
+            if not isinstance(content["messages"], dict) or not content["messages"]:
+                return _answer(400, "'messages' must be a non-empty object", headers)
+        else:
+            ref = "campaign_id" if path.startswith("/campaigns") else "canvas_id"
+            content = {ref: body.get(ref)}
+            if not isinstance(body.get(ref), str) or not body[ref]:
+                return _answer(400, f"'{ref}' is required", headers)
+            recipients = body.get("recipients")
+            ok = isinstance(recipients, list) and all(isinstance(r, dict) for r in recipients)
+            users = [r.get("external_user_id") for r in recipients] if ok else None  # type: ignore[union-attr]
+        if not isinstance(users, list) or not users or len(users) > MAX_SEND_USERS:
+            return _answer(400, f"name 1 to {MAX_SEND_USERS} users", headers)
+        dispatch = f"dispatch-{len(self.sends) + 1:04d}"
+        self.sends.append({"path": path, "to": [str(u) for u in users], **content,
+                           "dispatch_id": dispatch})  # fmt: skip
+        return SandboxResponse.json(201, {"dispatch_id": dispatch, "message": "success"}, headers)
 
     def _export(self, body: dict[str, Any], headers: dict[str, str]) -> SandboxResponse:
         ids = body.get("external_ids", [])

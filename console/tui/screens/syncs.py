@@ -1,5 +1,7 @@
 """The syncs screen: every sync and its last run; a plan with its changes field by field,
-its lints and its requests; execute behind a modal and the guardrails; the run ledger."""
+its lints and its requests; execute behind a modal and the guardrails; the run ledger.
+Beside them, the syncs of every remote (Hightouch): listed, triggered behind a modal and
+the guardrails, followed live to their end, and their runs."""
 
 from __future__ import annotations
 
@@ -13,43 +15,57 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 from textual.worker import Worker
 
+from console.remote import RemoteSession
 from console.sync import Plan, RunRecord, SyncSpec
 from console.sync.execute import RunResult
 from console.sync.plan import request_json
 from console.sync.session import SyncSession
 from console.tui.literal import literal, printable
 from console.tui.plan_lines import COLUMNS, ChangeLines
+from console.tui.screens.remote_syncs import RemoteSyncsPart, Trigger
+from console.tui.screens.remote_trigger import SYNC_COLUMNS
 from console.tui.screens.sync_execute import ExecuteModal, Sender
 from console.tui.widgets.lazy_table import LazyTable
-from console.tui.workers import ReadingScreen, answer, reader
+from console.tui.workers import answer, reader
 
 REQUEST_LINES = 60
 OUTCOME_STYLE = {"accepted": "green", "rejected": "bold red", "unknown": "yellow",
                  "skipped": "yellow", None: "dim"}  # fmt: skip
+LOCAL_RUNS = ("run", "kind", "status", "when", "who", "outcomes")
 
 
-class SyncsScreen(ReadingScreen):
+class SyncsScreen(RemoteSyncsPart):
     """Test syncs: plan (a dry run), read the plan, execute it, read the ledger."""
 
     BINDINGS = [
         Binding("p", "plan", "Plan (dry run)"),
         Binding("x", "execute", "Execute"),
         Binding("h", "history", "History"),
+        Binding("t", "trigger", "Trigger remote"),
         Binding("r", "refresh", "Refresh"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
     ]
     HELP_KEYS = [
         Binding("enter", "", "On a sync: plan it; on a run: its rows and their outcomes"),
+        Binding("enter", "", "On a remote sync: its runs (as martech hightouch runs)"),
     ]
 
-    def __init__(self, session: SyncSession | None, sender: Sender | None = None) -> None:
-        super().__init__(name="syncs")
+    def __init__(
+        self,
+        session: SyncSession | None,
+        sender: Sender | None = None,
+        *,
+        remotes: RemoteSession | None = None,
+        trigger: Trigger | None = None,
+        poll: float = 5.0,
+        production: bool = True,
+    ) -> None:
+        super().__init__(
+            name="syncs", remotes=remotes, trigger=trigger, poll=poll, production=production
+        )
         self.session = session
         self.sender = sender
         self.specs: list[SyncSpec] = []
-        self.plan: Plan | None = None
-        self.outcome_shown = False
-        """The last execution's outcome is on screen (a list refresh leaves it there)."""
 
     def compose(self) -> ComposeResult:
         yield self.app.make_status_bar()  # type: ignore[attr-defined]
@@ -57,8 +73,11 @@ class SyncsScreen(ReadingScreen):
             with Vertical(id="syncs-list"):
                 yield Static(Text("Syncs", "bold"))
                 yield DataTable(id="syncs-table", cursor_type="row", zebra_stripes=True)
+                yield Static(Text("Remote syncs (t triggers)", "bold"), id="remote-title")
+                yield Static(id="remote-note")
+                yield DataTable(id="remote-table", cursor_type="row", zebra_stripes=True)
             with Vertical(id="syncs-runs"):
-                yield Static(Text("Runs (h)", "bold"))
+                yield Static(Text("Runs (h)", "bold"), id="runs-title")
                 yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="sync-summary")
         yield ProgressBar(id="sync-progress", show_eta=False)
@@ -71,9 +90,9 @@ class SyncsScreen(ReadingScreen):
         self.query_one("#syncs-table", DataTable).add_columns(
             "sync", "destination", "mode", "production", "last run"
         )
-        self.query_one("#runs-table", DataTable).add_columns(
-            "run", "kind", "status", "when", "who", "outcomes"
-        )
+        self.query_one("#runs-table", DataTable).add_columns(*LOCAL_RUNS)
+        self.query_one("#remote-table", DataTable).add_columns(*SYNC_COLUMNS)
+        self.query_one("#remote-note", Static).display = False
         self.query_one("#changes-table", LazyTable).show(COLUMNS, 0, lambda i: ())
         self.query_one("#sync-progress", ProgressBar).display = False
         self.query_one("#syncs-table", DataTable).focus()
@@ -83,6 +102,7 @@ class SyncsScreen(ReadingScreen):
 
     def action_refresh(self) -> None:
         """Read the syncs file and the ledger again."""
+        self._load_remotes()
         if self.session is None:
             self._say("no warehouse for syncs in this console", "yellow")
             return
@@ -123,6 +143,8 @@ class SyncsScreen(ReadingScreen):
     def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
         if message.data_table.id == "syncs-table":
             self.action_plan()
+        elif message.data_table.id == "remote-table":
+            self.action_history()
         elif message.data_table.id == "runs-table" and message.row_key.value:
             self._load_rows(int(message.row_key.value))
 
@@ -225,7 +247,13 @@ class SyncsScreen(ReadingScreen):
     # -- the ledger ----------------------------------------------------------------------
 
     def action_history(self) -> None:
-        """The highlighted sync's runs, newest first (enter: a run's rows)."""
+        """The highlighted sync's runs, newest first (enter: a run's rows); on a remote sync,
+        its runs in the remote tool."""
+        if self.remote_side:
+            chosen = self.selected_remote()
+            if chosen is not None:
+                self._load_remote_runs(*chosen)
+            return
         self._load_runs(None)
 
     @reader(exclusive=True, group="runs")
@@ -238,8 +266,7 @@ class SyncsScreen(ReadingScreen):
             answer(self.app, self._show_rows, open_run, self.session.run_rows(open_run))
 
     def _show_runs(self, runs: list[RunRecord]) -> None:
-        table = self.query_one("#runs-table", DataTable)
-        table.clear()
+        table = self._runs_columns(LOCAL_RUNS, "Runs (h)")
         for run in runs:
             outcomes = ", ".join(f"{k} {v:,}" for k, v in run.outcomes.items())
             table.add_row(str(run.id), run.kind, run.status, _when(run.started_at),
@@ -268,9 +295,6 @@ class SyncsScreen(ReadingScreen):
         """A plan, a run or a read failed: say so where the plan's summary goes."""
         self.query_one("#sync-progress", ProgressBar).display = False
         self._say(f"{title}: {message}", "bold red")
-
-    def _say(self, text: str, style: str) -> None:
-        self.query_one("#sync-summary", Static).update(Text(printable(text), style))
 
 
 def _requests_text(plan: Plan) -> Text:

@@ -87,7 +87,7 @@ class ValidationScreen(ReadingScreen):
         self.query_one("#validation-top").set_class(self.size.width < NARROW, "-stacked")
 
     def _refresh_if_visible(self) -> None:
-        if self.app.screen is self:
+        if self.is_current:  # never raises: the stack is empty while the console quits
             self.action_refresh()
 
     def action_refresh(self) -> None:
