@@ -78,6 +78,16 @@ def db_option(func: F) -> F:
     return click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)(func)
 
 
+def policy_option(func: F) -> F:
+    """The ``--policy PATH`` option every command that writes to a vendor takes."""
+    return click.option(
+        "--policy",
+        "policy_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Guardrails policy (default: MARTECH_POLICY, `policy` in config).",
+    )(func)
+
+
 def json_option(func: F) -> F:
     """The ``--json`` flag: machine-readable output for CI."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(

@@ -14,7 +14,14 @@ from typing import Any, TypeVar
 
 import click
 
-from console.cli.context import AppContext, BadUsage, db_option, json_option, pass_app
+from console.cli.context import (
+    AppContext,
+    BadUsage,
+    db_option,
+    json_option,
+    pass_app,
+    policy_option,
+)
 from console.cli.output import print_json, print_table
 from console.contract import Remote, RemoteRun, RemoteSync, TriggerOptions
 from console.errors import ConsoleError
@@ -78,12 +85,7 @@ def remote_group(connector: str) -> click.Group:
                   help="With --wait: give up after this many seconds (exit 1).")  # fmt: skip
     @click.option("--poll", type=click.FloatRange(0), default=5.0, show_default=True,
                   help="With --wait: seconds between two looks at the run.")  # fmt: skip
-    @click.option(
-        "--policy",
-        "policy_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="Guardrails policy (default: MARTECH_POLICY, `policy` in config).",
-    )
+    @policy_option
     @db_option
     @json_option
     @pass_app

@@ -16,7 +16,14 @@ from typing import Any
 
 import click
 
-from console.cli.context import AppContext, BadUsage, db_option, json_option, pass_app
+from console.cli.context import (
+    AppContext,
+    BadUsage,
+    db_option,
+    json_option,
+    pass_app,
+    policy_option,
+)
 from console.cli.output import print_json
 from console.contract import MessageSend
 from console.contract.messaging import SendKind
@@ -39,12 +46,7 @@ def send_command(connector: str) -> click.Command:
                   "policy's braze_test_users).")  # fmt: skip
     @click.option("--execute", is_flag=True,
                   help="Send it, through the guardrails (default: print the request).")  # fmt: skip
-    @click.option(
-        "--policy",
-        "policy_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="Guardrails policy (default: MARTECH_POLICY, `policy` in config).",
-    )
+    @policy_option
     @db_option
     @json_option
     @pass_app

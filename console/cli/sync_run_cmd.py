@@ -14,7 +14,14 @@ from pathlib import Path
 
 import click
 
-from console.cli.context import AppContext, BadUsage, db_option, json_option, pass_app
+from console.cli.context import (
+    AppContext,
+    BadUsage,
+    db_option,
+    json_option,
+    pass_app,
+    policy_option,
+)
 from console.cli.output import print_json
 from console.cli.sync_cmd import _plan, _spec, session, sync, syncs_option
 from console.guard.flow import policy_from, refuse_and_audit
@@ -38,12 +45,7 @@ SANDBOX_TOKEN = "sandbox-token"
 @click.option("--plan", "plan_id", help="Send only if the plan is still this one (from `plan`).")
 @click.option("--sandbox", is_flag=True, help="Send to an in-process sandbox of the vendor.")
 @click.option("--confirm", help="For a large write: NAME:COUNT, as the refusal asks.")
-@click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Guardrails policy (default: MARTECH_POLICY, `policy` in config).",
-)
+@policy_option
 @pass_app
 def run_sync(
     app: AppContext,

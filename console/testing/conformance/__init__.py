@@ -17,7 +17,9 @@ kept (their rejected items too), counted, and a retry counted as duplicates; and
 ``martech plugins --json`` listing what it registered. A plugin with a destination: ``plan``
 doing no I/O and staying within ``batch_size`` with every row in exactly one request;
 ``outcomes`` giving exactly one outcome per row for any answer (fuzzed), and for its fake's
-real answers under every fault the fake plays. A check that does not apply is skipped.
+real answers under every fault the fake plays. Only the checks that apply to what the
+plugin registers are in the class (a plugin without a destination has no destination
+checks); one that cannot run for want of a sample is skipped, saying what to add.
 """
 
 from __future__ import annotations
@@ -55,13 +57,16 @@ def suite(
     draws new ones each run (deeper, locally; the default keeps CI repeatable).
     """
     spec = Spec(plugin, tuple(samples), changes, credentials, max_examples, derandomize)
+    host = spec.host()
+    checks: list[type] = [ListingChecks]
+    if spec.routes(host):
+        checks.insert(0, SourceChecks)
+    if spec.destinations(host):
+        checks.insert(-1, DestinationChecks)
 
-    class Conformance(SourceChecks, DestinationChecks, ListingChecks):
-        conformance = spec
+    @pytest.fixture
+    def martech_plugins(self: object) -> tuple[PluginSpec, ...]:
+        return (spec.plugin,)
 
-        @pytest.fixture
-        def martech_plugins(self) -> tuple[PluginSpec, ...]:
-            return (spec.plugin,)
-
-    Conformance.__name__ = Conformance.__qualname__ = f"TestConformance_{spec.name}"
-    return Conformance
+    name = f"TestConformance_{spec.name}"
+    return type(name, tuple(checks), {"conformance": spec, "martech_plugins": martech_plugins})

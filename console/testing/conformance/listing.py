@@ -13,9 +13,16 @@ from console.testing.conformance.spec import Spec
 
 
 class ListingChecks:
-    """What ``martech plugins --json`` must say about every plugin."""
+    """What every plugin must do: load without failures, and be listed by ``martech plugins
+    --json`` as it registered."""
 
     conformance: Spec
+
+    def test_it_loads_and_registers_without_failures(self) -> None:
+        host = self.conformance.host()
+        host.connectors(), host.collector_routes(), host.destinations(), host.sandboxes()
+        failures = [f"{f.phase}: {f.error}" for f in host.failures]
+        assert failures == [], f"{self.conformance.name} failed while loading: {failures}"
 
     def test_martech_plugins_json_lists_what_it_registered(self) -> None:
         spec = self.conformance
