@@ -23,6 +23,8 @@ RowSource = Callable[[int], Sequence[Cell]]
 SAMPLED_ROWS = 200
 """Rows read to size the columns (the first and the last ones)."""
 MAX_COLUMN = 40
+MIN_COLUMN = 6
+"""A column shrinks no narrower than this (or its own width) to leave the others room."""
 HEADER = Style(bold=True)
 ZEBRA = Style(bgcolor="grey11")
 
@@ -93,10 +95,11 @@ class LazyTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[Cell], width: int, style: Style) -> Strip:
         line = Text(no_wrap=True, overflow="ellipsis")
-        last = len(self._widths) - 1
+        widths = fitted(self._widths, width)
+        last = len(widths) - 1
         for i, cell in enumerate(cells):
             text = cell if isinstance(cell, Text) else Text(cell)
-            room = max(1, width - line.cell_len) if i == last else self._widths[i]
+            room = max(1, width - line.cell_len) if i == last else widths[i]
             text = text.copy()
             text.truncate(room, overflow="ellipsis", pad=i != last)
             line.append_text(text)
@@ -142,6 +145,21 @@ class LazyTable(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh()
+
+
+def fitted(widths: Sequence[int], room: int) -> list[int]:
+    """Column widths that fit in ``room`` cells (one space between columns): the widest
+    columns give up cells first, so the last column (a plan's new value) is never squeezed
+    out by the ones before it."""
+    fit = list(widths)
+    excess = sum(fit) + len(fit) - 1 - room
+    while excess > 0:
+        widest = max(range(len(fit)), key=lambda i: fit[i])
+        if fit[widest] <= MIN_COLUMN:
+            break
+        fit[widest] -= 1
+        excess -= 1
+    return fit
 
 
 def _plain(cell: Cell) -> str:
