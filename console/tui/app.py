@@ -87,10 +87,11 @@ class ConsoleApp(App[None]):
         Binding("8", "show('audit')", "Audit", group=SCREENS),
         Binding("9", "show('plugins')", "Plugins", group=SCREENS),
         Binding("question_mark,f1", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     """No bare letter quits: several screens take text, and a letter typed where the focus
-    is not a text box must never end the session (Textual's convention, ``ctrl+q``)."""
+    is not a text box must never end the session (Textual's convention, ``ctrl+q``). ctrl+q
+    takes priority, so it quits from inside the help, the inspector and every question."""
 
     def __init__(
         self,
