@@ -202,7 +202,7 @@ async def test_the_new_values_of_a_plan_stay_readable_at_120_columns(
     tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost
 ) -> None:
     app = console(tmp_path, tui_warehouse, builtin_host)
-    long_field = SYNCS.replace('"martech_landing_url"', '"martech_first_touch_landing_page_url"')
+    long_field = SYNCS.replace('"martech_landing_url"', '"martech_first_touch_landing"')
     (tmp_path / "syncs.toml").write_text(long_field)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("7", "p")
@@ -211,4 +211,5 @@ async def test_the_new_values_of_a_plan_stay_readable_at_120_columns(
         header, email, landing = on_screen(table).splitlines()[:3]
         assert header.split() == ["change", "key", "match", "field", "old", "new"]
         assert '"msg-0000@ex' in email  # the value sent, not an ellipsis
-        assert "martech_first" in landing and '"https://www' in landing
+        assert "martech_first_touch_landing" in landing  # which field, whole
+        assert '"https://www' in landing

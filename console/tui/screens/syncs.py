@@ -21,7 +21,7 @@ from console.sync.execute import RunResult
 from console.sync.plan import request_json
 from console.sync.session import SyncSession
 from console.tui.literal import literal, printable
-from console.tui.plan_lines import COLUMNS, ChangeLines
+from console.tui.plan_lines import COLUMNS, GIVE_FIRST, ChangeLines
 from console.tui.screens.remote_syncs import RemoteSyncsPart, Trigger
 from console.tui.screens.remote_trigger import SYNC_COLUMNS
 from console.tui.screens.sync_execute import ExecuteModal, Sender
@@ -193,7 +193,7 @@ class SyncsScreen(RemoteSyncsPart):
         elif plan.changes:
             text.append("\nx executes exactly this plan (asks first)", "dim")
         self.query_one("#sync-summary", Static).update(text)
-        self.query_one("#changes-table", LazyTable).show(COLUMNS, len(lines), lines.row)
+        self.query_one("#changes-table", LazyTable).show(COLUMNS, len(lines), lines.row, GIVE_FIRST)
         self.query_one("#sync-requests", Static).update(_requests_text(plan))
 
     # -- execute -------------------------------------------------------------------------
@@ -288,7 +288,7 @@ class SyncsScreen(RemoteSyncsPart):
             return got["change"], key, match, shown, printable(got["reason"] or ""), sent
 
         columns = ("change", "key", "match", "outcome", "reason", "request")
-        self.query_one("#changes-table", LazyTable).show(columns, len(rows), row)
+        self.query_one("#changes-table", LazyTable).show(columns, len(rows), row, ("match",))
         self.query_one("#sync-requests", Static).update(Text(f"run {run_id}", "bold"))
 
     def worker_failed(self, worker: Worker[Any], title: str, message: str) -> None:

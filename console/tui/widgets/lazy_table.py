@@ -53,10 +53,15 @@ class LazyTable(ScrollView, can_focus=True):
         self.cursor = 0
         self._row: RowSource = lambda index: ()
         self._widths: list[int] = []
+        self._give_first: list[int] = []
 
-    def show(self, columns: Sequence[str], count: int, row: RowSource) -> None:
-        """Replace the table: these columns, ``count`` rows, row ``i`` read by ``row(i)``."""
+    def show(
+        self, columns: Sequence[str], count: int, row: RowSource, give_first: Sequence[str] = ()
+    ) -> None:
+        """Replace the table: these columns, ``count`` rows, row ``i`` read by ``row(i)``.
+        When the columns do not fit, those named in ``give_first`` narrow first."""
         self.columns, self.row_count, self._row = tuple(columns), count, row
+        self._give_first = [self.columns.index(name) for name in give_first]
         self.cursor = 0
         half = SAMPLED_ROWS // 2
         picked = sorted({*range(min(count, half)), *range(max(0, count - half), count)})
@@ -95,7 +100,7 @@ class LazyTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[Cell], width: int, style: Style) -> Strip:
         line = Text(no_wrap=True, overflow="ellipsis")
-        widths = fitted(self._widths, width)
+        widths = fitted(self._widths, width, self._give_first)
         last = len(widths) - 1
         for i, cell in enumerate(cells):
             text = cell if isinstance(cell, Text) else Text(cell)
@@ -147,12 +152,16 @@ class LazyTable(ScrollView, can_focus=True):
         self.refresh()
 
 
-def fitted(widths: Sequence[int], room: int) -> list[int]:
-    """Column widths that fit in ``room`` cells (one space between columns): the widest
-    columns give up cells first, so the last column (a plan's new value) is never squeezed
-    out by the ones before it."""
+def fitted(widths: Sequence[int], room: int, give_first: Sequence[int] = ()) -> list[int]:
+    """Column widths that fit in ``room`` cells (one space between columns): the columns in
+    ``give_first`` narrow first, then the widest, none below ``MIN_COLUMN``; so the last
+    column (a plan's new value) is never squeezed out by the ones before it."""
     fit = list(widths)
     excess = sum(fit) + len(fit) - 1 - room
+    for i in give_first:
+        given = min(excess, max(0, fit[i] - MIN_COLUMN))
+        fit[i] -= given
+        excess -= given
     while excess > 0:
         widest = max(range(len(fit)), key=lambda i: fit[i])
         if fit[widest] <= MIN_COLUMN:
