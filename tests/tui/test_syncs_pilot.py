@@ -213,3 +213,27 @@ async def test_the_new_values_of_a_plan_stay_readable_at_120_columns(
         assert '"msg-0000@ex' in email  # the value sent, not an ellipsis
         assert "martech_first_touch_landing" in landing  # which field, whole
         assert '"https://www' in landing
+
+
+async def test_a_failed_plan_leaves_no_other_syncs_changes_on_screen(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = console(tmp_path, tui_warehouse, builtin_host)
+    broken = SYNCS.replace('"visitors_to_hubspot"', '"broken_model"').replace(
+        "FROM events", "FROM evnts"
+    )
+    (tmp_path / "syncs.toml").write_text(SYNCS + broken.replace("[[sync]]", "\n[[sync]]", 1))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("7", "p")
+        await workers_done(pilot)
+        table = app.screen.query_one("#changes-table", LazyTable)
+        assert table.row_count == 24
+        await pilot.press("down")  # the next sync: the first one's plan is no longer on screen
+        await workers_done(pilot)
+        assert table.row_count == 0
+        assert "visitors_to_hubspot" not in on_screen(table)
+        await pilot.press("p")
+        await workers_done(pilot)
+        assert "no such table: evnts" in summary(app)
+        assert table.row_count == 0
+        assert static_text(app.screen.query("#sync-requests"), width=200).strip() == ""

@@ -93,7 +93,7 @@ class SyncsScreen(RemoteSyncsPart):
         self.query_one("#runs-table", DataTable).add_columns(*LOCAL_RUNS)
         self.query_one("#remote-table", DataTable).add_columns(*SYNC_COLUMNS)
         self.query_one("#remote-note", Static).display = False
-        self.query_one("#changes-table", LazyTable).show(COLUMNS, 0, lambda i: ())
+        self._drop_plan()
         self.query_one("#sync-progress", ProgressBar).display = False
         self.query_one("#syncs-table", DataTable).focus()
         self.action_refresh()
@@ -152,7 +152,7 @@ class SyncsScreen(RemoteSyncsPart):
         if message.data_table.id == "syncs-table" and self.plan is not None:
             spec = self.selected()
             if spec is not None and spec.name != self.plan.spec.name:
-                self.plan = None
+                self._drop_plan()
                 self._say(f"p plans {spec.name}", "dim")
 
     # -- plan ----------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class SyncsScreen(RemoteSyncsPart):
         spec = self.selected()
         if spec is None or self.session is None:
             return
-        self.plan = None
+        self._drop_plan()
         self.outcome_shown = False
         self._say(f"planning {spec.name}: refreshing people, running the model...", "dim")
         self._plan(spec)
