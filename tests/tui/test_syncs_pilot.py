@@ -10,6 +10,7 @@ import httpx
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from console import Fault
 from console.host import PluginHost
 from console.sandbox import Sandbox
 from console.tui import ConsoleApp
@@ -237,3 +238,28 @@ async def test_a_failed_plan_leaves_no_other_syncs_changes_on_screen(
         assert "no such table: evnts" in summary(app)
         assert table.row_count == 0
         assert static_text(app.screen.query("#sync-requests"), width=200).strip() == ""
+
+
+async def test_a_rejected_rows_reason_is_read_whole_at_120_columns(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost, fake: Sandbox
+) -> None:
+    fake.app.fakes["hubspot"].inject(Fault("partial", rows=["msg-0000@example.com"]))
+    app = console(tmp_path, tui_warehouse, builtin_host)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "p")
+        await workers_done(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
+        app.screen.query_one(Input).value = "visitors_to_hubspot:12"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "1 rejected" in summary(app), "the run's outcome")
+        await workers_done(pilot)
+        table = app.screen.query_one("#changes-table", LazyTable)
+        [rejected] = [line for line in on_screen(table).splitlines() if "rejected" in line]
+        assert "VALIDATION_ERROR" in rejected  # the reason starts in its row
+        detail = static_text(app.screen.query("#sync-requests"), width=200)
+        assert "VALIDATION_ERROR: Injected failure (sandbox)" in detail  # and is read whole
+        table.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert "accepted" in static_text(app.screen.query("#sync-requests"), width=200)

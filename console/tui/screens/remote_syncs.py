@@ -62,11 +62,14 @@ class RemoteSyncsPart(ReadingScreen):
         """The local sync's plan on screen (a trigger replaces it)."""
         self.outcome_shown = False
         """The last execution's outcome is on screen (a list refresh leaves it there)."""
+        self.row_detail: Callable[[int], Text] | None = None
+        """A run's row, whole (while a run's rows are listed)."""
 
     def _drop_plan(self) -> None:
         """Forget the plan on screen and clear its changes and requests, so they are never
         read as another sync's (or a failed plan's)."""
         self.plan = None
+        self.row_detail = None
         self.query_one("#changes-table", LazyTable).show(COLUMNS, 0, lambda i: ())
         self.query_one("#sync-requests", Static).update("")
 

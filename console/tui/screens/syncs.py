@@ -285,11 +285,27 @@ class SyncsScreen(RemoteSyncsPart):
             shown = Text(outcome or "not sent", OUTCOME_STYLE.get(outcome, ""))
             sent = "" if request is None else str(request)
             key, match = printable(got["key"]), printable(got["match"])
-            return got["change"], key, match, shown, printable(got["reason"] or ""), sent
+            return got["change"], key, match, shown, sent, printable(got["reason"] or "")
 
-        columns = ("change", "key", "match", "outcome", "reason", "request")
-        self.query_one("#changes-table", LazyTable).show(columns, len(rows), row, ("match",))
+        def detail(index: int) -> Text:
+            got = rows[index]
+            text = Text(f"run {run_id}\n\n", "bold")
+            text.append(f"{got['change']} {printable(got['key'])} ({printable(got['match'])})\n")
+            text.append(got["outcome"] or "not sent", OUTCOME_STYLE.get(got["outcome"], ""))
+            if got["reason"]:
+                text.append(f"\n{printable(got['reason'])}")
+            return text
+
+        columns = ("change", "key", "match", "outcome", "request", "reason")  # fmt: skip
+        self.row_detail = detail
         self.query_one("#sync-requests", Static).update(Text(f"run {run_id}", "bold"))
+        self.query_one("#changes-table", LazyTable).show(columns, len(rows), row, ("match",))
+
+    def on_lazy_table_highlighted(self, message: LazyTable.Highlighted) -> None:
+        """On a run's rows, the highlighted row's whole outcome and reason beside them (the
+        reason, drawn last, is cut at the table's edge)."""
+        if self.row_detail is not None and message.index < message.table.row_count:
+            self.query_one("#sync-requests", Static).update(self.row_detail(message.index))
 
     def worker_failed(self, worker: Worker[Any], title: str, message: str) -> None:
         """A plan, a run or a read failed: say so where the plan's summary goes."""

@@ -15,6 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -40,6 +41,15 @@ class LazyTable(ScrollView, can_focus=True):
         Binding("home,g", "move_to(0)", "First", show=False),
         Binding("end,G", "last", "Last", show=False),
     ]
+
+    class Highlighted(Message):
+        """The cursor is on row ``index`` (after a move, and on a new table's first row)."""
+
+        def __init__(self, table: LazyTable, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+
     COMPONENT_CLASSES = {"lazy-table--cursor"}
     DEFAULT_CSS = """
     LazyTable { overflow-x: hidden; }
@@ -73,6 +83,8 @@ class LazyTable(ScrollView, can_focus=True):
         self._resize()
         self.scroll_to(y=0, animate=False)
         self.refresh()
+        if count:
+            self.post_message(self.Highlighted(self, 0))
 
     def cells(self, index: int) -> list[str]:
         """Row ``index`` as plain text (what a user reads in it)."""
@@ -132,6 +144,7 @@ class LazyTable(ScrollView, can_focus=True):
         elif self.cursor >= top + self._rows_visible:
             self.scroll_to(y=self.cursor - self._rows_visible + 1, animate=False)
         self.refresh()
+        self.post_message(self.Highlighted(self, self.cursor))
 
     def action_cursor(self, delta: int) -> None:
         """Move the cursor by ``delta`` rows."""
