@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -194,7 +195,7 @@ async def test_a_large_plan_is_listed_whole_and_end_reaches_its_last_change(
         assert on_screen(table).splitlines()[1].startswith("add    p000001")
 
 
-def on_screen(table: LazyTable) -> str:
+def on_screen(table: LazyTable | DataTable[Any]) -> str:
     """The lines the table draws now, as a user reads them."""
     return "\n".join(table.render_line(y).text for y in range(table.size.height))
 
@@ -263,3 +264,22 @@ async def test_a_rejected_rows_reason_is_read_whole_at_120_columns(
         await pilot.press("down")
         await pilot.pause()
         assert "accepted" in static_text(app.screen.query("#sync-requests"), width=200)
+
+
+async def test_after_a_run_its_status_and_outcomes_are_read_whole_at_120_columns(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost, fake: Sandbox
+) -> None:
+    app = console(tmp_path, tui_warehouse, builtin_host)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "p")
+        await workers_done(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
+        app.screen.query_one(Input).value = "visitors_to_hubspot:12"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "12 accepted" in summary(app), "the run's outcome")
+        await workers_done(pilot)
+        syncs = on_screen(app.screen.query_one("#syncs-table", DataTable))
+        assert "execute success" in syncs  # the last run, not "exec"
+        runs = on_screen(app.screen.query_one("#runs-table", DataTable))
+        assert "accepted 12" in runs and "not sent 12" in runs  # each run's outcomes

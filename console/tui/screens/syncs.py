@@ -31,7 +31,8 @@ from console.tui.workers import answer, reader
 REQUEST_LINES = 60
 OUTCOME_STYLE = {"accepted": "green", "rejected": "bold red", "unknown": "yellow",
                  "skipped": "yellow", None: "dim"}  # fmt: skip
-LOCAL_RUNS = ("run", "kind", "status", "when", "who", "outcomes")
+LOCAL_RUNS = ("run", "kind", "status", "outcomes", "when", "who")
+"""Statuses and counts first: at 120 columns what is cut is when and who, never a count."""
 
 
 class SyncsScreen(RemoteSyncsPart):
@@ -88,8 +89,8 @@ class SyncsScreen(RemoteSyncsPart):
 
     def on_mount(self) -> None:
         self.query_one("#syncs-table", DataTable).add_columns(
-            "sync", "destination", "mode", "production", "last run"
-        )
+            "sync", "destination", "last run", "production", "mode"
+        )  # the last run's status before what a narrow screen may cut
         self.query_one("#runs-table", DataTable).add_columns(*LOCAL_RUNS)
         self.query_one("#remote-table", DataTable).add_columns(*SYNC_COLUMNS)
         self.query_one("#remote-note", Static).display = False
@@ -123,9 +124,9 @@ class SyncsScreen(RemoteSyncsPart):
             table.add_row(
                 literal(spec.name),
                 literal(f"{spec.destination} {spec.object}"),
-                spec.mode,
-                Text("PRODUCTION", "bold red") if spec.production else "no",
                 f"{run.kind} {run.status}" if run else "never",
+                Text("PRODUCTION", "bold red") if spec.production else "no",
+                spec.mode,
                 key=spec.name,
             )
         if not specs:
@@ -269,8 +270,8 @@ class SyncsScreen(RemoteSyncsPart):
         table = self._runs_columns(LOCAL_RUNS, "Runs (h)")
         for run in runs:
             outcomes = ", ".join(f"{k} {v:,}" for k, v in run.outcomes.items())
-            table.add_row(str(run.id), run.kind, run.status, _when(run.started_at),
-                          literal(run.user), outcomes, key=str(run.id))  # fmt: skip
+            table.add_row(str(run.id), run.kind, run.status, outcomes,
+                          _when(run.started_at), literal(run.user), key=str(run.id))  # fmt: skip
         table.focus()
 
     @reader(exclusive=True, group="rows")
