@@ -160,7 +160,8 @@ class ConsoleApp(App[None]):
                             trigger=self.trigger_remote, poll=self.remote_poll,
                             production=self.rehearsal is None)  # fmt: skip
         self.install_screen(syncs, "syncs")
-        self.install_screen(AuditScreen(self.warehouse.path), "audit")
+        audit = AuditScreen(self.warehouse.path, demo=self.rehearsal is not None)
+        self.install_screen(audit, "audit")
         listing = plugin_listing(self.host, self.credentials)
         self.install_screen(PluginsScreen(listing, self.plugin_failures), "plugins")
         self.push_screen("stream")

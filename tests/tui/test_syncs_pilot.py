@@ -283,3 +283,26 @@ async def test_after_a_run_its_status_and_outcomes_are_read_whole_at_120_columns
         assert "execute success" in syncs  # the last run, not "exec"
         runs = on_screen(app.screen.query_one("#runs-table", DataTable))
         assert "accepted 12" in runs and "not sent 12" in runs  # each run's outcomes
+
+
+async def test_the_demos_audit_says_its_sandbox_syncs_are_not_audited(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    syncs = tmp_path / "syncs.toml"
+    syncs.write_text(SYNCS)
+    with Sandbox(builtin_host) as fakes:
+        app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse, syncs_path=syncs,
+                         rehearsal=fakes)  # fmt: skip
+        async with app.run_test(size=(160, 45)) as pilot:
+            await pilot.press("7", "p")
+            await workers_done(pilot)
+            await pilot.press("x")
+            await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
+            app.screen.query_one(Input).value = "visitors_to_hubspot:12"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: "12 accepted" in summary(app), "the rehearsal")
+            await pilot.press("8")
+            await workers_done(pilot)
+            detail = static_text(app.screen.query("#audit-detail"), width=300)
+            assert "executing a sync (7, x)" not in detail  # it was, and is not listed
+            assert "sandbox" in detail and "not audited" in detail
