@@ -78,6 +78,7 @@ async def test_plan_then_execute_behind_the_typed_confirmation(
         await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
         modal = app.screen
         assert "Type visitors_to_hubspot:12" in static_text(modal.query(Static), width=200)
+        assert "in 1 request\n" in static_text(modal.query(Static), width=200)
         modal.query_one(Input).value = "visitors_to_hubspot:11"
         await pilot.press("enter")
         assert isinstance(app.screen, ExecuteModal)  # a wrong count sends nothing
