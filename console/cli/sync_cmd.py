@@ -40,7 +40,7 @@ def syncs_option(func: F) -> F:
         type=click.Path(path_type=Path, dir_okay=False),
         expose_value=False,
         callback=_use_syncs,
-        help="Syncs file (default: MARTECH_SYNCS, `syncs` in config).",
+        help="Syncs file (default: MARTECH_SYNCS, or syncs in the config file).",
     )(func)
 
 

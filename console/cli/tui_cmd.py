@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from console.cli.context import AppContext, db_option, pass_app
+from console.cli.sync_cmd import syncs_option
 from console.cli.taxonomy_opts import load_for
 from console.collector import DEFAULT_PORT, CollectorProcess
 from console.demo import SAMPLE_EVENTS, SAMPLE_SYNCS, DemoFeeder
@@ -75,6 +76,7 @@ def run_console(
     help="Collector port on 127.0.0.1 (0 picks a free one).",
 )
 @click.option("--no-collector", is_flag=True, help="Browse the warehouse without receiving events.")
+@syncs_option
 @pass_app
 def tui(app: AppContext, db: Path | None, port: int, no_collector: bool) -> None:
     """Open the console (what plain martech does) with the collector on loopback."""

@@ -87,10 +87,11 @@ class ConsoleApp(App[None]):
         Binding("8", "show('audit')", "Audit", group=SCREENS),
         Binding("9", "show('plugins')", "Plugins", group=SCREENS),
         Binding("question_mark,f1", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     """No bare letter quits: several screens take text, and a letter typed where the focus
-    is not a text box must never end the session (Textual's convention, ``ctrl+q``)."""
+    is not a text box must never end the session (Textual's convention, ``ctrl+q``). ctrl+q
+    takes priority, so it quits from inside the help, the inspector and every question."""
 
     def __init__(
         self,
@@ -159,7 +160,8 @@ class ConsoleApp(App[None]):
                             trigger=self.trigger_remote, poll=self.remote_poll,
                             production=self.rehearsal is None)  # fmt: skip
         self.install_screen(syncs, "syncs")
-        self.install_screen(AuditScreen(self.warehouse.path), "audit")
+        audit = AuditScreen(self.warehouse.path, demo=self.rehearsal is not None)
+        self.install_screen(audit, "audit")
         listing = plugin_listing(self.host, self.credentials)
         self.install_screen(PluginsScreen(listing, self.plugin_failures), "plugins")
         self.push_screen("stream")

@@ -15,6 +15,9 @@ from console.contract import RowChange
 from console.tui.literal import printable
 
 COLUMNS = ("change", "key", "match", "field", "old", "new")
+GIVE_FIRST = ("match", "new")
+"""Narrowed first when the lines do not fit: a line is known by its key and field name, and
+the new value, drawn last, takes whatever room is left."""
 CACHED = 512
 """Changes kept decoded (a few screens' worth)."""
 

@@ -3,6 +3,7 @@ leaves a text box so the number keys switch screens again."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from console.host import PluginHost
@@ -58,3 +59,17 @@ async def test_escape_leaves_the_lookback_box_so_number_keys_switch_screens(
         assert box.value == "9" and app.screen is screen
         await pilot.press("escape", "9")
         assert isinstance(app.screen, PluginsScreen)
+
+
+@pytest.mark.parametrize("keys", [("question_mark",), ("2", "enter")], ids=["help", "inspector"])
+async def test_ctrl_q_quits_from_inside_the_help_and_the_inspector(
+    tui_warehouse: Warehouse, builtin_host: PluginHost, keys: tuple[str, ...]
+) -> None:
+    app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await workers_done(pilot)
+        await pilot.press(*keys)
+        await workers_done(pilot)
+        assert app.screen.is_modal or len(app.screen_stack) > 2, keys
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: app.return_code is not None, "the console to quit")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from console import Fault
 from console.host import PluginHost
 from console.sandbox import Sandbox
 from console.tui import ConsoleApp
@@ -76,6 +78,7 @@ async def test_plan_then_execute_behind_the_typed_confirmation(
         await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
         modal = app.screen
         assert "Type visitors_to_hubspot:12" in static_text(modal.query(Static), width=200)
+        assert "in 1 request\n" in static_text(modal.query(Static), width=200)
         modal.query_one(Input).value = "visitors_to_hubspot:11"
         await pilot.press("enter")
         assert isinstance(app.screen, ExecuteModal)  # a wrong count sends nothing
@@ -193,6 +196,114 @@ async def test_a_large_plan_is_listed_whole_and_end_reaches_its_last_change(
         assert on_screen(table).splitlines()[1].startswith("add    p000001")
 
 
-def on_screen(table: LazyTable) -> str:
+def on_screen(table: LazyTable | DataTable[Any]) -> str:
     """The lines the table draws now, as a user reads them."""
     return "\n".join(table.render_line(y).text for y in range(table.size.height))
+
+
+async def test_the_new_values_of_a_plan_stay_readable_at_120_columns(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = console(tmp_path, tui_warehouse, builtin_host)
+    long_field = SYNCS.replace('"martech_landing_url"', '"martech_first_touch_landing"')
+    (tmp_path / "syncs.toml").write_text(long_field)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "p")
+        await workers_done(pilot)
+        table = app.screen.query_one("#changes-table", LazyTable)
+        header, email, landing = on_screen(table).splitlines()[:3]
+        assert header.split() == ["change", "key", "match", "field", "old", "new"]
+        assert '"msg-0000@ex' in email  # the value sent, not an ellipsis
+        assert "martech_first_touch_landing" in landing  # which field, whole
+        assert '"https://www' in landing
+
+
+async def test_a_failed_plan_leaves_no_other_syncs_changes_on_screen(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    app = console(tmp_path, tui_warehouse, builtin_host)
+    broken = SYNCS.replace('"visitors_to_hubspot"', '"broken_model"').replace(
+        "FROM events", "FROM evnts"
+    )
+    (tmp_path / "syncs.toml").write_text(SYNCS + broken.replace("[[sync]]", "\n[[sync]]", 1))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("7", "p")
+        await workers_done(pilot)
+        table = app.screen.query_one("#changes-table", LazyTable)
+        assert table.row_count == 24
+        await pilot.press("down")  # the next sync: the first one's plan is no longer on screen
+        await workers_done(pilot)
+        assert table.row_count == 0
+        assert "visitors_to_hubspot" not in on_screen(table)
+        await pilot.press("p")
+        await workers_done(pilot)
+        assert "no such table: evnts" in summary(app)
+        assert table.row_count == 0
+        assert static_text(app.screen.query("#sync-requests"), width=200).strip() == ""
+
+
+async def test_a_rejected_rows_reason_is_read_whole_at_120_columns(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost, fake: Sandbox
+) -> None:
+    fake.app.fakes["hubspot"].inject(Fault("partial", rows=["msg-0000@example.com"]))
+    app = console(tmp_path, tui_warehouse, builtin_host)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "p")
+        await workers_done(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
+        app.screen.query_one(Input).value = "visitors_to_hubspot:12"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "1 rejected" in summary(app), "the run's outcome")
+        await workers_done(pilot)
+        table = app.screen.query_one("#changes-table", LazyTable)
+        [rejected] = [line for line in on_screen(table).splitlines() if "rejected" in line]
+        assert "VALIDATION_ERROR" in rejected  # the reason starts in its row
+        detail = static_text(app.screen.query("#sync-requests"), width=200)
+        assert "VALIDATION_ERROR: Injected failure (sandbox)" in detail  # and is read whole
+        table.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert "accepted" in static_text(app.screen.query("#sync-requests"), width=200)
+
+
+async def test_after_a_run_its_status_and_outcomes_are_read_whole_at_120_columns(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost, fake: Sandbox
+) -> None:
+    app = console(tmp_path, tui_warehouse, builtin_host)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7", "p")
+        await workers_done(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
+        app.screen.query_one(Input).value = "visitors_to_hubspot:12"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "12 accepted" in summary(app), "the run's outcome")
+        await workers_done(pilot)
+        syncs = on_screen(app.screen.query_one("#syncs-table", DataTable))
+        assert "execute success" in syncs  # the last run, not "exec"
+        runs = on_screen(app.screen.query_one("#runs-table", DataTable))
+        assert "accepted 12" in runs and "not sent 12" in runs  # each run's outcomes
+
+
+async def test_the_demos_audit_says_its_sandbox_syncs_are_not_audited(
+    tmp_path: Path, tui_warehouse: Warehouse, builtin_host: PluginHost
+) -> None:
+    syncs = tmp_path / "syncs.toml"
+    syncs.write_text(SYNCS)
+    with Sandbox(builtin_host) as fakes:
+        app = ConsoleApp(host=builtin_host, warehouse=tui_warehouse, syncs_path=syncs,
+                         rehearsal=fakes)  # fmt: skip
+        async with app.run_test(size=(160, 45)) as pilot:
+            await pilot.press("7", "p")
+            await workers_done(pilot)
+            await pilot.press("x")
+            await wait_until(pilot, lambda: isinstance(app.screen, ExecuteModal), "the modal")
+            app.screen.query_one(Input).value = "visitors_to_hubspot:12"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: "12 accepted" in summary(app), "the rehearsal")
+            await pilot.press("8")
+            await workers_done(pilot)
+            detail = static_text(app.screen.query("#audit-detail"), width=300)
+            assert "executing a sync (7, x)" not in detail  # it was, and is not listed
+            assert "sandbox" in detail and "not audited" in detail

@@ -66,3 +66,26 @@ async def test_v_reads_each_vendors_view_beside_ours(
             assert "Amplitude: not read: amplitude cannot read back without its credential " \
                 "secret_key" in text  # fmt: skip
             assert "pat-pilot-token" not in text
+
+
+async def test_v_brings_the_vendors_section_into_view_on_a_small_terminal(
+    synced: tuple[Path, Path], builtin_host: PluginHost
+) -> None:
+    db, syncs = synced
+    with Warehouse(db) as warehouse:
+        app = ConsoleApp(host=builtin_host, warehouse=warehouse, syncs_path=syncs)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.action_show_touch("ada_user")
+            screen = app.screen
+            assert isinstance(screen, TouchScreen)
+            await wait_until(pilot, lambda: screen.report is not None, "ada's story")
+            pane, vendors = screen.query_one("#touch-report"), screen.query_one("#touch-vendors")
+
+            def in_view() -> bool:
+                top = pane.scroll_offset.y
+                return top <= vendors.virtual_region.y < top + pane.scrollable_content_region.height
+
+            assert not in_view()  # below the timeline at first
+            await pilot.press("v")
+            await wait_until(pilot, lambda: screen.views is not None, "the vendors' view")
+            await wait_until(pilot, in_view, "the Vendors section in view")

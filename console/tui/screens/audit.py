@@ -22,6 +22,11 @@ EMPTY = (
     "no remote write attempted yet: executing a sync (7, x) or triggering a remote sync "
     "passes the guardrails, and every attempt is written here"
 )
+DEMO_EMPTY = (
+    "no remote write attempted yet: the demo executes syncs (7, x) against its sandbox, so "
+    "they are not audited (their runs are under h on the Syncs screen); triggering a remote "
+    "sync (7, t) passes the guardrails and is written here"
+)
 
 
 class AuditScreen(ReadingScreen):
@@ -30,9 +35,11 @@ class AuditScreen(ReadingScreen):
     BINDINGS = [Binding("r", "refresh", "Refresh")]
     HELP_KEYS = [Binding("enter", "", "On an entry: the gate's whole message")]
 
-    def __init__(self, warehouse: Path) -> None:
+    def __init__(self, warehouse: Path, *, demo: bool = False) -> None:
         super().__init__(name="audit")
         self.warehouse = warehouse
+        self.demo = demo
+        """The demo's console: its syncs run against the sandbox and are not audited."""
         self.entries: list[AuditEntry] = []
 
     def compose(self) -> ComposeResult:
@@ -72,7 +79,8 @@ class AuditScreen(ReadingScreen):
                 entry.rule, "" if entry.run_id is None else str(entry.run_id),
             )  # fmt: skip
         if not entries:
-            self.query_one("#audit-detail", Static).update(Text(EMPTY, "dim"))
+            empty = DEMO_EMPTY if self.demo else EMPTY
+            self.query_one("#audit-detail", Static).update(Text(empty, "dim"))
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         row = message.cursor_row

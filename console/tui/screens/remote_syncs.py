@@ -18,12 +18,14 @@ from console.errors import ConsoleError
 from console.remote import RemoteSession, follow
 from console.sync import Plan
 from console.tui.literal import printable
+from console.tui.plan_lines import COLUMNS
 from console.tui.screens.remote_trigger import (
     TriggerModal,
     run_cells,
     run_line,
     sync_cells,
 )
+from console.tui.widgets.lazy_table import LazyTable
 from console.tui.workers import ReadingScreen, answer, reader
 
 STEP = 0.1
@@ -60,6 +62,16 @@ class RemoteSyncsPart(ReadingScreen):
         """The local sync's plan on screen (a trigger replaces it)."""
         self.outcome_shown = False
         """The last execution's outcome is on screen (a list refresh leaves it there)."""
+        self.row_detail: Callable[[int], Text] | None = None
+        """A run's row, whole (while a run's rows are listed)."""
+
+    def _drop_plan(self) -> None:
+        """Forget the plan on screen and clear its changes and requests, so they are never
+        read as another sync's (or a failed plan's)."""
+        self.plan = None
+        self.row_detail = None
+        self.query_one("#changes-table", LazyTable).show(COLUMNS, 0, lambda i: ())
+        self.query_one("#sync-requests", Static).update("")
 
     def _runs_columns(self, columns: tuple[str, ...], title: str) -> DataTable[Any]:
         table = self.query_one("#runs-table", DataTable)
@@ -159,7 +171,7 @@ class RemoteSyncsPart(ReadingScreen):
         if options is None:
             return
         connector, sync = chosen
-        self.plan = None
+        self._drop_plan()
         self._say(f"triggering {sync.slug} in {connector} (through the guardrails)...", "bold")
         self._trigger_and_follow(connector, sync, options)
 

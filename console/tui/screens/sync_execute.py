@@ -42,7 +42,8 @@ class ExecuteModal(ModalScreen[str | None]):
         text.append(
             f"{counts['add']:,} to add, {counts['change']:,} to change, "
             f"{counts['remove']:,} to remove in {plan.spec.destination} {plan.spec.object}\n"
-            f"at {printable(plan.base_url)} in {len(plan.requests):,} requests\n"
+            f"at {printable(plan.base_url)} in {len(plan.requests):,} "
+            f"{'request' if len(plan.requests) == 1 else 'requests'}\n"
         )
         if plan.spec.production:
             text.append("This is PRODUCTION.\n", "bold red")

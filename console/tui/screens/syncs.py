@@ -21,7 +21,7 @@ from console.sync.execute import RunResult
 from console.sync.plan import request_json
 from console.sync.session import SyncSession
 from console.tui.literal import literal, printable
-from console.tui.plan_lines import COLUMNS, ChangeLines
+from console.tui.plan_lines import COLUMNS, GIVE_FIRST, ChangeLines
 from console.tui.screens.remote_syncs import RemoteSyncsPart, Trigger
 from console.tui.screens.remote_trigger import SYNC_COLUMNS
 from console.tui.screens.sync_execute import ExecuteModal, Sender
@@ -31,7 +31,8 @@ from console.tui.workers import answer, reader
 REQUEST_LINES = 60
 OUTCOME_STYLE = {"accepted": "green", "rejected": "bold red", "unknown": "yellow",
                  "skipped": "yellow", None: "dim"}  # fmt: skip
-LOCAL_RUNS = ("run", "kind", "status", "when", "who", "outcomes")
+LOCAL_RUNS = ("run", "kind", "status", "outcomes", "when", "who")
+"""Statuses and counts first: at 120 columns what is cut is when and who, never a count."""
 
 
 class SyncsScreen(RemoteSyncsPart):
@@ -88,12 +89,12 @@ class SyncsScreen(RemoteSyncsPart):
 
     def on_mount(self) -> None:
         self.query_one("#syncs-table", DataTable).add_columns(
-            "sync", "destination", "mode", "production", "last run"
-        )
+            "sync", "destination", "last run", "production", "mode"
+        )  # the last run's status before what a narrow screen may cut
         self.query_one("#runs-table", DataTable).add_columns(*LOCAL_RUNS)
         self.query_one("#remote-table", DataTable).add_columns(*SYNC_COLUMNS)
         self.query_one("#remote-note", Static).display = False
-        self.query_one("#changes-table", LazyTable).show(COLUMNS, 0, lambda i: ())
+        self._drop_plan()
         self.query_one("#sync-progress", ProgressBar).display = False
         self.query_one("#syncs-table", DataTable).focus()
         self.action_refresh()
@@ -123,9 +124,9 @@ class SyncsScreen(RemoteSyncsPart):
             table.add_row(
                 literal(spec.name),
                 literal(f"{spec.destination} {spec.object}"),
-                spec.mode,
-                Text("PRODUCTION", "bold red") if spec.production else "no",
                 f"{run.kind} {run.status}" if run else "never",
+                Text("PRODUCTION", "bold red") if spec.production else "no",
+                spec.mode,
                 key=spec.name,
             )
         if not specs:
@@ -152,7 +153,7 @@ class SyncsScreen(RemoteSyncsPart):
         if message.data_table.id == "syncs-table" and self.plan is not None:
             spec = self.selected()
             if spec is not None and spec.name != self.plan.spec.name:
-                self.plan = None
+                self._drop_plan()
                 self._say(f"p plans {spec.name}", "dim")
 
     # -- plan ----------------------------------------------------------------------------
@@ -162,7 +163,7 @@ class SyncsScreen(RemoteSyncsPart):
         spec = self.selected()
         if spec is None or self.session is None:
             return
-        self.plan = None
+        self._drop_plan()
         self.outcome_shown = False
         self._say(f"planning {spec.name}: refreshing people, running the model...", "dim")
         self._plan(spec)
@@ -193,7 +194,7 @@ class SyncsScreen(RemoteSyncsPart):
         elif plan.changes:
             text.append("\nx executes exactly this plan (asks first)", "dim")
         self.query_one("#sync-summary", Static).update(text)
-        self.query_one("#changes-table", LazyTable).show(COLUMNS, len(lines), lines.row)
+        self.query_one("#changes-table", LazyTable).show(COLUMNS, len(lines), lines.row, GIVE_FIRST)
         self.query_one("#sync-requests", Static).update(_requests_text(plan))
 
     # -- execute -------------------------------------------------------------------------
@@ -269,8 +270,8 @@ class SyncsScreen(RemoteSyncsPart):
         table = self._runs_columns(LOCAL_RUNS, "Runs (h)")
         for run in runs:
             outcomes = ", ".join(f"{k} {v:,}" for k, v in run.outcomes.items())
-            table.add_row(str(run.id), run.kind, run.status, _when(run.started_at),
-                          literal(run.user), outcomes, key=str(run.id))  # fmt: skip
+            table.add_row(str(run.id), run.kind, run.status, outcomes,
+                          _when(run.started_at), literal(run.user), key=str(run.id))  # fmt: skip
         table.focus()
 
     @reader(exclusive=True, group="rows")
@@ -285,11 +286,27 @@ class SyncsScreen(RemoteSyncsPart):
             shown = Text(outcome or "not sent", OUTCOME_STYLE.get(outcome, ""))
             sent = "" if request is None else str(request)
             key, match = printable(got["key"]), printable(got["match"])
-            return got["change"], key, match, shown, printable(got["reason"] or ""), sent
+            return got["change"], key, match, shown, sent, printable(got["reason"] or "")
 
-        columns = ("change", "key", "match", "outcome", "reason", "request")
-        self.query_one("#changes-table", LazyTable).show(columns, len(rows), row)
+        def detail(index: int) -> Text:
+            got = rows[index]
+            text = Text(f"run {run_id}\n\n", "bold")
+            text.append(f"{got['change']} {printable(got['key'])} ({printable(got['match'])})\n")
+            text.append(got["outcome"] or "not sent", OUTCOME_STYLE.get(got["outcome"], ""))
+            if got["reason"]:
+                text.append(f"\n{printable(got['reason'])}")
+            return text
+
+        columns = ("change", "key", "match", "outcome", "request", "reason")  # fmt: skip
+        self.row_detail = detail
         self.query_one("#sync-requests", Static).update(Text(f"run {run_id}", "bold"))
+        self.query_one("#changes-table", LazyTable).show(columns, len(rows), row, ("match",))
+
+    def on_lazy_table_highlighted(self, message: LazyTable.Highlighted) -> None:
+        """On a run's rows, the highlighted row's whole outcome and reason beside them (the
+        reason, drawn last, is cut at the table's edge)."""
+        if self.row_detail is not None and message.index < message.table.row_count:
+            self.query_one("#sync-requests", Static).update(self.row_detail(message.index))
 
     def worker_failed(self, worker: Worker[Any], title: str, message: str) -> None:
         """A plan, a run or a read failed: say so where the plan's summary goes."""

@@ -28,8 +28,8 @@ CELL_WIDTH = 34
 """Characters of a first/last touch in the people list (the counts stay in view at 160)."""
 
 
-def _title(text: str) -> Static:
-    return Static(Text(text, "bold underline"), classes="touch-title")
+def _title(text: str, title_id: str) -> Static:
+    return Static(Text(text, "bold underline"), classes="touch-title", id=title_id)
 
 
 class TouchScreen(ReadingScreen):
@@ -73,7 +73,7 @@ class TouchScreen(ReadingScreen):
             for name in (
                 "Identities", "Touches", "Timeline", "State", "Vendors", "Findings", "Conversions",
             ):  # fmt: skip
-                yield _title(name)
+                yield _title(name, f"touch-{name.lower()}-title")
                 yield Static(id=f"touch-{name.lower()}", classes="touch-section")
         yield Footer()
 
@@ -190,6 +190,7 @@ class TouchScreen(ReadingScreen):
             Text(f"reading {', '.join(self.vendor_names)} back…", "dim")
         )
         self._read_vendors(self.report.display_id)
+        self._vendors_in_view()
 
     @reader(exclusive=True, group="vendors")
     def _read_vendors(self, person: str) -> None:
@@ -202,6 +203,13 @@ class TouchScreen(ReadingScreen):
             return  # another person's story is shown now
         self.views = views
         self.query_one("#touch-vendors", Static).update(view.vendors(views, self.vendor_names))
+        self.call_after_refresh(self._vendors_in_view)
+
+    def _vendors_in_view(self) -> None:
+        """Scroll the story to its Vendors section (below a long timeline, v would seem to
+        do nothing)."""
+        pane = self.query_one("#touch-report", VerticalScroll)
+        pane.scroll_to_widget(self.query_one("#touch-vendors-title"), top=True, animate=False)
 
     def _show(self, report: TouchReport) -> None:
         if self.report is None or report.display_id != self.report.display_id:

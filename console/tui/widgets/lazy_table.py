@@ -15,6 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -23,6 +24,8 @@ RowSource = Callable[[int], Sequence[Cell]]
 SAMPLED_ROWS = 200
 """Rows read to size the columns (the first and the last ones)."""
 MAX_COLUMN = 40
+MIN_COLUMN = 6
+"""A column shrinks no narrower than this (or its own width) to leave the others room."""
 HEADER = Style(bold=True)
 ZEBRA = Style(bgcolor="grey11")
 
@@ -38,6 +41,15 @@ class LazyTable(ScrollView, can_focus=True):
         Binding("home,g", "move_to(0)", "First", show=False),
         Binding("end,G", "last", "Last", show=False),
     ]
+
+    class Highlighted(Message):
+        """The cursor is on row ``index`` (after a move, and on a new table's first row)."""
+
+        def __init__(self, table: LazyTable, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+
     COMPONENT_CLASSES = {"lazy-table--cursor"}
     DEFAULT_CSS = """
     LazyTable { overflow-x: hidden; }
@@ -51,10 +63,15 @@ class LazyTable(ScrollView, can_focus=True):
         self.cursor = 0
         self._row: RowSource = lambda index: ()
         self._widths: list[int] = []
+        self._give_first: list[int] = []
 
-    def show(self, columns: Sequence[str], count: int, row: RowSource) -> None:
-        """Replace the table: these columns, ``count`` rows, row ``i`` read by ``row(i)``."""
+    def show(
+        self, columns: Sequence[str], count: int, row: RowSource, give_first: Sequence[str] = ()
+    ) -> None:
+        """Replace the table: these columns, ``count`` rows, row ``i`` read by ``row(i)``.
+        When the columns do not fit, those named in ``give_first`` narrow first."""
         self.columns, self.row_count, self._row = tuple(columns), count, row
+        self._give_first = [self.columns.index(name) for name in give_first]
         self.cursor = 0
         half = SAMPLED_ROWS // 2
         picked = sorted({*range(min(count, half)), *range(max(0, count - half), count)})
@@ -66,6 +83,8 @@ class LazyTable(ScrollView, can_focus=True):
         self._resize()
         self.scroll_to(y=0, animate=False)
         self.refresh()
+        if count:
+            self.post_message(self.Highlighted(self, 0))
 
     def cells(self, index: int) -> list[str]:
         """Row ``index`` as plain text (what a user reads in it)."""
@@ -93,10 +112,11 @@ class LazyTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[Cell], width: int, style: Style) -> Strip:
         line = Text(no_wrap=True, overflow="ellipsis")
-        last = len(self._widths) - 1
+        widths = fitted(self._widths, width, self._give_first)
+        last = len(widths) - 1
         for i, cell in enumerate(cells):
             text = cell if isinstance(cell, Text) else Text(cell)
-            room = max(1, width - line.cell_len) if i == last else self._widths[i]
+            room = max(1, width - line.cell_len) if i == last else widths[i]
             text = text.copy()
             text.truncate(room, overflow="ellipsis", pad=i != last)
             line.append_text(text)
@@ -124,6 +144,7 @@ class LazyTable(ScrollView, can_focus=True):
         elif self.cursor >= top + self._rows_visible:
             self.scroll_to(y=self.cursor - self._rows_visible + 1, animate=False)
         self.refresh()
+        self.post_message(self.Highlighted(self, self.cursor))
 
     def action_cursor(self, delta: int) -> None:
         """Move the cursor by ``delta`` rows."""
@@ -142,6 +163,25 @@ class LazyTable(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh()
+
+
+def fitted(widths: Sequence[int], room: int, give_first: Sequence[int] = ()) -> list[int]:
+    """Column widths that fit in ``room`` cells (one space between columns): the columns in
+    ``give_first`` narrow first, then the widest, none below ``MIN_COLUMN``; so the last
+    column (a plan's new value) is never squeezed out by the ones before it."""
+    fit = list(widths)
+    excess = sum(fit) + len(fit) - 1 - room
+    for i in give_first:
+        given = min(excess, max(0, fit[i] - MIN_COLUMN))
+        fit[i] -= given
+        excess -= given
+    while excess > 0:
+        widest = max(range(len(fit)), key=lambda i: fit[i])
+        if fit[widest] <= MIN_COLUMN:
+            break
+        fit[widest] -= 1
+        excess -= 1
+    return fit
 
 
 def _plain(cell: Cell) -> str:
