@@ -67,6 +67,60 @@ def register_destinations(register):
 TestLeaky = suite(("leaky", sys.modules[__name__]))
 """
 
+BLIND_FAKE = """
+import json, sys
+from console import (Connector, Destination, DestinationObject, FaultQueue, PlannedRequest,
+                     RowOutcome, SandboxRegistration, SandboxResponse, hookimpl)
+from console.testing.conformance import suite
+
+class Blind(Connector):
+    name = "blind"
+    display_name = "Blind"
+
+def plan(target, changes):
+    return [PlannedRequest("POST", "/people", tuple(c.key for c in changes),
+                           json={"people": [c.match for c in changes]})]
+
+def outcomes(request, answer):
+    if answer.status >= 400:
+        return [RowOutcome(key, "unknown", str(answer.status)) for key in request.rows]
+    body = answer.json() if isinstance(answer.json(), dict) else {}
+    failed = {e["index"] for e in body.get("errors", []) if "index" in e}
+    return [RowOutcome(key, "rejected" if i in failed else "accepted")
+            for i, key in enumerate(request.rows)]
+
+class Fake:
+    def __init__(self):
+        self.faults = FaultQueue(("partial", "server_error"), "blind")
+    def inject(self, fault):
+        self.faults.add(fault)
+    def state(self):
+        return {}
+    def handle(self, request):
+        people = json.loads(request.body)["people"]
+        if self.faults.take("server_error"):
+            return SandboxResponse.json(200, {"status": "unavailable"})  # an error told as 200
+        fault = self.faults.take_rows("partial", people)
+        failed = [p for p in people if fault and p in fault.rows]
+        return SandboxResponse.json(200, {"errors": [{"row": people.index(p)} for p in failed]})
+
+@hookimpl
+def register_connectors(register):
+    register(Blind)
+
+@hookimpl
+def register_destinations(register):
+    register(Destination(connector="blind", base_url="https://api.blind.example",
+                         objects=(DestinationObject("people", ("email",)),), plan=plan,
+                         outcomes=outcomes, auth_headers=lambda c: {}, batch_size=10))
+
+@hookimpl
+def register_sandboxes(register):
+    register(SandboxRegistration("blind", lambda rate_limit: Fake()))
+
+TestBlind = suite(("blind", sys.modules[__name__]))
+"""
+
 
 def run(pytester: pytest.Pytester, source: str) -> dict[str, str]:
     pytester.makepyfile(test_plugin=source)
@@ -123,3 +177,23 @@ def test_a_leaky_destination_fails_the_checks_it_breaks_and_says_why(
     )
     mapped = outcomes["test_every_row_of_every_answer_maps_to_one_outcome"]
     assert mapped.startswith("failed") and "each row needs exactly one outcome" in mapped
+
+
+def test_a_fault_the_fake_plays_but_outcomes_read_as_success_fails_naming_the_fault(
+    pytester: pytest.Pytester,
+) -> None:
+    outcomes = run(pytester, BLIND_FAKE)
+    faults = outcomes["test_the_fakes_answers_map_to_one_outcome_per_row_under_every_fault"]
+    assert faults.startswith("failed") and "under the fake's 'server_error' fault" in faults
+    assert 'it answered 200 b\'{"status":"unavailable"}\'' in faults
+    honest = BLIND_FAKE.replace('200, {"status"', '503, {"status"')
+    faults = run(pytester, honest)[
+        "test_the_fakes_answers_map_to_one_outcome_per_row_under_every_fault"
+    ]
+    assert "under the fake's 'partial' fault" in faults
+    assert "outcomes call ['row-00000'] accepted" in faults
+    fixed = honest.replace('{"row": people.index(p)}', '{"index": people.index(p)}')
+    faults = run(pytester, fixed)[
+        "test_the_fakes_answers_map_to_one_outcome_per_row_under_every_fault"
+    ]
+    assert faults.startswith("passed")
