@@ -197,3 +197,13 @@ def test_a_fault_the_fake_plays_but_outcomes_read_as_success_fails_naming_the_fa
         "test_the_fakes_answers_map_to_one_outcome_per_row_under_every_fault"
     ]
     assert faults.startswith("passed")
+
+
+def test_a_plugin_that_declares_no_plugin_api_range_is_told_to(pytester: pytest.Pytester) -> None:
+    loads = run(pytester, BROKEN_DESTINATION)["test_it_loads_and_registers_without_failures"]
+    assert loads.startswith("failed") and "leaky declares no plugin API range" in loads
+    assert 'set MARTECH_PLUGIN_API = ">=1.0,<2" on test_plugin' in loads
+    declared = BROKEN_DESTINATION.replace(
+        "class Leaky", 'MARTECH_PLUGIN_API = ">=1.0,<2"\n\nclass Leaky'
+    )
+    assert run(pytester, declared)["test_it_loads_and_registers_without_failures"] == "passed "

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from console.cli import create_cli
 from console.cli.context import AppContext
+from console.contract.api import API_ATTRIBUTE, PLUGIN_API
 from console.settings import Settings
 from console.testing.conformance.spec import Spec
 
@@ -23,6 +24,13 @@ class ListingChecks:
         host.connectors(), host.collector_routes(), host.destinations(), host.sandboxes()
         failures = [f"{f.phase}: {f.error}" for f in host.failures]
         assert failures == [], f"{self.conformance.name} failed while loading: {failures}"
+        [info] = [p for p in host.plugins() if p.name == self.conformance.name]
+        major = int(PLUGIN_API.split(".")[0])
+        assert info.api, (
+            f"{self.conformance.name} declares no plugin API range: set {API_ATTRIBUTE} = "
+            f'">={major}.0,<{major + 1}" on {info.module}, so a console of another major '
+            "version refuses it with a clear message instead of loading it to break"
+        )
 
     def test_martech_plugins_json_lists_what_it_registered(self) -> None:
         spec = self.conformance
