@@ -4,6 +4,7 @@ is found by the host once installed, and its own tests (console.testing) pass as
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import tomllib
 from collections.abc import Iterator
@@ -99,3 +100,21 @@ def test_a_name_that_cannot_be_a_connectors_or_a_folder_that_exists_is_refused(
     assert not (tmp_path / "x").exists()
     taken = martech("plugin", "new", "acme", "--into", str(tmp_path))
     assert taken.exit_code == 2 and "already exists" in taken.output
+
+
+@pytest.mark.parametrize(
+    "name", ["acme", "posthog_batch", "a_forty_character_connector_name_for_qa"]
+)
+@pytest.mark.parametrize(
+    "kinds", [("--source",), ("--destination",), ("--source", "--destination")]
+)
+def test_the_written_package_is_ruff_clean_as_its_author_runs_ruff(
+    tmp_path: Path, name: str, kinds: tuple[str, ...]
+) -> None:
+    folder = tmp_path / "plugin"
+    assert martech("plugin", "new", name, *kinds, "--into", str(folder)).exit_code == 0
+    for command in (["check", "."], ["format", "--check", "--diff", "."]):
+        ruff = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=folder, capture_output=True, text=True
+        )
+        assert ruff.returncode == 0, ruff.stdout + ruff.stderr

@@ -125,7 +125,8 @@ class Scaffold:
         ]
         args = []
         if self.source:
-            args.append(f'samples=[conformance.Sample("/{self.name}/v1/events", json_body(BODY))]')
+            sample = f'conformance.Sample("/{self.name}/v1/events", json_body(BODY)),'
+            args.append(f"samples=[\n        {sample}\n    ]")
         if self.destination:
             args += ["changes=people", 'credentials={"api_key": "test-key"}']
         suite_args = (

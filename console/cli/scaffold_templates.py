@@ -33,6 +33,9 @@ packages = ["$package"]
 [tool.pytest.ini_options]
 testpaths = ["tests"]
 pythonpath = ["."]
+
+[tool.ruff]
+line-length = 100  # the console's own width: the files are written to it
 """
 
 README = """\
@@ -123,7 +126,11 @@ def one(request: CollectorRequest, item: Any, index: int) -> Event:
 
 
 ROUTE = CollectorRoute(
-    "POST", "/$name/v1/events", NAME, decode, description="$display events (JSON batch)"
+    "POST",
+    "/$name/v1/events",
+    NAME,
+    decode,
+    description="$display events (JSON batch)",
 )
 '''
 
@@ -264,7 +271,13 @@ def register_destinations(register: Callable[[Destination], None]) -> None:
 
 @hookimpl
 def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
-    register(SandboxRegistration(NAME, lambda rate_limit: Fake(rate_limit), "$display people"))
+    register(
+        SandboxRegistration(
+            NAME,
+            lambda rate_limit: Fake(rate_limit),
+            "$display people",
+        )
+    )
 """
 
 TESTS_HEAD = '''\
@@ -274,7 +287,10 @@ from __future__ import annotations
 
 $imports
 
-PLUGIN = ("$name", $package)
+PLUGIN = (
+    "$name",
+    $package,
+)
 pytestmark = pytest.mark.martech_plugins(PLUGIN)
 '''
 
