@@ -207,3 +207,12 @@ def test_a_plugin_that_declares_no_plugin_api_range_is_told_to(pytester: pytest.
         "class Leaky", 'MARTECH_PLUGIN_API = ">=1.0,<2"\n\nclass Leaky'
     )
     assert run(pytester, declared)["test_it_loads_and_registers_without_failures"] == "passed "
+
+
+def test_a_sample_that_goes_to_no_route_is_named(pytester: pytest.Pytester) -> None:
+    stray = BROKEN_SOURCE.replace("samples=[", 'samples=[Sample("/v1/batch/", b\'{"e": "x"}\'), ')
+    sampled = run(pytester, stray)["test_every_route_has_a_sample"]
+    assert sampled.startswith("failed")
+    assert "Samples for ['POST /v1/batch/'] go to no route of sloppy" in sampled
+    assert "(it serves ['POST /v1/batch'])" in sampled
+    assert run(pytester, BROKEN_SOURCE)["test_every_route_has_a_sample"] == "passed "

@@ -99,9 +99,17 @@ class SourceChecks:
 
     def test_every_route_has_a_sample(self) -> None:
         spec = self.conformance
-        bare = [f"{r.method} {r.path}" for r in _routes(spec) if not spec.samples_for(r)]
+        routes = _routes(spec)
+        bare = [f"{r.method} {r.path}" for r in routes if not spec.samples_for(r)]
         assert bare == [], (
             f"give conformance.suite a Sample for {bare}: a request as the vendor's SDK sends it"
+        )
+        served = {(r.method.upper(), r.path) for r in routes}
+        stray = [f"{s.method} {s.path}" for s in spec.samples if s.key not in served]
+        assert stray == [], (
+            f"Samples for {stray} go to no route of {spec.name} (it serves "
+            f"{sorted(' '.join(key) for key in served)}): paths match exactly, so fix the "
+            "Sample's method and path or the route's"
         )
 
     def test_decode_raises_only_connector_errors_on_fuzzed_requests(self) -> None:
