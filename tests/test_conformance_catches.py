@@ -121,6 +121,39 @@ def register_sandboxes(register):
 TestBlind = suite(("blind", sys.modules[__name__]))
 """
 
+TIDY_SOURCE = """
+import json, sys
+from console import CollectorRoute, Connector, Event, PayloadError, hookimpl, parse_time
+from console.testing.conformance import Sample, suite
+
+MARTECH_PLUGIN_API = ">=1.0,<2"
+
+class Tidy(Connector):
+    name = "tidy"
+    display_name = "Tidy"
+
+def decode(request):
+    try:
+        items = json.loads(request.body)["batch"]
+        return [Event(source="tidy", message_id=str(i["id"]), type="track", event=str(i["e"]),
+                      user_id="u1", timestamp=parse_time(i["at"], field="at"))
+                for i in items]
+    except (ValueError, LookupError, TypeError) as exc:
+        raise PayloadError(f"unreadable: {exc!r}", field="batch") from None
+
+@hookimpl
+def register_connectors(register):
+    register(Tidy)
+
+@hookimpl
+def register_collector_routes(register):
+    register(CollectorRoute("POST", "/tidy/batch/", "tidy", decode, description="Tidy"))
+
+BODY = b'{"batch": [{"id": "t1", "e": "Signed Up", "at": "2026-06-01T10:00:00Z"}]}'
+TestTidy = suite(("tidy", sys.modules[__name__]), samples=[
+    Sample("/tidy/batch/", BODY, headers={"Content-Encoding": "gzip"})])
+"""
+
 
 def run(pytester: pytest.Pytester, source: str) -> dict[str, str]:
     pytester.makepyfile(test_plugin=source)
@@ -216,3 +249,11 @@ def test_a_sample_that_goes_to_no_route_is_named(pytester: pytest.Pytester) -> N
     assert "Samples for ['POST /v1/batch/'] go to no route of sloppy" in sampled
     assert "(it serves ['POST /v1/batch'])" in sampled
     assert run(pytester, BROKEN_SOURCE)["test_every_route_has_a_sample"] == "passed "
+
+
+def test_a_sample_keeping_the_sdks_content_encoding_header_is_sent_as_its_body_reads(
+    pytester: pytest.Pytester,
+) -> None:
+    outcomes = run(pytester, TIDY_SOURCE)
+    kept = outcomes["test_samples_are_kept_rejected_ones_too_and_a_retry_counts_as_duplicates"]
+    assert kept == "passed "  # the body is the decompressed one, as Sample says

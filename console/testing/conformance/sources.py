@@ -182,11 +182,16 @@ class SourceChecks:
 
 
 def _send(collector: LiveCollector, sample: Sample, where: str) -> None:
+    """The sample on the wire: its body is the decompressed one, so it travels unencoded
+    (a ``Content-Encoding`` copied from the SDK's request is left off)."""
+    headers = {k: v for k, v in sample.headers.items() if k.lower() != "content-encoding"}
     answer = httpx.request(
         sample.method,
         collector.url + sample.path,
         content=sample.body or None,
-        headers=dict(sample.headers),
+        headers=headers,
         params=dict(sample.query),
     )
-    assert answer.status_code < 500, f"{where}: answered {answer.status_code}: {answer.text[:200]}"
+    assert answer.status_code < 500, (
+        f"{where}: decoded, but the collector answered {answer.status_code}: {answer.text[:200]}"
+    )
