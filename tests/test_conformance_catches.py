@@ -179,7 +179,8 @@ def test_a_sloppy_source_fails_the_checks_it_breaks_and_says_why(
     routes = outcomes["test_every_route_is_documented_and_its_own"]
     assert routes.startswith("failed") and "routes without a description" in routes
     fuzzed = outcomes["test_decode_raises_only_connector_errors_on_fuzzed_requests"]
-    assert fuzzed.startswith("failed") and "JSONDecodeError" in fuzzed
+    assert fuzzed.startswith("failed") and "POST /v1/batch: decode raised JSONDecodeError" in fuzzed
+    assert "Raise PayloadError(..., field=...) for a request it cannot read" in fuzzed
     retried = outcomes["test_message_ids_are_stable_across_a_retry"]
     assert retried.startswith("failed") and "other message ids" in retried
     kept = outcomes["test_samples_are_kept_rejected_ones_too_and_a_retry_counts_as_duplicates"]

@@ -69,6 +69,17 @@ def _fuzz_decode(route: CollectorRoute, samples: Sequence[Sample], spec: Spec) -
             events = route.decode(request)
         except ConnectorError:
             return  # documented: answered with the route's refuse (400)
+        except Exception as exc:
+            answered = (
+                "400 naming no field" if isinstance(exc, ValueError)
+                else "500 and records it as the plugin's failure"
+            )  # fmt: skip
+            raise AssertionError(
+                f"{route.method} {route.path}: decode raised {type(exc).__name__}: {exc} on "
+                f"the body {body[:300]!r}; the collector answers that {answered}. Raise "
+                "PayloadError(..., field=...) for a request it cannot read (400), or keep an "
+                "unreadable item with rejected_event(...)"
+            ) from exc
         _check_events(route, events)
 
     decode_survives()
