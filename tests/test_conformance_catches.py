@@ -258,3 +258,12 @@ def test_a_sample_keeping_the_sdks_content_encoding_header_is_sent_as_its_body_r
     outcomes = run(pytester, TIDY_SOURCE)
     kept = outcomes["test_samples_are_kept_rejected_ones_too_and_a_retry_counts_as_duplicates"]
     assert kept == "passed "  # the body is the decompressed one, as Sample says
+
+
+def test_a_plugin_for_another_major_version_is_told_why_it_is_not_listed(
+    pytester: pytest.Pytester,
+) -> None:
+    newer = TIDY_SOURCE.replace('">=1.0,<2"', '">=2.0,<3"')
+    listed = run(pytester, newer)["test_martech_plugins_json_lists_what_it_registered"]
+    assert listed.startswith("failed") and "martech plugins lists tidy as not loaded" in listed
+    assert "provides plugin API 1.0.0" in listed

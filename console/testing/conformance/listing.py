@@ -41,7 +41,10 @@ class ListingChecks:
         assert result.exit_code == 0, result.output
         listing = json.loads(result.stdout)
         [entry] = [p for p in listing["plugins"] if p["name"] == spec.name]
-        assert entry["loaded"] and entry["failures"] == []
+        assert entry["loaded"] and entry["failures"] == [], (
+            f"martech plugins lists {spec.name} "
+            f"{'with failures' if entry['loaded'] else 'as not loaded'}: {entry['failures']}"
+        )
         routes = sorted(f"{r.method.upper()} {r.path}" for r in spec.routes(host))
         assert sorted(entry["routes"]) == routes
         connectors = {
