@@ -99,3 +99,21 @@ def test_the_guides_kit_test_passes_on_the_guides_plugin(pytester: pytest.Pytest
         "-p", "no:randomly", "-p", "no:textual-snapshot", "-p", "no:asyncio"
     )
     result.assert_outcomes(passed=1)
+
+
+def test_the_guides_plugin_passes_the_guides_conformance_suite(pytester: pytest.Pytester) -> None:
+    """The suite the guide says every plugin must pass, on the guide's own plugin."""
+    (pytester.path / "acme_cdp").mkdir()
+    (pytester.path / "acme_cdp" / "__init__.py").write_text(guide_example())
+    sample = (
+        "import json\n\nimport acme_cdp\n\n"
+        "body_as_the_sdk_sends_it = json.dumps({'events': [\n"
+        "    {'id': 'a1', 'name': 'Signed Up', 'user': 'u1', 'at': '2026-06-01T10:00:00Z'},\n"
+        "    {'id': 'a2'},\n"
+        "]}).encode()\n"
+    )
+    pytester.makepyfile(test_conformance=sample + guide_block("## The conformance suite"))
+    result = pytester.runpytest(
+        "-p", "no:randomly", "-p", "no:textual-snapshot", "-p", "no:asyncio", "-rf"
+    )
+    result.assert_outcomes(passed=8)
