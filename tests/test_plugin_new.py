@@ -118,3 +118,13 @@ def test_the_written_package_is_ruff_clean_as_its_author_runs_ruff(
             [sys.executable, "-m", "ruff", *command], cwd=folder, capture_output=True, text=True
         )
         assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
+
+def test_a_source_named_api_is_refused_its_route_would_be_the_query_apis(tmp_path: Path) -> None:
+    refused = martech("plugin", "new", "api", "--into", str(tmp_path / "x"))
+    assert refused.exit_code == 2 and "/api/v1/events" in refused.output
+    assert "the collector's query API" in refused.output and not (tmp_path / "x").exists()
+    only_a_destination = martech(
+        "plugin", "new", "api", "--destination", "--into", str(tmp_path / "y")
+    )
+    assert only_a_destination.exit_code == 0, only_a_destination.output
