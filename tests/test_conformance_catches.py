@@ -267,3 +267,16 @@ def test_a_plugin_for_another_major_version_is_told_why_it_is_not_listed(
     listed = run(pytester, newer)["test_martech_plugins_json_lists_what_it_registered"]
     assert listed.startswith("failed") and "martech plugins lists tidy as not loaded" in listed
     assert "provides plugin API 1.0.0" in listed
+
+
+def test_a_connector_name_an_installed_plugin_already_has_is_refused_by_the_suite(
+    pytester: pytest.Pytester,
+) -> None:
+    honest = BROKEN_DESTINATION.replace('    socket.getaddrinfo("api.leaky.example", 443)', "")
+    taken = honest.replace('name = "leaky"', 'name = "hubspot"').replace(
+        'connector="leaky"', 'connector="hubspot"'
+    )
+    loads = run(pytester, taken)["test_it_loads_and_registers_without_failures"]
+    assert loads.startswith("failed") and "leaky is refused what another already registers" in loads
+    assert "connector 'hubspot' is already registered by 'hubspot'" in loads
+    assert "rename your connector" in loads

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from console.cli import create_cli
 from console.cli.context import AppContext
 from console.contract.api import API_ATTRIBUTE, PLUGIN_API
+from console.hookspecs import HOOK_NAMES
 from console.settings import Settings
 from console.testing.conformance.spec import Spec
 
@@ -24,6 +25,14 @@ class ListingChecks:
         host.connectors(), host.collector_routes(), host.destinations(), host.sandboxes()
         failures = [f"{f.phase}: {f.error}" for f in host.failures]
         assert failures == [], f"{self.conformance.name} failed while loading: {failures}"
+        everyone = self.conformance.beside_the_installed()
+        everyone.connectors(), everyone.destinations(), everyone.sandboxes()
+        everyone.remotes(), everyone.state_readers()
+        taken = self.conformance.clashes(everyone, set(HOOK_NAMES) - {"register_collector_routes"})
+        assert taken == [], (
+            f"beside the installed plugins, {self.conformance.name} is refused what another "
+            f"already registers: {taken}; rename your connector (martech plugins lists theirs)"
+        )
         [info] = [p for p in host.plugins() if p.name == self.conformance.name]
         major = int(PLUGIN_API.split(".")[0])
         assert info.api, (

@@ -18,7 +18,6 @@ from console.testing.arrivals import Arrivals
 from console.testing.collector import LiveCollector
 from console.testing.conformance import fuzz
 from console.testing.conformance.spec import Sample, Spec
-from console.testing.hosts import plugin_host
 from console.testing.requests import collector_request
 
 
@@ -95,17 +94,9 @@ class SourceChecks:
         routes = _routes(spec)
         undocumented = [f"{r.method} {r.path}" for r in routes if not r.description.strip()]
         assert undocumented == [], f"routes without a description: {undocumented}"
-        everyone = plugin_host()
-        if spec.name not in {p.name for p in everyone.plugins()}:
-            everyone.add_plugin(spec.plugin if not isinstance(spec.plugin, tuple)
-                                else spec.plugin[1], name=spec.name)  # fmt: skip
+        everyone = spec.beside_the_installed()
         everyone.collector_routes()
-        clashes = [
-            f"{f.plugin}: {f.error}"
-            for f in everyone.failures
-            if f.phase == "register_collector_routes"
-            and (f.plugin == spec.name or f"by {spec.name!r}" in f.error)
-        ]
+        clashes = spec.clashes(everyone, {"register_collector_routes"})
         assert clashes == [], f"routes another installed plugin also serves: {clashes}"
 
     def test_every_route_has_a_sample(self) -> None:
