@@ -280,3 +280,11 @@ def test_a_connector_name_an_installed_plugin_already_has_is_refused_by_the_suit
     assert loads.startswith("failed") and "leaky is refused what another already registers" in loads
     assert "connector 'hubspot' is already registered by 'hubspot'" in loads
     assert "rename your connector" in loads
+
+
+def test_a_plugin_named_as_an_installed_one_is_refused_by_the_suite(
+    pytester: pytest.Pytester,
+) -> None:
+    named = TIDY_SOURCE.replace('suite(("tidy",', 'suite(("segment",')
+    loads = run(pytester, named)["test_it_loads_and_registers_without_failures"]
+    assert loads.startswith("failed") and "a plugin named 'segment' is already loaded" in loads

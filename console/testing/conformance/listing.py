@@ -28,7 +28,9 @@ class ListingChecks:
         everyone = self.conformance.beside_the_installed()
         everyone.connectors(), everyone.destinations(), everyone.sandboxes()
         everyone.remotes(), everyone.state_readers()
-        taken = self.conformance.clashes(everyone, set(HOOK_NAMES) - {"register_collector_routes"})
+        taken = self.conformance.clashes(
+            everyone, {"load", *HOOK_NAMES} - {"register_collector_routes"}
+        )
         assert taken == [], (
             f"beside the installed plugins, {self.conformance.name} is refused what another "
             f"already registers: {taken}; rename your connector (martech plugins lists theirs)"

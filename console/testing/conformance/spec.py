@@ -82,9 +82,12 @@ class Spec:
     def beside_the_installed(self) -> PluginHost:
         """A host with every installed plugin and this one, in the order users get."""
         everyone = plugin_host()
-        if self.name not in {p.name for p in everyone.plugins()}:
-            module = self.plugin[1] if isinstance(self.plugin, tuple) else self.plugin
-            everyone.add_plugin(module, name=self.name)
+        if isinstance(self.plugin, str):
+            return everyone  # an installed plugin: already there
+        module = self.plugin[1] if isinstance(self.plugin, tuple) else self.plugin
+        installed = {p.name: p.module for p in everyone.plugins()}
+        if installed.get(self.name) != getattr(module, "__name__", None):
+            everyone.add_plugin(module, name=self.name)  # a name already taken is refused
         return everyone
 
     def clashes(self, host: PluginHost, phases: set[str]) -> list[str]:
