@@ -128,3 +128,15 @@ def test_a_source_named_api_is_refused_its_route_would_be_the_query_apis(tmp_pat
         "plugin", "new", "api", "--destination", "--into", str(tmp_path / "y")
     )
     assert only_a_destination.exit_code == 0, only_a_destination.output
+
+
+def test_the_name_of_an_installed_plugin_is_refused(tmp_path: Path) -> None:
+    host = PluginHost().discover()
+    for name in ("segment", "hubspot"):
+        taken = CliRunner().invoke(
+            create_cli(),
+            ["plugin", "new", name, "--into", str(tmp_path / name)],
+            obj=AppContext(Settings(), host),
+        )
+        assert taken.exit_code == 2 and f"'{name}' is taken" in taken.output
+        assert f"martech_{name} module" in taken.output and not (tmp_path / name).exists()
