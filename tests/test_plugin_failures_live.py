@@ -217,7 +217,8 @@ def test_martech_collect_prints_load_failures_and_clashes_at_start(
     assert "  plugin 'broken' failed in load: ImportError: acme-sdk is not installed" in lines
     assert (
         "  plugin 'faulty' failed in register_collector_routes: ValueError: POST /v1/batch is "
-        "already served by 'segment'" in lines
+        "already served by 'segment'; serve another path, or block 'segment' "
+        "(MARTECH_BLOCK_PLUGINS) to take it" in lines
     )
     stopped = next(line for line in lines if line.startswith("stopped."))
     assert (
