@@ -117,3 +117,14 @@ def test_the_guides_plugin_passes_the_guides_conformance_suite(pytester: pytest.
         "-p", "no:randomly", "-p", "no:textual-snapshot", "-p", "no:asyncio", "-rf"
     )
     result.assert_outcomes(passed=8)
+
+
+def test_the_guides_contract_names_every_name_the_plugin_api_covers() -> None:
+    """An author reads the contract section to know what they may import: every name
+    ``console`` exports (what PLUGIN_API versions) is there, none is left to guesswork."""
+    import console
+
+    text = GUIDE.read_text()
+    contract = text[text.index("## The contract") : text.index("## A complete plugin")]
+    named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", contract))
+    assert sorted(set(console.__all__) - named) == []
