@@ -288,3 +288,15 @@ def test_a_plugin_named_as_an_installed_one_is_refused_by_the_suite(
     named = TIDY_SOURCE.replace('suite(("tidy",', 'suite(("segment",')
     loads = run(pytester, named)["test_it_loads_and_registers_without_failures"]
     assert loads.startswith("failed") and "a plugin named 'segment' is already loaded" in loads
+
+
+def test_a_source_whose_connector_is_not_registered_is_told_to_register_it(
+    pytester: pytest.Pytester,
+) -> None:
+    unlisted = TIDY_SOURCE.replace("    register(Tidy)", "    pass")
+    listed = run(pytester, unlisted)["test_martech_plugins_json_lists_what_it_registered"]
+    assert listed.startswith("failed")
+    assert "POST /tidy/batch/ serves connector 'tidy', which no plugin registers" in listed
+    assert run(pytester, TIDY_SOURCE)["test_martech_plugins_json_lists_what_it_registered"] == (
+        "passed "
+    )

@@ -69,3 +69,10 @@ class ListingChecks:
             assert "destination" in listed.get(destination.connector, []), (
                 f"{destination.connector}'s destination is not listed: register its Connector"
             )
+        known = spec.beside_the_installed().connectors()
+        for route in spec.routes(host):
+            assert route.connector in known, (
+                f"{route.method} {route.path} serves connector {route.connector!r}, which no "
+                "plugin registers, so martech plugins lists no source for it: register its "
+                "Connector"
+            )
