@@ -300,3 +300,20 @@ def test_a_source_whose_connector_is_not_registered_is_told_to_register_it(
     assert run(pytester, TIDY_SOURCE)["test_martech_plugins_json_lists_what_it_registered"] == (
         "passed "
     )
+
+
+def test_a_fake_that_fails_with_no_fault_injected_fails_the_suite_without_changes(
+    pytester: pytest.Pytester,
+) -> None:
+    honest = BLIND_FAKE.replace('200, {"status"', '503, {"status"').replace(
+        '{"row": people.index(p)}', '{"index": people.index(p)}'
+    )
+    broken = honest.replace(
+        '        people = json.loads(request.body)["people"]',
+        '        people = json.loads(request.body)["persons"]',
+    )
+    faults = run(pytester, broken)[
+        "test_the_fakes_answers_map_to_one_outcome_per_row_under_every_fault"
+    ]
+    assert faults.startswith("failed") and "with no fault injected the fake answered 500" in faults
+    assert "the blind fake failed: KeyError" in faults

@@ -195,6 +195,10 @@ class DestinationChecks:
             matches = [c.match for c in carried]
             answer = send_planned(destination, request, url, credentials)
             _assert_one_outcome_per_row(destination, request, answer)
+            assert answer.status < 500, (
+                f"with no fault injected the fake answered {answer.status} "
+                f"{answer.body[:300]!r}: a fake fails only when told to"
+            )
             if spec.changes is not None:
                 assert answer.status < 300, (
                     f"the fake refused the suite's rows: {answer.status} {answer.body[:300]!r}"
