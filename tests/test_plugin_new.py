@@ -16,8 +16,13 @@ from click.testing import CliRunner, Result
 import console.testing.conformance  # noqa: F401  (loaded once: pytester's runs share it)
 from console.cli import create_cli
 from console.cli.context import AppContext
+from console.collector import Collector
 from console.host import ENTRY_POINT_GROUP, PluginHost
 from console.settings import Settings
+from console.taxonomy.clickids import ClickIdRegistry
+from console.testing import plugin_host
+from console.warehouse import EventQuery, Warehouse
+from tests.inprocess import in_process
 
 
 def martech(*args: str) -> Result:
@@ -140,3 +145,25 @@ def test_the_name_of_an_installed_plugin_is_refused(tmp_path: Path) -> None:
         )
         assert taken.exit_code == 2 and f"'{name}' is taken" in taken.output
         assert f"martech_{name} module" in taken.output and not (tmp_path / name).exists()
+
+
+def test_the_readme_says_where_an_unreadable_item_shows_and_it_does(
+    installed: Path, warehouse: Warehouse, click_ids: ClickIdRegistry
+) -> None:
+    folder = installed / "src"
+    assert martech("plugin", "new", "acme", "--into", str(folder)).exit_code == 0
+    (folder / "martech_acme").rename(installed / "martech_acme")
+    readme = (folder / "README.md").read_text()
+    assert "`martech events --source acme --rejected`" in readme
+    import martech_acme
+
+    host = plugin_host(("acme", martech_acme))
+    collector = Collector(warehouse, host, click_ids, port=0, writer_process=False)
+    body = {
+        "events": [{"id": "e1", "name": "Signed Up", "at": "2026-06-01T10:00:00Z"}, {"id": "e2"}]
+    }
+    with in_process(collector) as web:
+        answer = web.post("/acme/v1/events", json=body)
+    assert answer.json() == {"code": 200, "success": True}  # the answer names no item
+    [rejected] = warehouse.query(EventQuery(source="acme", validity="rejected"))
+    assert rejected.message_id == "e2" and rejected.errors[0].startswith("events[1]:")

@@ -54,7 +54,8 @@ Supports the martech-console plugin API $api (`MARTECH_PLUGIN_API` in `$package/
 
 USAGE_SOURCE = """
 `martech collect` serves `POST /$name/v1/events` (`{"events": [{"id", "name", "user", "at",
-"url", "properties"}]}`); an item it cannot read is kept as rejected and named in the answer.
+"url", "properties"}]}`); an item it cannot read is kept as rejected, with why
+(`martech events --source $name --rejected`), and the sender gets the usual 200.
 """
 
 USAGE_DESTINATION = """
