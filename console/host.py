@@ -312,7 +312,11 @@ class PluginHost:
                 self.record_failure(
                     reg.plugin,
                     "register_collector_routes",
-                    ValueError(f"{key[0]} {key[1]} is already served by {routes[key].plugin!r}"),
+                    ValueError(
+                        f"{key[0]} {key[1]} is already served by {routes[key].plugin!r}; serve "
+                        f"another path, or block {routes[key].plugin!r} (MARTECH_BLOCK_PLUGINS) "
+                        "to take it"
+                    ),
                 )
                 continue
             routes[key] = reg

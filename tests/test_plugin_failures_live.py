@@ -98,11 +98,23 @@ class _RaisingRule:
         register(ValidationRule("buggy", check))
 
 
+class _KeyErrorDecode:
+    """A decoder that reads a field every item is assumed to carry."""
+
+    @hookimpl
+    def register_collector_routes(self, register):  # type: ignore[no-untyped-def]
+        def decode(request):  # type: ignore[no-untyped-def]
+            return [json.loads(request.body)["batch"][0]["uuid"]]
+
+        register(CollectorRoute("POST", "/keyless/batch/", "keyless", decode))
+
+
 @pytest.fixture
 def web(warehouse: Warehouse, click_ids: ClickIdRegistry) -> Iterator[httpx.Client]:
     host = PluginHost(allow=["segment"]).discover()
     host.add_plugin(_RaisingAccept(), name="acme")
     host.add_plugin(_RaisingRule(), name="buggy")
+    host.add_plugin(_KeyErrorDecode(), name="keyless")
     validator = Validator(load_taxonomy(None), host, warehouse)
     collector = Collector(
         warehouse, host, click_ids, port=0, writer_process=False, validator=validator
@@ -132,6 +144,16 @@ def test_an_accept_that_raises_is_its_failure_and_the_sender_hears_200(
     failure = _failures(web)[("acme", "accept")]
     assert (failure["count"], failure["error"]) == (2, "KeyError: 'results'")
     assert ("acme", "collector") not in _failures(web)  # not blamed on the decoder
+
+
+def test_a_decoder_that_raises_is_answered_500_naming_the_plugin_and_the_error(
+    web: httpx.Client,
+) -> None:
+    answer = web.post("/keyless/batch/", json={"batch": [{"event": "Signed Up"}]})
+    assert answer.status_code == 500
+    assert answer.json()["message"] == "decoder of plugin 'keyless' failed: KeyError: 'uuid'"
+    failure = _failures(web)[("keyless", "collector")]
+    assert (failure["count"], failure["error"]) == (1, "KeyError: 'uuid'")
 
 
 def test_a_rule_that_raises_shows_once_in_api_stats_with_a_count(
@@ -195,7 +217,8 @@ def test_martech_collect_prints_load_failures_and_clashes_at_start(
     assert "  plugin 'broken' failed in load: ImportError: acme-sdk is not installed" in lines
     assert (
         "  plugin 'faulty' failed in register_collector_routes: ValueError: POST /v1/batch is "
-        "already served by 'segment'" in lines
+        "already served by 'segment'; serve another path, or block 'segment' "
+        "(MARTECH_BLOCK_PLUGINS) to take it" in lines
     )
     stopped = next(line for line in lines if line.startswith("stopped."))
     assert (

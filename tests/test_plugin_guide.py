@@ -99,3 +99,32 @@ def test_the_guides_kit_test_passes_on_the_guides_plugin(pytester: pytest.Pytest
         "-p", "no:randomly", "-p", "no:textual-snapshot", "-p", "no:asyncio"
     )
     result.assert_outcomes(passed=1)
+
+
+def test_the_guides_plugin_passes_the_guides_conformance_suite(pytester: pytest.Pytester) -> None:
+    """The suite the guide says every plugin must pass, on the guide's own plugin."""
+    (pytester.path / "acme_cdp").mkdir()
+    (pytester.path / "acme_cdp" / "__init__.py").write_text(guide_example())
+    sample = (
+        "import json\n\nimport acme_cdp\n\n"
+        "body_as_the_sdk_sends_it = json.dumps({'events': [\n"
+        "    {'id': 'a1', 'name': 'Signed Up', 'user': 'u1', 'at': '2026-06-01T10:00:00Z'},\n"
+        "    {'id': 'a2'},\n"
+        "]}).encode()\n"
+    )
+    pytester.makepyfile(test_conformance=sample + guide_block("## The conformance suite"))
+    result = pytester.runpytest(
+        "-p", "no:randomly", "-p", "no:textual-snapshot", "-p", "no:asyncio", "-rf"
+    )
+    result.assert_outcomes(passed=8)
+
+
+def test_the_guides_contract_names_every_name_the_plugin_api_covers() -> None:
+    """An author reads the contract section to know what they may import: every name
+    ``console`` exports (what PLUGIN_API versions) is there, none is left to guesswork."""
+    import console
+
+    text = GUIDE.read_text()
+    contract = text[text.index("## The contract") : text.index("## A complete plugin")]
+    named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", contract))
+    assert sorted(set(console.__all__) - named) == []

@@ -4,6 +4,7 @@ is found by the host once installed, and its own tests (console.testing) pass as
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import tomllib
 from collections.abc import Iterator
@@ -15,8 +16,13 @@ from click.testing import CliRunner, Result
 import console.testing.conformance  # noqa: F401  (loaded once: pytester's runs share it)
 from console.cli import create_cli
 from console.cli.context import AppContext
+from console.collector import Collector
 from console.host import ENTRY_POINT_GROUP, PluginHost
 from console.settings import Settings
+from console.taxonomy.clickids import ClickIdRegistry
+from console.testing import plugin_host
+from console.warehouse import EventQuery, Warehouse
+from tests.inprocess import in_process
 
 
 def martech(*args: str) -> Result:
@@ -99,3 +105,65 @@ def test_a_name_that_cannot_be_a_connectors_or_a_folder_that_exists_is_refused(
     assert not (tmp_path / "x").exists()
     taken = martech("plugin", "new", "acme", "--into", str(tmp_path))
     assert taken.exit_code == 2 and "already exists" in taken.output
+
+
+@pytest.mark.parametrize(
+    "name", ["acme", "posthog_batch", "a_forty_character_connector_name_for_qa"]
+)
+@pytest.mark.parametrize(
+    "kinds", [("--source",), ("--destination",), ("--source", "--destination")]
+)
+def test_the_written_package_is_ruff_clean_as_its_author_runs_ruff(
+    tmp_path: Path, name: str, kinds: tuple[str, ...]
+) -> None:
+    folder = tmp_path / "plugin"
+    assert martech("plugin", "new", name, *kinds, "--into", str(folder)).exit_code == 0
+    for command in (["check", "."], ["format", "--check", "--diff", "."]):
+        ruff = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=folder, capture_output=True, text=True
+        )
+        assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
+
+def test_a_source_named_api_is_refused_its_route_would_be_the_query_apis(tmp_path: Path) -> None:
+    refused = martech("plugin", "new", "api", "--into", str(tmp_path / "x"))
+    assert refused.exit_code == 2 and "/api/v1/events" in refused.output
+    assert "the collector's query API" in refused.output and not (tmp_path / "x").exists()
+    only_a_destination = martech(
+        "plugin", "new", "api", "--destination", "--into", str(tmp_path / "y")
+    )
+    assert only_a_destination.exit_code == 0, only_a_destination.output
+
+
+def test_the_name_of_an_installed_plugin_is_refused(tmp_path: Path) -> None:
+    host = PluginHost().discover()
+    for name in ("segment", "hubspot"):
+        taken = CliRunner().invoke(
+            create_cli(),
+            ["plugin", "new", name, "--into", str(tmp_path / name)],
+            obj=AppContext(Settings(), host),
+        )
+        assert taken.exit_code == 2 and f"'{name}' is taken" in taken.output
+        assert f"martech_{name} module" in taken.output and not (tmp_path / name).exists()
+
+
+def test_the_readme_says_where_an_unreadable_item_shows_and_it_does(
+    installed: Path, warehouse: Warehouse, click_ids: ClickIdRegistry
+) -> None:
+    folder = installed / "src"
+    assert martech("plugin", "new", "acme", "--into", str(folder)).exit_code == 0
+    (folder / "martech_acme").rename(installed / "martech_acme")
+    readme = (folder / "README.md").read_text()
+    assert "`martech events --source acme --rejected`" in readme
+    import martech_acme
+
+    host = plugin_host(("acme", martech_acme))
+    collector = Collector(warehouse, host, click_ids, port=0, writer_process=False)
+    body = {
+        "events": [{"id": "e1", "name": "Signed Up", "at": "2026-06-01T10:00:00Z"}, {"id": "e2"}]
+    }
+    with in_process(collector) as web:
+        answer = web.post("/acme/v1/events", json=body)
+    assert answer.json() == {"code": 200, "success": True}  # the answer names no item
+    [rejected] = warehouse.query(EventQuery(source="acme", validity="rejected"))
+    assert rejected.message_id == "e2" and rejected.errors[0].startswith("events[1]:")

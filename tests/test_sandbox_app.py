@@ -25,6 +25,8 @@ class EchoFake:
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         if request.path == "/explode":
             raise RuntimeError("the fake has a bug")
+        if request.path == "/shapeless":
+            return {"errors": []}  # type: ignore[return-value]  # an author's slip
         self.seen.append(f"{request.method} {request.path}")
         if self.faults:
             fault = self.faults[0]
@@ -91,6 +93,18 @@ async def test_a_fake_that_raises_answers_500_and_is_recorded(host: PluginHost) 
     assert answer.status_code == 500
     assert "the acme_crm fake failed: RuntimeError" in answer.json()["message"]
     assert [f.phase for f in host.failures_of("acme")] == ["sandbox"]
+
+
+async def test_a_fake_that_answers_no_sandbox_response_is_told_and_recorded(
+    host: PluginHost,
+) -> None:
+    app = SandboxApp(host)
+    answer = await call(app, "POST", "/acme_crm/shapeless", json={})
+    assert answer.status_code == 500
+    told = "the acme_crm fake answered a dict, not a SandboxResponse (SandboxResponse.json(...))"
+    assert answer.json()["message"] == told
+    [failure] = host.failures_of("acme")
+    assert failure.phase == "sandbox" and "answered a dict, not a SandboxResponse" in failure.error
 
 
 def test_the_sandbox_serves_on_loopback(host: PluginHost) -> None:

@@ -40,6 +40,12 @@ class Scaffold:
                 f"{self.name!r} cannot name a connector",
                 hint="use 2-40 lowercase letters, digits or _, starting with a letter (acme_cdp)",
             )
+        if self.source and self.name == "api":
+            raise InputError(
+                "a source named 'api' would serve /api/v1/events, and /api/... is the "
+                "collector's query API",
+                hint="choose another NAME, such as acme_api",
+            )
 
     def files(self) -> dict[str, str]:
         """Every file, by path relative to the package folder."""
@@ -125,7 +131,8 @@ class Scaffold:
         ]
         args = []
         if self.source:
-            args.append(f'samples=[conformance.Sample("/{self.name}/v1/events", json_body(BODY))]')
+            sample = f'conformance.Sample("/{self.name}/v1/events", json_body(BODY)),'
+            args.append(f"samples=[\n        {sample}\n    ]")
         if self.destination:
             args += ["changes=people", 'credentials={"api_key": "test-key"}']
         suite_args = (

@@ -33,6 +33,9 @@ packages = ["$package"]
 [tool.pytest.ini_options]
 testpaths = ["tests"]
 pythonpath = ["."]
+
+[tool.ruff]
+line-length = 100  # the console's own width: the files are written to it
 """
 
 README = """\
@@ -51,7 +54,8 @@ Supports the martech-console plugin API $api (`MARTECH_PLUGIN_API` in `$package/
 
 USAGE_SOURCE = """
 `martech collect` serves `POST /$name/v1/events` (`{"events": [{"id", "name", "user", "at",
-"url", "properties"}]}`); an item it cannot read is kept as rejected and named in the answer.
+"url", "properties"}]}`); an item it cannot read is kept as rejected, with why
+(`martech events --source $name --rejected`), and the sender gets the usual 200.
 """
 
 USAGE_DESTINATION = """
@@ -123,7 +127,11 @@ def one(request: CollectorRequest, item: Any, index: int) -> Event:
 
 
 ROUTE = CollectorRoute(
-    "POST", "/$name/v1/events", NAME, decode, description="$display events (JSON batch)"
+    "POST",
+    "/$name/v1/events",
+    NAME,
+    decode,
+    description="$display events (JSON batch)",
 )
 '''
 
@@ -264,7 +272,13 @@ def register_destinations(register: Callable[[Destination], None]) -> None:
 
 @hookimpl
 def register_sandboxes(register: Callable[[SandboxRegistration], None]) -> None:
-    register(SandboxRegistration(NAME, lambda rate_limit: Fake(rate_limit), "$display people"))
+    register(
+        SandboxRegistration(
+            NAME,
+            lambda rate_limit: Fake(rate_limit),
+            "$display people",
+        )
+    )
 """
 
 TESTS_HEAD = '''\
@@ -274,7 +288,10 @@ from __future__ import annotations
 
 $imports
 
-PLUGIN = ("$name", $package)
+PLUGIN = (
+    "$name",
+    $package,
+)
 pytestmark = pytest.mark.martech_plugins(PLUGIN)
 '''
 

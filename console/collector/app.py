@@ -193,9 +193,11 @@ class CollectorApp:
             return route.refuse(request, 400, PayloadError(str(exc)))
         except Exception as exc:
             self.host.record_failure(reg.plugin, "collector", exc)
+            failed = f"decoder of plugin {reg.plugin!r} failed"
             with contextlib.suppress(Exception):
-                return route.refuse(request, 500, RemoteError(f"decoder failed: {exc}", status=500))
-            return _route_error(500, f"decoder of plugin {reg.plugin!r} failed")
+                reason = f"{failed}: {type(exc).__name__}: {exc}"
+                return route.refuse(request, 500, RemoteError(reason, status=500))
+            return _route_error(500, failed)
         return self._accept(reg, request, events, outcome)
 
     def _accept(

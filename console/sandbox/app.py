@@ -12,7 +12,13 @@ from console.collector.asgi import (
     read_body,
     send_response,
 )
-from console.contract import CollectorResponse, Fault, SandboxFake, SandboxRequest
+from console.contract import (
+    CollectorResponse,
+    Fault,
+    SandboxFake,
+    SandboxRequest,
+    SandboxResponse,
+)
 from console.host import PluginHost
 from console.json_input import decode_json
 
@@ -68,6 +74,13 @@ class SandboxApp:
             plugin = self.host.sandboxes()[connector].plugin
             self.host.record_failure(plugin, "sandbox", exc)
             return _error(500, f"the {connector} fake failed: {type(exc).__name__}: {exc}")
+        if not isinstance(answer, SandboxResponse):
+            wrong = TypeError(
+                f"the {connector} fake answered a {type(answer).__name__}, not a "
+                "SandboxResponse (SandboxResponse.json(...))"
+            )
+            self.host.record_failure(self.host.sandboxes()[connector].plugin, "sandbox", wrong)
+            return _error(500, str(wrong))
         return CollectorResponse(answer.status, answer.body, answer.content_type, answer.headers)
 
     def _control(self, method: str, path: str, body: bytes) -> CollectorResponse:

@@ -110,6 +110,25 @@ def _assert_one_outcome_per_row(
     assert not strange, f"{where}: outcomes {strange} are none of {sorted(OUTCOMES)}"
 
 
+def _assert_the_fault_shows(
+    destination: Destination,
+    request: PlannedRequest,
+    answer: VendorAnswer,
+    kind: str,
+    faulted: list[RowChange],
+) -> None:
+    """A fault the fake played is not read as success: under ``partial`` the faulted row,
+    under any other fault every row, has an outcome other than ``accepted``."""
+    outcomes = {o.key: o.outcome for o in destination.outcomes(request, answer)}
+    keys = [c.key for c in faulted if c.key in outcomes] if kind == "partial" else list(outcomes)
+    accepted = [key for key in keys if outcomes[key] == "accepted"]
+    assert accepted == [], (
+        f"under the fake's {kind!r} fault it answered {answer.status} "
+        f"{answer.body[:200]!r} and outcomes call {accepted} accepted: the fake must answer "
+        "that fault as the vendor does, and outcomes must read it as not accepted"
+    )
+
+
 def _fuzz_outcomes(
     destination: Destination, requests: list[PlannedRequest], matches: tuple[str, ...], spec: Spec
 ) -> None:
@@ -172,9 +191,14 @@ class DestinationChecks:
             [request, *_] = [
                 r for call in engine_batches(destination, target, changes) for r in call
             ]
-            matches = [c.match for c in changes if c.key in request.rows]
+            carried = [c for c in changes if c.key in request.rows]
+            matches = [c.match for c in carried]
             answer = send_planned(destination, request, url, credentials)
             _assert_one_outcome_per_row(destination, request, answer)
+            assert answer.status < 500, (
+                f"with no fault injected the fake answered {answer.status} "
+                f"{answer.body[:300]!r}: a fake fails only when told to"
+            )
             if spec.changes is not None:
                 assert answer.status < 300, (
                     f"the fake refused the suite's rows: {answer.status} {answer.body[:300]!r}"
@@ -187,3 +211,4 @@ class DestinationChecks:
                     continue  # the fake does not play this fault
                 answer = send_planned(destination, request, url, credentials)
                 _assert_one_outcome_per_row(destination, request, answer)
+                _assert_the_fault_shows(destination, request, answer, kind, carried[:1])

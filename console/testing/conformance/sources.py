@@ -18,7 +18,6 @@ from console.testing.arrivals import Arrivals
 from console.testing.collector import LiveCollector
 from console.testing.conformance import fuzz
 from console.testing.conformance.spec import Sample, Spec
-from console.testing.hosts import plugin_host
 from console.testing.requests import collector_request
 
 
@@ -69,6 +68,17 @@ def _fuzz_decode(route: CollectorRoute, samples: Sequence[Sample], spec: Spec) -
             events = route.decode(request)
         except ConnectorError:
             return  # documented: answered with the route's refuse (400)
+        except Exception as exc:
+            answered = (
+                "400 naming no field" if isinstance(exc, ValueError)
+                else "500 and records it as the plugin's failure"
+            )  # fmt: skip
+            raise AssertionError(
+                f"{route.method} {route.path}: decode raised {type(exc).__name__}: {exc} on "
+                f"the body {body[:300]!r}; the collector answers that {answered}. Raise "
+                "PayloadError(..., field=...) for a request it cannot read (400), or keep an "
+                "unreadable item with rejected_event(...)"
+            ) from exc
         _check_events(route, events)
 
     decode_survives()
@@ -84,24 +94,24 @@ class SourceChecks:
         routes = _routes(spec)
         undocumented = [f"{r.method} {r.path}" for r in routes if not r.description.strip()]
         assert undocumented == [], f"routes without a description: {undocumented}"
-        everyone = plugin_host()
-        if spec.name not in {p.name for p in everyone.plugins()}:
-            everyone.add_plugin(spec.plugin if not isinstance(spec.plugin, tuple)
-                                else spec.plugin[1], name=spec.name)  # fmt: skip
+        everyone = spec.beside_the_installed()
         everyone.collector_routes()
-        clashes = [
-            f"{f.plugin}: {f.error}"
-            for f in everyone.failures
-            if f.phase == "register_collector_routes"
-            and (f.plugin == spec.name or f"by {spec.name!r}" in f.error)
-        ]
+        clashes = spec.clashes(everyone, {"register_collector_routes"})
         assert clashes == [], f"routes another installed plugin also serves: {clashes}"
 
     def test_every_route_has_a_sample(self) -> None:
         spec = self.conformance
-        bare = [f"{r.method} {r.path}" for r in _routes(spec) if not spec.samples_for(r)]
+        routes = _routes(spec)
+        bare = [f"{r.method} {r.path}" for r in routes if not spec.samples_for(r)]
         assert bare == [], (
             f"give conformance.suite a Sample for {bare}: a request as the vendor's SDK sends it"
+        )
+        served = {(r.method.upper(), r.path) for r in routes}
+        stray = [f"{s.method} {s.path}" for s in spec.samples if s.key not in served]
+        assert stray == [], (
+            f"Samples for {stray} go to no route of {spec.name} (it serves "
+            f"{sorted(' '.join(key) for key in served)}): paths match exactly, so fix the "
+            "Sample's method and path or the route's"
         )
 
     def test_decode_raises_only_connector_errors_on_fuzzed_requests(self) -> None:
@@ -174,11 +184,16 @@ class SourceChecks:
 
 
 def _send(collector: LiveCollector, sample: Sample, where: str) -> None:
+    """The sample on the wire: its body is the decompressed one, so it travels unencoded
+    (a ``Content-Encoding`` copied from the SDK's request is left off)."""
+    headers = {k: v for k, v in sample.headers.items() if k.lower() != "content-encoding"}
     answer = httpx.request(
         sample.method,
         collector.url + sample.path,
         content=sample.body or None,
-        headers=dict(sample.headers),
+        headers=headers,
         params=dict(sample.query),
     )
-    assert answer.status_code < 500, f"{where}: answered {answer.status_code}: {answer.text[:200]}"
+    assert answer.status_code < 500, (
+        f"{where}: decoded, but the collector answered {answer.status_code}: {answer.text[:200]}"
+    )

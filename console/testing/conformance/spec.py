@@ -79,6 +79,25 @@ class Spec:
         """A fresh host with only the plugin."""
         return plugin_host(self.plugin)
 
+    def beside_the_installed(self) -> PluginHost:
+        """A host with every installed plugin and this one, in the order users get."""
+        everyone = plugin_host()
+        if isinstance(self.plugin, str):
+            return everyone  # an installed plugin: already there
+        module = self.plugin[1] if isinstance(self.plugin, tuple) else self.plugin
+        installed = {p.name: p.module for p in everyone.plugins()}
+        if installed.get(self.name) != getattr(module, "__name__", None):
+            everyone.add_plugin(module, name=self.name)  # a name already taken is refused
+        return everyone
+
+    def clashes(self, host: PluginHost, phases: set[str]) -> list[str]:
+        """``host``'s refusals in ``phases`` that involve this plugin (its or another's)."""
+        return [
+            f"{f.plugin}: {f.error}"
+            for f in host.failures
+            if f.phase in phases and (f.plugin == self.name or f"by {self.name!r}" in f.error)
+        ]
+
     def routes(self, host: PluginHost) -> list[CollectorRoute]:
         """The plugin's collector routes."""
         return [reg.item for reg in host.collector_routes() if reg.plugin == self.name]
