@@ -122,3 +122,12 @@ def test_loading_the_kits_pytest_plugin_loads_no_engine() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_conformance_suite_is_reached_from_the_kit_as_the_guide_writes_it() -> None:
+    import subprocess
+    import sys
+
+    code = "import console.testing as kit; print(callable(kit.conformance.suite))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -125,7 +125,9 @@ def collect(
         problems = startup_failures(app.host)
         if problems:
             click.echo(
-                f"{len(problems)} plugin failures (martech plugins -v for details):", err=True
+                f"{len(problems)} plugin {'failure' if len(problems) == 1 else 'failures'} "
+                "(martech plugins -v for details):",
+                err=True,
             )
             for line in problems:
                 click.echo(line, err=True)

@@ -13,7 +13,9 @@ whenever pytest runs where the console is installed. A plugin's tests import onl
         assert martech_collector.post("/acme/v1/events", {"events": [...]}).status_code == 200
         [event] = martech_warehouse.wait(1, source="acme")
 
-Names are imported on first use, so loading the pytest plugin costs nothing.
+The conformance suite every plugin runs is ``console.testing.conformance``
+(``conformance.suite(...)``: see its docstring). Names are imported on first use, so
+loading the pytest plugin costs nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from console.testing import conformance
     from console.testing.arrivals import Arrivals
     from console.testing.collector import LiveCollector, LoseAnswers
     from console.testing.hosts import PluginSpec, plugin_host
@@ -59,6 +62,7 @@ __all__ = [
     "SandboxControl",
     "basic_auth",
     "collector_request",
+    "conformance",
     "form_body",
     "gzip_body",
     "json_body",
@@ -69,6 +73,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "conformance":
+        return importlib.import_module("console.testing.conformance")
     if name not in _WHERE:
         raise AttributeError(f"module 'console.testing' has no attribute {name!r}")
     return getattr(importlib.import_module(f"console.testing.{_WHERE[name]}"), name)
