@@ -33,3 +33,26 @@ def test_sql_on_people_works_right_after_replay(env: dict[str, str]) -> None:
     assert len(answer["rows"]) == 5
     counted = run_martech(["sql", "SELECT count(*) FROM conversions", "--json"], env)
     assert json.loads(counted.stdout)["rows"][0][0] > 0
+
+
+def test_the_ledger_tells_a_sandbox_rehearsal_from_a_real_run(env: dict[str, str]) -> None:
+    """`sync history` and `sync show` say where each run went: a rehearsal is marked as one."""
+    syncs = ["--syncs", str(SYNCS)]
+    rehearsed = run_martech(
+        ["sync", "run", "people_to_hubspot", "--sandbox", "--execute", *syncs], env
+    )
+    assert rehearsed.returncode == 0, rehearsed.stderr
+    planned = run_martech(["sync", "plan", "people_to_hubspot", *syncs], env)
+    assert planned.returncode == 0, planned.stderr
+
+    runs = json.loads(run_martech(["sync", "history", "--json"], env).stdout)["runs"]
+    latest, rehearsal = runs[0], runs[1]
+    assert (rehearsal["kind"], rehearsal["sandbox"]) == ("execute", True)
+    assert rehearsal["base_url"].startswith("http://127.0.0.1:")
+    assert (latest["kind"], latest["sandbox"]) == ("plan", False)
+    assert latest["base_url"] == "https://api.hubapi.com"
+
+    table = run_martech(["sync", "history"], env).stdout.splitlines()
+    assert "sandbox" in table[2] and "sandbox" not in table[1]
+    shown = run_martech(["sync", "show", str(rehearsal["run"])], env).stdout.splitlines()[0]
+    assert "sandbox" in shown and rehearsal["base_url"] in shown
