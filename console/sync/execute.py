@@ -35,6 +35,8 @@ from console.sync.store import SyncStore
 
 RETRIED = frozenset({429, 500, 502, 503, 504})
 STOPS_THE_RUN = frozenset({401, 403})
+UNREACHABLE = "could not reach"
+"""How a request that never got a connection is described (nothing reached the vendor)."""
 INTERRUPTED = "the run was interrupted (Ctrl+C)"
 PACE_MARGIN = 1.02
 """Requests are spaced 2% wider than the limit allows: the vendor's window never sees one
@@ -179,6 +181,8 @@ async def execute(
         )  # fmt: skip
         if answer is None:
             unknown = f"no answer: {why}; planned again next run"
+            if why.startswith(UNREACHABLE) and not result.stopped:
+                result.stopped = f"{why}: check the destination's URL and the network"
             settle(index, request, [RowOutcome(k, "unknown", unknown) for k in request.rows])
             return
         outcomes = _outcomes(host, plan, request, answer)
@@ -248,8 +252,10 @@ async def send(
             why = f"timed out after {options.timeout:g} s"
             if not request.retry_safe:
                 return None, why + " (not retried: sending it twice is not safe)"
+        except httpx.ConnectError as exc:
+            why = f"{UNREACHABLE} {base_url} ({type(exc).__name__})"
         except httpx.TransportError as exc:
-            why = f"could not reach {base_url} ({type(exc).__name__})"
+            why = f"no answer from {base_url} ({type(exc).__name__})"
         else:
             result.requests_sent += 1
             answer = VendorAnswer(
