@@ -312,3 +312,19 @@ def test_a_trigger_the_remote_refuses_is_audited_as_such(workdir: Path) -> None:
     assert result.exit_code == 2 and "is disabled" in result.output
     assert audit_rows(workdir) == [("refused", "remote.refused", "leads-to-facebook", True,
                                     None)]  # fmt: skip
+
+
+@pytest.mark.parametrize("fault", [None, "unauthorized"])
+def test_a_trigger_of_an_unknown_sync_or_with_a_bad_key_is_audited_as_refused(
+    workdir: Path, sandbox: Sandbox, fault: str | None
+) -> None:
+    """docs/guardrails.md: a bad key or an unknown sync is audited under remote.refused."""
+    if fault:
+        sandbox.app.inject("hightouch", Fault(fault))
+    target = "people-to-salesforce" if fault else "people-to-salesforse"
+    result = martech(workdir, "hightouch", "trigger", target, role="operator")
+    assert result.exit_code == 2, result.output
+    assert audit_rows(workdir) == [("refused", "remote.refused", target, True, None)]
+    assert triggers(sandbox) == []
+    with opened(workdir / "warehouse.db") as audit:
+        assert KEY not in audit.entries()[0].message
