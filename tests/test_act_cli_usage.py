@@ -56,3 +56,19 @@ def test_the_ledger_tells_a_sandbox_rehearsal_from_a_real_run(env: dict[str, str
     assert "sandbox" in table[2] and "sandbox" not in table[1]
     shown = run_martech(["sync", "show", str(rehearsal["run"])], env).stdout.splitlines()[0]
     assert "sandbox" in shown and rehearsal["base_url"] in shown
+
+
+def test_a_sandbox_rehearsal_can_be_reviewed_then_executed_with_its_plan_id(
+    env: dict[str, str],
+) -> None:
+    """Review, then `--execute --plan ID`, works for a rehearsal too: each --sandbox run
+    starts its fake on a new port, and the plan id does not move with it."""
+    args = ["sync", "run", "opportunities_to_hubspot", "--sandbox", "--syncs", str(SYNCS)]
+    first = run_martech([*args, "--json"], env)
+    second = run_martech([*args, "--json"], env)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    reviewed = json.loads(first.stdout)["plan_id"]
+    assert json.loads(second.stdout)["plan_id"] == reviewed
+    executed = run_martech([*args, "--execute", "--plan", reviewed, "--json"], env)
+    assert executed.returncode == 0, executed.stderr
+    assert json.loads(executed.stdout)["outcomes"] == {"accepted": 25}
