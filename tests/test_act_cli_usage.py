@@ -72,3 +72,12 @@ def test_a_sandbox_rehearsal_can_be_reviewed_then_executed_with_its_plan_id(
     executed = run_martech([*args, "--execute", "--plan", reviewed, "--json"], env)
     assert executed.returncode == 0, executed.stderr
     assert json.loads(executed.stdout)["outcomes"] == {"accepted": 25}
+
+
+def test_a_failing_query_in_martech_sql_does_not_send_the_user_to_martech_sql(
+    env: dict[str, str],
+) -> None:
+    done = run_martech(["sql", "SELEC person FROM people"], env)
+    assert done.returncode == 2
+    assert 'near "SELEC": syntax error' in done.stderr
+    assert "try it with martech sql" not in done.stderr

@@ -47,8 +47,9 @@ def sql(app: AppContext, query: str, db: Path | None, as_json: bool, limit: int)
                 shown.append(row)
             else:
                 more += 1
-    except ModelError as exc:
-        raise BadUsage(str(exc)) from None
+    except ModelError as exc:  # a hint to try it with martech sql: this very command
+        here = exc.hint is not None and "martech sql" in exc.hint
+        raise BadUsage(f"{exc.title}: {exc.message}" if here else str(exc)) from None
     finally:
         models.close()
     if as_json:
