@@ -81,3 +81,19 @@ def test_a_failing_query_in_martech_sql_does_not_send_the_user_to_martech_sql(
     assert done.returncode == 2
     assert 'near "SELEC": syntax error' in done.stderr
     assert "try it with martech sql" not in done.stderr
+
+
+def test_executing_a_blocked_plan_says_nothing_was_sent_and_keeps_json_parsable(
+    env: dict[str, str],
+) -> None:
+    """The sample's Meta conversions are older than 7 days: the plan is blocked by a lint."""
+    args = ["sync", "run", "conversions_to_meta", "--sandbox", "--execute", "--syncs", str(SYNCS)]
+    as_json = run_martech([*args, "--json"], env)
+    assert as_json.returncode == 1
+    plan = json.loads(as_json.stdout)
+    assert plan["blocked"] is True
+    assert any(lint["code"] == "meta.event_too_old" for lint in plan["lints"])
+    assert "blocked" in as_json.stderr and "nothing was sent" in as_json.stderr
+    as_text = run_martech(args, env)
+    assert as_text.returncode == 1
+    assert "blocked" in as_text.stderr and "nothing was sent" in as_text.stderr

@@ -92,7 +92,10 @@ def run_sync(
             click.echo("dry run: nothing was sent (add --execute to send)", err=True)
             raise SystemExit(1 if plan.blocked else 0)
         if plan.blocked:
-            click.echo(plan_text(plan))
+            print_json(plan.to_json()) if as_json else click.echo(plan_text(plan))
+            errors = sum(1 for lint in plan.lints if lint.severity == "error")
+            click.echo(f"the plan is blocked by {errors} lint error(s): nothing was sent (fix "
+                       "the model or the data, then plan again)", err=True)  # fmt: skip
             raise SystemExit(1)
         rehearsal = _stand_ins(app, spec.destination) if sandbox else None
         try:
