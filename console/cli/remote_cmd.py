@@ -150,6 +150,10 @@ def _follow(app: AppContext, connector: str, target: RemoteSync, run_id: str, po
     except ConsoleError as exc:
         click.echo(f"lost track of run {run_id} (it goes on in {connector}): {exc}", err=True)
         return None
+    except KeyboardInterrupt:
+        click.echo(f"stopped following run {run_id} (Ctrl+C); it goes on in {connector}: "
+                   f"martech {connector} runs {target.slug} shows it", err=True)  # fmt: skip
+        return None
 
 
 def _report(target: RemoteSync, run_id: str, followed: Followed, timeout: float,
