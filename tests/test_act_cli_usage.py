@@ -97,3 +97,17 @@ def test_executing_a_blocked_plan_says_nothing_was_sent_and_keeps_json_parsable(
     as_text = run_martech(args, env)
     assert as_text.returncode == 1
     assert "blocked" in as_text.stderr and "nothing was sent" in as_text.stderr
+
+
+def test_reconciling_an_id_nothing_knows_says_so_rather_than_blaming_the_vendor(
+    env: dict[str, str],
+) -> None:
+    """A typo in --user: the events, the syncs and HubSpot all know nothing of it; the
+    answer says the id is unknown here too, not only that HubSpot has no record."""
+    args = ["reconcile", "hubspot", "--user", "usr_10011", "--sandbox", "--syncs", str(SYNCS)]
+    text = run_martech(args, env)
+    assert text.returncode == 0, text.stderr
+    assert "no event or sync knows usr_10011" in text.stdout
+    (person,) = json.loads(run_martech([*args, "--json"], env).stdout)["people"]
+    assert person["status"] == "no_vendor_record" and person["person"] is None
+    assert any("martech events --user usr_10011" in note for note in person["notes"])
