@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import keyring
 import pytest
 from click.testing import CliRunner, Result
@@ -14,6 +15,7 @@ from keyring.backends import fail
 from console.cli import create_cli
 from console.cli.context import AppContext
 from console.host import PluginHost
+from console.sandbox import Sandbox
 from console.settings import Settings
 from tests.conftest import MemoryKeyring
 
@@ -76,3 +78,21 @@ def test_a_machine_without_a_keyring_is_told_to_use_the_environment(tmp_path: Pa
     assert "this machine has no usable keyring" in result.output
     assert "MARTECH_HUBSPOT_PRIVATE_APP_TOKEN" in result.output
     assert SECRET not in result.output
+
+
+def test_creds_test_goes_where_the_base_url_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With MARTECH_HUBSPOT_BASE_URL on the sandbox (as CI rehearses), `creds test` asks the
+    sandbox, as `sync run` would, not the real HubSpot; a refusal is exit 1, the token masked."""
+    with Sandbox(PluginHost().discover()) as sandbox:
+        monkeypatch.setenv("MARTECH_HUBSPOT_BASE_URL", sandbox.base_url("hubspot"))
+        monkeypatch.setenv("MARTECH_HUBSPOT_PRIVATE_APP_TOKEN", SECRET)
+        works = martech(["creds", "test", "hubspot"], tmp_path)
+        assert works.exit_code == 0, works.output
+        assert "the credentials work" in works.output
+        fault = {"connector": "hubspot", "kind": "unauthorized"}
+        assert httpx.post(f"{sandbox.url}/_sandbox/faults", json=fault).status_code == 200
+        refused = martech(["creds", "test", "hubspot"], tmp_path)
+        assert refused.exit_code == 1, refused.output
+        assert "refused (401)" in refused.output and SECRET not in refused.output

@@ -5,6 +5,9 @@ the guardrails against an in-process sandbox (the gate, the audit, following eac
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from console.sandbox import Sandbox
 from console.settings import Settings
 from console.sync.execute import ExecuteOptions
 from tests.hightouch_helpers import KEY, Clock, check
+from tests.waiting import wait_for
 
 REMOTE = hightouch_remote()
 
@@ -312,3 +316,48 @@ def test_a_trigger_the_remote_refuses_is_audited_as_such(workdir: Path) -> None:
     assert result.exit_code == 2 and "is disabled" in result.output
     assert audit_rows(workdir) == [("refused", "remote.refused", "leads-to-facebook", True,
                                     None)]  # fmt: skip
+
+
+@pytest.mark.parametrize("fault", [None, "unauthorized"])
+def test_a_trigger_of_an_unknown_sync_or_with_a_bad_key_is_audited_as_refused(
+    workdir: Path, sandbox: Sandbox, fault: str | None
+) -> None:
+    """docs/guardrails.md: a bad key or an unknown sync is audited under remote.refused."""
+    if fault:
+        sandbox.app.inject("hightouch", Fault(fault))
+    target = "people-to-salesforce" if fault else "people-to-salesforse"
+    result = martech(workdir, "hightouch", "trigger", target, role="operator")
+    assert result.exit_code == 2, result.output
+    assert audit_rows(workdir) == [("refused", "remote.refused", target, True, None)]
+    assert triggers(sandbox) == []
+    with opened(workdir / "warehouse.db") as audit:
+        assert KEY not in audit.entries()[0].message
+
+
+def test_ctrl_c_while_following_a_run_says_it_goes_on_in_hightouch(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Ctrl+C stops only the following: the run is Hightouch's, the way back is named."""
+    sandbox.app.inject("hightouch", Fault("run_stuck"))
+    policy = tmp_path / "policy.toml"
+    policy.write_text(f'[[member]]\nlogin = "{ME}"\nrole = "operator"\njoined = 2020-01-01\n')
+    env = {**cli_env, "MARTECH_HIGHTOUCH_BASE_URL": sandbox.base_url("hightouch"),
+           "MARTECH_HIGHTOUCH_WORKSPACE_API_KEY": KEY,
+           "MARTECH_DB": str(tmp_path / "w.db")}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "hightouch", "trigger", "people-to-salesforce",
+         "--wait", "--poll", "0.2", "--policy", str(policy)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    try:
+        wait_for(lambda: len([r for r in fake_of(sandbox).state()["requests"]
+                              if r["method"] == "GET" and "runs" in r["path"]]) >= 2)  # fmt: skip
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 1, err
+    assert "Traceback" not in err and "Aborted!" not in err
+    assert "goes on in hightouch" in err
+    assert "martech hightouch runs people-to-salesforce" in err

@@ -112,3 +112,18 @@ def test_the_sandbox_serves_on_loopback(host: PluginHost) -> None:
         answer = httpx.get(sandbox.base_url("acme_crm") + "/ping")
     assert answer.json()["echo"] == "/ping"
     assert sandbox.url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"notjson", "unexpected text"),  # a shell quoting slip in curl -d
+        (b'{"connector": "acme_crm", "kind": "rate_limit", "count": "three"}', "count"),
+    ],
+)
+async def test_a_malformed_fault_request_is_a_400_naming_the_problem(
+    host: PluginHost, body: bytes, says: str
+) -> None:
+    answer = await call(SandboxApp(host), "POST", "/_sandbox/faults", content=body)
+    assert answer.status_code == 400
+    assert says in answer.json()["message"]

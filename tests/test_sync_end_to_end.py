@@ -5,6 +5,7 @@ injected; then the ledger, the next plan, and a scan for the credential."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SAMPLE_EVENTS, run_martech
+from tests.waiting import wait_for
 
 SYNCS = ROOT / "sample_data" / "syncs.toml"
 TOKEN = "pat-na1-e2e-0000-ffff-secret"
@@ -123,3 +125,39 @@ def test_without_the_token_nothing_is_sent_and_the_fix_is_named(
     assert run.returncode != 0
     assert "martech creds set hubspot private_app_token" in run.stderr
     assert control(sandbox, "").json()["hubspot"]["requests"] == 0
+
+
+def test_ctrl_c_during_a_slow_run_leaves_a_ledger_that_says_so_and_the_next_plan_resends(
+    env: dict[str, str], sandbox: str
+) -> None:
+    """Ctrl+C while the run waits out a long 429: the run is `interrupted` (not `success`),
+    no row is left without an outcome, exit 1, and the next plan sends every row again."""
+    assert control(sandbox, "faults", connector="hubspot", kind="rate_limit", count=50,
+                   retry_after=60).status_code == 200  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "sync", "run", "people_to_hubspot", "--execute"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        wait_for(lambda: control(sandbox, "").json()["hubspot"]["requests"] >= 1, timeout=60)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 1, err
+    assert "interrupted" in out + err and "martech sync show" in err
+    assert "Traceback" not in err
+
+    runs = json.loads(run_martech(["sync", "history", "--json"], env).stdout)["runs"]
+    assert (runs[0]["kind"], runs[0]["status"]) == ("execute", "interrupted")
+    rows = json.loads(run_martech(["sync", "show", str(runs[0]["run"]), "--json"], env).stdout)
+    outcomes = {r["outcome"] for r in rows["rows"]}
+    assert outcomes <= {"skipped", "unknown"}, outcomes  # every row has an outcome
+    assert all(r["reason"] for r in rows["rows"])
+
+    again = json.loads(run_martech(["sync", "plan", "people_to_hubspot", "--json"], env).stdout)
+    assert again["counts"]["add"] == 157

@@ -234,3 +234,23 @@ async def test_a_missing_credential_or_a_blocked_plan_sends_nothing(
                        acme)  # fmt: skip
     with pytest.raises(SyncError):
         await run(db, acme, never, plan=blocked)
+
+
+async def test_an_unreachable_destination_stops_the_run_and_says_why(
+    db: Path, acme: PluginHost
+) -> None:
+    """A base URL nothing listens on (a typo, a sandbox not started): the first request's
+    tries are spent, then the run stops and says why, instead of trying every request."""
+    tries: list[str] = []
+
+    def nobody(request: httpx.Request) -> httpx.Response:
+        tries.append(request.url.path)
+        raise httpx.ConnectError("connection refused", request=request)
+
+    result = await run(db, acme, nobody, options=ExecuteOptions(concurrency=1))
+    assert len(tries) == ExecuteOptions().attempts  # one request's tries, not every request's
+    assert result.stopped is not None and "could not reach" in result.stopped
+    rows = ledger(db, result.run_id)
+    assert sorted(outcome for outcome, _ in rows.values()) == ["skipped"] * 3 + ["unknown"] * 2
+    assert all(reason and "could not reach" in reason for _, reason in rows.values())
+    assert plan_for(db, spec(model_of(PEOPLE)), acme).diff.counts()["add"] == 5

@@ -7,6 +7,7 @@ says only which fields are set and where from.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import Any
 
@@ -17,7 +18,7 @@ from console.cli.context import AppContext, BadUsage, json_option, pass_app
 from console.cli.output import print_json, print_table
 from console.contract import Connector, CredentialField, VendorAnswer
 from console.credentials import CredentialStore
-from console.sync.plan import home_url
+from console.sync.plan import base_url_override, home_url
 from console.sync.redact import Redactor
 
 
@@ -113,13 +114,13 @@ def test_credentials(app: AppContext, connector: str) -> None:
     settings = {
         c.name: values[c.name] for c in cls.credentials if not c.secret and c.name in values
     }
-    base_url = home_url(item, settings)
+    base_url = base_url_override(connector, os.environ) or home_url(item, settings)
     answer = asyncio.run(_check(base_url, item.check, item.auth_headers(values), form))
     redact = Redactor(values.values())
     if isinstance(answer, str):
         raise BadUsage(redact(f"{connector}: {answer}"))
     if 200 <= answer.status < 300:
-        click.echo(f"{connector}: the credentials work ({answer.status})")
+        click.echo(f"{connector}: the credentials work at {base_url} ({answer.status})")
         return
     message = redact(answer.body[:300].decode("utf-8", "replace"))
     click.echo(f"{connector}: refused ({answer.status}): {message}", err=True)

@@ -26,7 +26,7 @@ from console.cli.output import print_json, print_table
 from console.contract import Remote, RemoteRun, RemoteSync, TriggerOptions
 from console.errors import ConsoleError
 from console.guard.flow import policy_from
-from console.guard.remote_trigger import guarded_trigger, trigger_action
+from console.guard.remote_trigger import guarded_trigger, lookup_refused, trigger_action
 from console.remote import Followed, RemoteClient, RemoteSession, follow
 
 T = TypeVar("T")
@@ -100,9 +100,13 @@ def remote_group(connector: str) -> click.Group:
             policy = policy_from(policy_path or app.settings.policy_path)
         except ConsoleError as exc:
             raise BadUsage(str(exc)) from None
-        target = _call(app, connector, lambda client: client.find(sync))
         warehouse = Path(db or app.settings.db_path)
         warehouse.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target = _run(app, connector, lambda client: client.find(sync))
+        except ConsoleError as exc:  # an unknown sync, a refused key: audited, exit 2
+            refused = lookup_refused(warehouse, connector, sync, options, exc.message)
+            raise BadUsage(f"{exc} [rule {refused.decision.rule}]") from None
         action = trigger_action(connector, target, options)
         try:
             run_id = guarded_trigger(
@@ -145,6 +149,10 @@ def _follow(app: AppContext, connector: str, target: RemoteSync, run_id: str, po
         )
     except ConsoleError as exc:
         click.echo(f"lost track of run {run_id} (it goes on in {connector}): {exc}", err=True)
+        return None
+    except KeyboardInterrupt:
+        click.echo(f"stopped following run {run_id} (Ctrl+C); it goes on in {connector}: "
+                   f"martech {connector} runs {target.slug} shows it", err=True)  # fmt: skip
         return None
 
 

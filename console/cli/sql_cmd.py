@@ -10,7 +10,10 @@ import click
 
 from console.cli.context import AppContext, BadUsage, db_option, json_option, pass_app
 from console.cli.output import print_json, print_table
+from console.cli.taxonomy_opts import load_for
 from console.sync import ModelError, WarehouseModels
+from console.sync.people import refresh
+from console.touch import TouchEngine
 
 DEFAULT_LIMIT = 100
 
@@ -32,7 +35,9 @@ def sql(app: AppContext, query: str, db: Path | None, as_json: bool, limit: int)
       martech sql "SELECT user_id, json_extract(event_body(body), '$.traits.email')
                    FROM events WHERE type = 'identify'"
     """
-    models = WarehouseModels(app.existing_warehouse(db).path)
+    path = app.existing_warehouse(db).path
+    refresh(path, TouchEngine(load_for(app, None)))  # `people`/`conversions`, as a plan sees them
+    models = WarehouseModels(path)
     try:
         columns, rows = models.query(query)
         shown: list[tuple[Any, ...]] = []
@@ -42,8 +47,9 @@ def sql(app: AppContext, query: str, db: Path | None, as_json: bool, limit: int)
                 shown.append(row)
             else:
                 more += 1
-    except ModelError as exc:
-        raise BadUsage(str(exc)) from None
+    except ModelError as exc:  # a hint to try it with martech sql: this very command
+        here = exc.hint is not None and "martech sql" in exc.hint
+        raise BadUsage(f"{exc.title}: {exc.message}" if here else str(exc)) from None
     finally:
         models.close()
     if as_json:

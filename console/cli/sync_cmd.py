@@ -137,7 +137,7 @@ def history(app: AppContext, name: str | None, db: Path | None, as_json: bool) -
             [
                 run.id,
                 run.sync,
-                run.kind,
+                f"{run.kind} (sandbox)" if run.sandbox else run.kind,
                 run.status,
                 _when(run.started_at),
                 run.user,
@@ -173,6 +173,8 @@ def show(app: AppContext, run_id: int, db: Path | None, as_json: bool) -> None:
         f"run {run.id}: {run.sync} ({run.kind}, {run.status}) by {run.user} at "
         f"{_when(run.started_at)} UTC, plan {run.plan_id}, "
         f"{run.destination} {run.object}{' (production)' if run.production else ''}"
+        + (f" at {run.base_url}" if run.base_url else "")
+        + (" (sandbox: nothing reached the vendor)" if run.sandbox else "")
     )
     if run.error:
         click.echo(f"stopped: {run.error}")
@@ -248,13 +250,16 @@ def _run_summary(run: Any) -> dict[str, Any]:
         "counts": run.counts,
         "outcomes": run.outcomes,
         "error": run.error,
+        "base_url": run.base_url,
+        "sandbox": run.sandbox,
     }
 
 
 def _last_text(run: dict[str, Any] | None) -> str:
     if not run:
         return "never"
-    return f"{run['kind']} {run['status']} {run['started_at']}"
+    kind = f"{run['kind']} (sandbox)" if run.get("sandbox") else run["kind"]
+    return f"{kind} {run['status']} {run['started_at']}"
 
 
 def _when(ms: int) -> str:

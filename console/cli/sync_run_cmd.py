@@ -28,7 +28,7 @@ from console.guard.flow import policy_from, refuse_and_audit
 from console.guard.sync_run import run_plan, sync_action
 from console.sandbox import Sandbox
 from console.sync import Plan
-from console.sync.execute import RunResult
+from console.sync.execute import INTERRUPTED, RunInterrupted, RunResult
 from console.sync.render import plan_text
 from console.sync.session import SyncSession
 
@@ -92,10 +92,16 @@ def run_sync(
             click.echo("dry run: nothing was sent (add --execute to send)", err=True)
             raise SystemExit(1 if plan.blocked else 0)
         if plan.blocked:
-            click.echo(plan_text(plan))
+            print_json(plan.to_json()) if as_json else click.echo(plan_text(plan))
+            errors = sum(1 for lint in plan.lints if lint.severity == "error")
+            click.echo(f"the plan is blocked by {errors} lint error(s): nothing was sent (fix "
+                       "the model or the data, then plan again)", err=True)  # fmt: skip
             raise SystemExit(1)
         rehearsal = _stand_ins(app, spec.destination) if sandbox else None
-        result = _send(syncs, plan, policy, confirm, rehearsal)
+        try:
+            result = _send(syncs, plan, policy, confirm, rehearsal)
+        except RunInterrupted as stop:
+            _interrupted(syncs, plan, stop.run_id, as_json)
     _report(plan, result, as_json)
     raise SystemExit(0 if result.clean else 1)
 
@@ -126,6 +132,25 @@ def _send(
                 rehearsal=rehearsal,
             )
     return run_plan(syncs, plan, policy_path=policy, confirm=confirm, rehearsal=rehearsal)
+
+
+def _interrupted(syncs: SyncSession, plan: Plan, run_id: int, as_json: bool) -> None:
+    """Ctrl+C: what the ledger holds of the run, how to read it, exit 1 (rows not sent)."""
+    run = next((r for r in syncs.runs(plan.spec.name) if r.id == run_id), None)
+    outcomes = run.outcomes if run else {}
+    if as_json:
+        print_json({
+            "sync": plan.spec.name, "run": run_id, "plan_id": plan.id, "outcomes": outcomes,
+            "stopped": INTERRUPTED,
+        })  # fmt: skip
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in sorted(outcomes.items())) or "nothing"
+    click.echo(f"run {run_id}: {plan.spec.name}: {INTERRUPTED}: {counts}", err=True)
+    click.echo(
+        f"martech sync show {run_id} lists every row and why; rows not accepted are planned "
+        "again next run",
+        err=True,
+    )
+    raise SystemExit(1)
 
 
 def _report(plan: Plan, result: RunResult, as_json: bool) -> None:

@@ -159,6 +159,15 @@ def _tables(data: dict[str, Any], key: str, fail: Any) -> list[Any]:
     return tables
 
 
+KINDS: dict[type, tuple[str, str]] = {
+    int: ("a whole number", "a whole number, without quotes"),
+    str: ("text", "text in quotes"),
+    list: ("a list", 'a list: ["a", "b"]'),
+    date: ("a date (2026-01-05)", "a date, without quotes: 2026-01-05"),
+}
+"""How a policy value's expected type is named to a person (not Python's ``int``)."""
+
+
 def _checked(table: Any, fields: dict[str, type], where: list[Any], fail: Any) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise fail(where, "must be a table", "see docs/guardrails.md")
@@ -168,8 +177,8 @@ def _checked(table: Any, fields: dict[str, type], where: list[Any], fail: Any) -
             raise fail([*where, key], f"unknown key {key!r}", f"known keys: {known}")
         expected = fields[key]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            name = "date (2026-01-05)" if expected is date else expected.__name__
-            raise fail([*where, key], f"{key} must be a {name}, got {value!r}", f"write a {name}")
+            name, how = KINDS.get(expected, (expected.__name__, expected.__name__))
+            raise fail([*where, key], f"{key} must be {name}, got {value!r}", f"write {how}")
     return dict(table)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from console.contract import RemoteSync, TriggerOptions
 from console.errors import ConsoleError
-from console.guard.flow import gated_send, who_am_i
+from console.guard.flow import Refused, gated_send, refuse_and_audit, who_am_i
 from console.guard.gate import Action
 from console.guard.policy import Policy
 
@@ -36,15 +36,31 @@ def trigger_action(connector: str, sync: RemoteSync, options: TriggerOptions) ->
     destination is the connector (``destination = "hightouch"`` covers every trigger). The
     flags asked for are kept in the audit's counts.
     """
+    return named_action(connector, sync.slug, options)
+
+
+def named_action(connector: str, target: str, options: TriggerOptions) -> Action:
+    """The gate's view of triggering the sync named ``target`` (its slug, or the id or slug
+    given when the remote could not say which sync it is)."""
     flags = {"full_resync": options.full_resync, "reset_cdc": options.reset_cdc,
              "clear_and_fill": options.clear_and_fill}  # fmt: skip
     return Action(
         kind=KIND,
         who=who_am_i(),
-        target=sync.slug,
+        target=target,
         destination=connector,
         production=True,
         counts={name: int(on) for name, on in flags.items()},
+    )
+
+
+def lookup_refused(
+    warehouse: Path, connector: str, target: str, options: TriggerOptions, message: str
+) -> Refused:
+    """The remote could not name the sync to trigger (unknown, or the key was refused):
+    audited under ``remote.refused``, as a refused trigger; nothing was sent."""
+    return refuse_and_audit(
+        warehouse, named_action(connector, target, options), TriggerRefused.rule, message
     )
 
 

@@ -12,7 +12,7 @@ import httpx
 from console.guard.flow import pass_gate, policy_from, who_am_i
 from console.guard.gate import Action
 from console.sync import Plan, SyncStore, record_plan
-from console.sync.execute import RunResult, execute
+from console.sync.execute import RunInterrupted, RunResult, execute
 from console.sync.session import SyncSession
 
 
@@ -74,6 +74,9 @@ def run_plan(
                     progress=progress, run_id=run_id,
                 )  # fmt: skip
 
-        return asyncio.run(send())
+        try:
+            return asyncio.run(send())
+        except KeyboardInterrupt:
+            raise RunInterrupted(run_id) from None
     finally:
         store.close()

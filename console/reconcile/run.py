@@ -141,6 +141,11 @@ def reconcile(
                 continue
             verdict = judge(subject, records.get(key), vendor)
             explain(verdict, engine, local.warehouse, vendor)
+            if not subject.known and not subject.sent:
+                verdict.notes.append(
+                    f"no event or sync knows {subject.match} (check the id: "
+                    f"martech events --user {subject.match})"
+                )
             verdicts[key] = verdict
 
     def settled(rows: tuple[str, ...]) -> None:

@@ -19,11 +19,15 @@ from console.contract import (
     SandboxRequest,
     SandboxResponse,
 )
+from console.errors import PayloadError
 from console.host import PluginHost
 from console.json_input import decode_json
 
 MAX_BODY = 10_000_000
 CONTROL = "/_sandbox"
+
+
+FAULT_SHAPE = '{"connector": ..., "kind": ..., "count": ...}'
 
 
 class SandboxApp:
@@ -99,22 +103,30 @@ class SandboxApp:
         try:
             data = decode_json(body)
             if not isinstance(data, dict) or not isinstance(data.get("connector"), str):
-                raise ValueError('send {"connector": ..., "kind": ..., "count": ...}')
+                raise ValueError(f"send {FAULT_SHAPE}")
             connector = data.pop("connector")
             if connector not in self.fakes:
                 raise ValueError(f"no fake for {connector!r}")
             fault = Fault(
                 kind=str(data.pop("kind", "")),
-                count=int(data.pop("count", 1)),
+                count=_count(data.pop("count", 1)),
                 status=data.pop("status", None),
                 retry_after=data.pop("retry_after", None),
                 rows=tuple(data.pop("rows", ())),
                 options=data,
             )
             self.fakes[connector].inject(fault)
+        except PayloadError as exc:
+            return _error(400, f"{exc.message} (send JSON: {FAULT_SHAPE})")
         except (ValueError, TypeError) as exc:
             return _error(400, str(exc))
         return CollectorResponse.json(200, {"injected": connector, "kind": fault.kind})
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"count: how many requests fail, a whole number from 1, not {value!r}")
+    return value
 
 
 def _error(status: int, message: str) -> CollectorResponse:

@@ -35,6 +35,9 @@ from console.sync.store import SyncStore
 
 RETRIED = frozenset({429, 500, 502, 503, 504})
 STOPS_THE_RUN = frozenset({401, 403})
+UNREACHABLE = "could not reach"
+"""How a request that never got a connection is described (nothing reached the vendor)."""
+INTERRUPTED = "the run was interrupted (Ctrl+C)"
 PACE_MARGIN = 1.02
 """Requests are spaced 2% wider than the limit allows: the vendor's window never sees one
 more than it permits, at 0.98x of the allowed throughput."""
@@ -71,6 +74,14 @@ class RunResult:
     def clean(self) -> bool:
         """True when every row was accepted."""
         return set(self.outcomes) <= {"accepted"}
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl+C stopped run ``run_id``; its ledger already says ``interrupted``, row by row."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
 
 
 class Pacer:
@@ -150,38 +161,59 @@ async def execute(
         if progress:
             progress(len(outcomes))
 
+    in_flight: dict[int, PlannedRequest] = {}
+
     async def worker() -> None:
         while not queue.empty():
             index, request = queue.get_nowait()
-            if result.stopped:
-                reason = f"not sent: the run stopped ({result.stopped})"
-                settle(index, request, [RowOutcome(k, "skipped", reason) for k in request.rows])
-                continue
-            answer, why = await send(
-                request, plan.base_url, (auth, form_auth), client, pacer, options, sleep,
-                result, destination.retry_after,
-            )  # fmt: skip
-            if answer is None:
-                unknown = f"no answer: {why}; planned again next run"
-                settle(index, request, [RowOutcome(k, "unknown", unknown) for k in request.rows])
-                continue
-            outcomes = _outcomes(host, plan, request, answer)
-            refused = bool(outcomes) and all(o.outcome == "skipped" for o in outcomes)
-            if (answer.status in STOPS_THE_RUN or refused) and not result.stopped:
-                result.stopped = redact(
-                    f"{destination.connector} answered {answer.status}: "
-                    f"{vendor_message(answer)}; check the credentials (martech creds test "
-                    f"{destination.connector})"
-                )
-            settle(index, request, outcomes)
+            in_flight[index] = request
+            await deliver(index, request)
+            del in_flight[index]
+
+    async def deliver(index: int, request: PlannedRequest) -> None:
+        if result.stopped:
+            reason = f"not sent: the run stopped ({result.stopped})"
+            settle(index, request, [RowOutcome(k, "skipped", reason) for k in request.rows])
+            return
+        answer, why = await send(
+            request, plan.base_url, (auth, form_auth), client, pacer, options, sleep,
+            result, destination.retry_after,
+        )  # fmt: skip
+        if answer is None:
+            unknown = f"no answer: {why}; planned again next run"
+            if why.startswith(UNREACHABLE) and not result.stopped:
+                result.stopped = f"{why}: check the destination's URL and the network"
+            settle(index, request, [RowOutcome(k, "unknown", unknown) for k in request.rows])
+            return
+        outcomes = _outcomes(host, plan, request, answer)
+        refused = bool(outcomes) and all(o.outcome == "skipped" for o in outcomes)
+        if (answer.status in STOPS_THE_RUN or refused) and not result.stopped:
+            result.stopped = redact(
+                f"{destination.connector} answered {answer.status}: "
+                f"{vendor_message(answer)}; check the credentials (martech creds test "
+                f"{destination.connector})"
+            )
+        settle(index, request, outcomes)
 
     workers = [worker() for _ in range(max(1, min(options.concurrency, len(plan.requests))))]
+    interrupted = False
     try:
         await asyncio.gather(*workers)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        interrupted = True
+        result.stopped = INTERRUPTED
+        for index, request in sorted(in_flight.items()):
+            why = f"{INTERRUPTED} while this request was sent or retried; planned again next run"
+            settle(index, request, [RowOutcome(k, "unknown", why) for k in request.rows])
+        while not queue.empty():
+            index, request = queue.get_nowait()
+            why = f"not sent: {INTERRUPTED}"
+            settle(index, request, [RowOutcome(k, "skipped", why) for k in request.rows])
+        raise
     finally:
         result.seconds = clock() - started
         status = "success" if result.clean else "stopped" if result.stopped else "partial"
-        store.finish_run(result.run_id, status, result.stopped)
+        store.finish_run(result.run_id, "interrupted" if interrupted else status, result.stopped)
     return result
 
 
@@ -220,8 +252,10 @@ async def send(
             why = f"timed out after {options.timeout:g} s"
             if not request.retry_safe:
                 return None, why + " (not retried: sending it twice is not safe)"
+        except httpx.ConnectError as exc:
+            why = f"{UNREACHABLE} {base_url} ({type(exc).__name__})"
         except httpx.TransportError as exc:
-            why = f"could not reach {base_url} ({type(exc).__name__})"
+            why = f"no answer from {base_url} ({type(exc).__name__})"
         else:
             result.requests_sent += 1
             answer = VendorAnswer(

@@ -17,6 +17,8 @@ def record_plan(store: SyncStore, plan: Plan, *, kind: str = "plan") -> int:
         production=plan.spec.production,
         counts=plan.diff.counts(),
         rows=((c.key, c.match, c.kind) for c in plan.changes),
+        base_url=plan.base_url,
+        scope=plan.scope,
     )
     if kind == "plan":
         store.finish_run(run_id, "blocked" if plan.blocked else "planned")

@@ -281,15 +281,17 @@ def _check_rows(
 
 
 def plan_id(plan: Plan) -> str:
-    """A short hash of the model result, the sync's definition and the requests."""
+    """A short hash of the model result, the sync's definition and the requests (a
+    rehearsal's fake, on a new port each time, counts as one place: ``sandbox``)."""
     spec = plan.spec
+    where = "sandbox" if plan.scope.endswith("@sandbox") else plan.base_url
     digest = hashlib.sha256()
     digest.update(plan.diff.digest.encode())
     definition = [spec.name, spec.destination, spec.object, spec.match_key, spec.mode,
-                  sorted(spec.mapping.items()), sorted(spec.clear), plan.base_url]  # fmt: skip
+                  sorted(spec.mapping.items()), sorted(spec.clear), where]  # fmt: skip
     digest.update(json.dumps(definition, default=str).encode())
     for request in plan.requests:
-        digest.update(json.dumps(request_json(plan.base_url, request), default=str).encode())
+        digest.update(json.dumps(request_json(where, request), default=str).encode())
     return digest.hexdigest()[:12]
 
 

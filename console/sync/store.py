@@ -128,6 +128,14 @@ def m003_run_owner(db: Database) -> None:
     db.execute("ALTER TABLE sync_runs ADD COLUMN pid INTEGER")
 
 
+@migrations()
+def m004_run_target(db: Database) -> None:
+    """Where a run went (its base URL) and the state it used (``NAME@sandbox`` for a
+    rehearsal), so the ledger tells a rehearsal from a real run."""
+    db.execute("ALTER TABLE sync_runs ADD COLUMN base_url TEXT")
+    db.execute("ALTER TABLE sync_runs ADD COLUMN scope TEXT")
+
+
 class SyncBusy(SyncError):
     """Another execution of the same sync is running."""
 
@@ -153,6 +161,15 @@ class RunRecord:
     counts: dict[str, int]
     outcomes: dict[str, int]
     error: str | None
+    base_url: str | None = None
+    """Where the run sent (or, planned, would send) its requests; None in older ledgers."""
+    scope: str | None = None
+    """The state it diffed against (``NAME@sandbox`` for a rehearsal on a fresh fake)."""
+
+    @property
+    def sandbox(self) -> bool:
+        """True for a ``--sandbox`` rehearsal (nothing reached the vendor)."""
+        return bool(self.scope and self.scope.endswith("@sandbox"))
 
 
 class SyncStore:
@@ -239,6 +256,8 @@ class SyncStore:
         production: bool,
         counts: dict[str, int],
         rows: Iterable[tuple[str, str, str]],
+        base_url: str | None = None,
+        scope: str | None = None,
     ) -> int:
         """Record a run and its planned rows ``(key, match, change)``; returns its id.
 
@@ -250,8 +269,8 @@ class SyncStore:
                 self._claim(sync)
             cursor = self.conn.execute(
                 "INSERT INTO sync_runs (sync, plan_id, kind, status, destination, object, "
-                "production, user, started_at, counts, pid) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "production, user, started_at, counts, pid, base_url, scope) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     sync,
                     plan_id,
@@ -264,6 +283,8 @@ class SyncStore:
                     _now(),
                     _json(counts),
                     os.getpid(),
+                    base_url,
+                    scope,
                 ),
             )
             run_id = int(cursor.lastrowid or 0)
@@ -358,10 +379,10 @@ class _Transaction:
 
 def _run(row: tuple[Any, ...]) -> RunRecord:
     (run_id, sync, plan_id, kind, status, destination, obj, production, user, started,
-     finished, counts, outcomes, error, _pid) = row  # fmt: skip
+     finished, counts, outcomes, error, _pid, base_url, scope) = row  # fmt: skip
     return RunRecord(
         run_id, sync, plan_id, kind, status, destination, obj, bool(production), user,
-        started, finished, json.loads(counts), json.loads(outcomes), error,
+        started, finished, json.loads(counts), json.loads(outcomes), error, base_url, scope,
     )  # fmt: skip
 
 
