@@ -58,7 +58,11 @@ def test_a_model_file_is_read_relative_to_the_syncs_file(tmp_path: Path) -> None
     ("change", "says", "line"),
     [
         (("mode = ", 'mode = "mirror"\nmodee = '), "modee: unknown key", None),
-        (('primary_key = "person"', "primary_key = 5"), "primary_key: must be a str, got int", 6),
+        (
+            ('primary_key = "person"', "primary_key = 5"),
+            "primary_key: must be text (in quotes), got a whole number",
+            6,
+        ),
         (('primary_key = "person"\n', ""), "primary_key: missing", 2),
         (('match_key = "email"', 'match_key = "phone"'), "'phone' is not mapped", 9),
         (('clear = ["martech_ltv"]', 'clear = ["ltv"]'), "clear: 'ltv' is not a mapped field", 10),
@@ -66,7 +70,12 @@ def test_a_model_file_is_read_relative_to_the_syncs_file(tmp_path: Path) -> None
         (('name = "people_to_hubspot"', 'name = "People To HubSpot"'), "name: must be lower", 3),
         (('ltv = "martech_ltv"', 'ltv = "email"'), "two columns write 'email'", 12),
         (('clear = ["martech_ltv"]', 'mode = "merge"'), "'merge' is not a mode", 10),
-        (('clear = ["martech_ltv"]', "production = 1"), "production: must be a bool", 10),
+        (
+            ('clear = ["martech_ltv"]', "production = 1"),
+            "production: must be true or false, got a whole number",
+            10,
+        ),
+        (('name = "people_to_hubspot"', f'name = "{"p" * 65}"'), "is 65 characters long", 3),
         (('clear = ["martech_ltv"]', "max_delete_share = 2"), "2.0 is not a share", 10),
         (('clear = ["martech_ltv"]', 'model_file = "x.sql"'), "not both or neither", None),
     ],
@@ -84,7 +93,8 @@ def test_each_mistake_names_the_line_the_sync_and_the_fix(
         load_syncs(write(tmp_path, text))
     message = caught.value.message
     assert says in message
-    assert "sync 'people_to_hubspot'" in message or "sync 'People To HubSpot'" in message
+    named = ("people_to_hubspot", "People To HubSpot", "p" * 65)
+    assert any(f"sync '{name}'" in message for name in named)
     if line is not None:
         assert f"syncs.toml:{line}:" in message
     assert caught.value.hint

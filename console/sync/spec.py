@@ -101,6 +101,15 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
     "max_delete_share": (int, float),
     "description": str,
 }
+_KINDS: dict[object, str] = {
+    str: "text (in quotes)",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    dict: "a table",
+    list: "a list",
+}
+"""TOML value kinds in a user's words."""
 _REQUIRED = ("name", "primary_key", "destination", "object", "match_key", "mapping")
 
 
@@ -146,15 +155,21 @@ def _spec(table: dict[str, Any], index: int, path: Path, text: str) -> SyncSpec:
             raise fail(key, "unknown key", f"known keys: {', '.join(sorted(_FIELDS))}")
         expected = _FIELDS[key]
         if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-            kind = expected.__name__ if isinstance(expected, type) else "number"
+            kind = _KINDS.get(expected, "number")
             raise fail(
-                key, f"must be a {kind}, got {type(value).__name__}", f"write {key} as a {kind}"
+                key,
+                f"must be {kind}, got {_KINDS.get(type(value), type(value).__name__)}",
+                f"write {key} as {kind}",
             )
     for key in _REQUIRED:
         if key not in table:
             raise fail(key, "missing", f"add {key} = ... to the sync")
+    if len(table["name"]) > 64:
+        raise fail("name", f"is {len(table['name'])} characters long", "keep it to 64 at most")
     if not NAME.match(table["name"]):
-        raise fail("name", "must be lowercase letters, digits, - or _", "rename the sync")
+        raise fail(
+            "name", "must be lowercase letters, digits, - or _ (a letter first)", "rename the sync"
+        )
     model = _model(table, path, fail)
     mode = table.get("mode", "upsert")
     if mode not in MODES:
