@@ -74,6 +74,6 @@ def send(fake: BrazeFake, request: PlannedRequest) -> VendorAnswer:
 
 
 def answer(status: int, body: Any = None, headers: dict[str, str] | None = None) -> VendorAnswer:
-    """A vendor answer built by hand."""
+    """A vendor answer built by hand, its header names lower-cased as the engine hands them."""
     data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
-    return VendorAnswer(status, headers or {}, data)
+    return VendorAnswer(status, {k.lower(): v for k, v in (headers or {}).items()}, data)

@@ -20,6 +20,7 @@ from martech_amplitude.destination import (
 from martech_amplitude.lints import lint
 
 from console import RowChange
+from console.sync.execute import asked_wait
 from tests.amplitude_helpers import (
     KEY,
     add,
@@ -147,9 +148,12 @@ def test_a_400_carries_amplitudes_words() -> None:
 
 
 def test_retry_after_is_the_header_or_15_seconds_after_a_429() -> None:
-    assert retry_after(answer(429, headers={"retry-after": "3"})) == 3.0
-    assert retry_after(answer(429, {"code": 429})) == 15.0
-    assert retry_after(answer(503)) is None and retry_after(answer(200)) is None
+    assert asked_wait(answer(429, headers={"retry-after": "3"}), retry_after) == 3.0
+    assert asked_wait(answer(429, {"code": 429}), retry_after) == 15.0
+    assert (
+        asked_wait(answer(503), retry_after) is None
+        and asked_wait(answer(200), retry_after) is None
+    )
 
 
 # -- lints ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from martech_amplitude.destination import outcomes, plan, retry_after
 
 from console import Fault, RowChange
 from console.host import PluginHost
+from console.sync.execute import asked_wait
 from console.sync.render import plan_text
 from console.warehouse import Warehouse
 from tests.amplitude_helpers import KEY, add, fake, identify, post, send, target, touches
@@ -80,7 +81,7 @@ def test_faults_fail_the_next_requests_then_stop() -> None:
     assert identify(amp, item).status == 401
     amp.inject(Fault("rate_limit", retry_after=4))
     limited = identify(amp, item)
-    assert limited.status == 429 and retry_after(limited) == 4.0
+    assert limited.status == 429 and asked_wait(limited, retry_after) == 4.0
     amp.inject(Fault("server_error", count=2))
     assert [identify(amp, item).status for _ in range(2)] == [500, 500]
     amp.inject(Fault("partial", rows=("user-00001",)))

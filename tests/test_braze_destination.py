@@ -20,6 +20,7 @@ from martech_braze.lints import lint
 from martech_braze.responses import outcomes, retry_after, retry_after_at
 
 from console import RowChange
+from console.sync.execute import asked_wait
 from tests.braze_helpers import KEY, add, answer, target, users
 from tests.destination_helpers import engine_plan
 
@@ -222,7 +223,7 @@ def test_an_unreadable_body_still_gives_one_outcome_per_row() -> None:
 
 def test_retry_after_reads_braze_headers() -> None:
     now = lambda: 1_800_000_000.0  # noqa: E731
-    assert retry_after_at(answer(429, headers={"Retry-After": "7"}), now) == 7.0
+    assert asked_wait(answer(429, headers={"Retry-After": "7"}), retry_after) == 7.0
     assert retry_after_at(answer(429, headers={"X-RateLimit-Retry-After": "5"}), now) == 5.0
     reset = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1800000004"}
     assert retry_after_at(answer(429, headers=reset), now) == 4.0

@@ -16,6 +16,7 @@ from martech_hubspot.responses import outcomes, retry_after
 
 from console import PlannedRequest, RowChange, VendorAnswer
 from console.host import PluginHost
+from console.sync.execute import asked_wait
 from tests.hubspot_helpers import add, assert_sdk_agrees, engine_plan, people, sdk_body, target
 
 UPSERT = "/crm/v3/objects/contacts/batch/upsert"
@@ -368,9 +369,9 @@ def test_every_answer_gives_exactly_one_outcome_per_row() -> None:
 
 
 def test_retry_after_header_wins_in_seconds_or_as_a_date() -> None:
-    assert retry_after(answer(429, None, retry_after="3")) == 3.0
+    assert asked_wait(answer(429, None, retry_after="3"), retry_after) == 3.0
     later = (datetime.now(UTC) + timedelta(seconds=120)).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    assert 100 < (retry_after(answer(503, None, retry_after=later)) or 0) <= 120
+    assert 100 < (asked_wait(answer(503, None, retry_after=later), retry_after) or 0) <= 120
 
 
 def test_a_429_waits_hubspots_interval() -> None:

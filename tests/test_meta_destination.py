@@ -16,6 +16,7 @@ from martech_meta.user_data import build_fbc, hashed, normalize
 
 from console import PlannedRequest, RowChange, VendorAnswer
 from console.host import PluginHost
+from console.sync.execute import asked_wait
 from tests.meta_helpers import FIELDS, UA, conversion, conversions, target
 
 
@@ -200,11 +201,14 @@ def test_answers_without_a_graph_error_fall_back_on_the_status(status: int, outc
 
 
 def test_retry_after_reads_the_header_the_usage_header_or_waits_after_a_throttle() -> None:
-    assert retry_after(answer(429, None, retry_after="5")) == 5.0
+    assert asked_wait(answer(429, None, retry_after="5"), retry_after) == 5.0
     usage = json.dumps({"1234": [{"type": "ads_management", "estimated_time_to_regain_access": 3}]})
-    assert retry_after(answer(400, graph_error(17), x_business_use_case_usage=usage)) == 180.0
-    assert retry_after(answer(429, graph_error(17))) == 60.0
-    assert retry_after(answer(400, graph_error(100))) is None
+    assert (
+        asked_wait(answer(400, graph_error(17), x_business_use_case_usage=usage), retry_after)
+        == 180.0
+    )
+    assert asked_wait(answer(429, graph_error(17)), retry_after) == 60.0
+    assert asked_wait(answer(400, graph_error(100)), retry_after) is None
 
 
 # -- lints ----------------------------------------------------------------------------

@@ -12,12 +12,13 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from martech_segment.answers import outcomes, retry_after
-from martech_segment.destination import auth_headers, message_size, plan
+from martech_segment.answers import outcomes
+from martech_segment.destination import auth_headers, message_size, plan, segment_destination
 from martech_segment.lints import lint
 
 from console import PlannedRequest, RowChange, VendorAnswer
 from console.host import PluginHost
+from console.sync.execute import asked_wait
 from tests.segment_helpers import (
     add,
     assert_schema_valid,
@@ -201,12 +202,13 @@ def test_an_unreadable_answer_still_names_every_row() -> None:
             assert [o.key for o in outcomes(_two(), answer(status, body))] == ["a", "b"]
 
 
-def test_retry_after_in_seconds_or_as_a_date() -> None:
-    assert retry_after(answer(429, None, retry_after="7")) == 7.0
+def test_the_engine_waits_as_segments_retry_after_says_in_seconds_or_as_a_date() -> None:
+    reads = segment_destination().retry_after  # Segment says nothing beyond the header
+    assert asked_wait(answer(429, None, retry_after="7"), reads) == 7.0
     later = (datetime.now(UTC) + timedelta(seconds=90)).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    assert 60 < (retry_after(answer(429, None, retry_after=later)) or 0) <= 90
-    assert retry_after(answer(429, None)) is None
-    assert retry_after(answer(429, None, retry_after="soon")) is None
+    assert 60 < (asked_wait(answer(429, None, retry_after=later), reads) or 0) <= 90
+    assert asked_wait(answer(429, None), reads) is None
+    assert asked_wait(answer(429, None, retry_after="soon"), reads) is None
 
 
 # -- lints ------------------------------------------------------------------------------

@@ -229,8 +229,9 @@ class Destination:
     passes at most ``batch_size`` per call, and calls it once per kind of change);
     ``outcomes(request, answer)`` maps the answer of one sent request to one outcome per
     row of ``request.rows``; ``lint(target, changes)`` returns vendor rules the plan would
-    break (optional); ``retry_after(answer)`` says how many seconds the vendor asked to wait
-    (optional; the engine falls back to ``Retry-After``). ``auth_headers(credentials)``
+    break (optional); ``retry_after(answer)`` reads the vendor's own signals of how long to wait
+    (optional: a rate-limit header, an error code; the engine reads ``Retry-After`` itself,
+    first, in seconds or as an HTTP date). ``auth_headers(credentials)``
     builds the authentication headers from the connector's declared credential fields;
     ``auth_form(credentials)`` the authentication fields of a form body (Amplitude's
     ``api_key``), which the engine puts first in every request's ``form`` when it sends it:

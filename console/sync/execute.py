@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -294,19 +295,32 @@ def http_arguments(
 def asked_wait(
     answer: VendorAnswer, reader: Callable[[VendorAnswer], float | None] | None = None
 ) -> float | None:
-    """How long the vendor asked us to wait: ``reader``'s reading of its answer, else the
-    ``Retry-After`` header; None when it did not say."""
-    if reader is not None:
-        try:
-            asked = reader(answer)
-        except Exception:
-            asked = None
-        if asked is not None:
-            return max(0.0, asked)
-    header = answer.headers.get("retry-after")
+    """How long the vendor asked us to wait: its ``Retry-After`` header (seconds or an HTTP
+    date), else ``reader``'s reading of the vendor's own signals (a rate-limit header, an
+    error code); None when it did not say."""
+    header = retry_after_header(answer.headers.get("retry-after", ""))
+    if header is not None or reader is None:
+        return header
     try:
-        return max(0.0, float(header)) if header else None
+        asked = reader(answer)
+    except Exception:
+        return None
+    return None if asked is None else max(0.0, asked)
+
+
+def retry_after_header(value: str, now: Callable[[], float] = time.time) -> float | None:
+    """A ``Retry-After`` value in seconds from ``now``: a number of seconds or an HTTP date;
+    None when empty or unreadable."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now())
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 

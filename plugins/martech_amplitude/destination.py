@@ -155,13 +155,7 @@ def outcomes(request: PlannedRequest, answer: VendorAnswer) -> list[RowOutcome]:
 
 
 def retry_after(answer: VendorAnswer) -> float | None:
-    """``Retry-After`` when sent; else 15 s after a 429 (Amplitude's advice); else None."""
-    header = answer.headers.get("retry-after") or answer.headers.get("Retry-After")
-    try:
-        if header is not None:
-            return max(0.0, float(header))
-    except ValueError:
-        pass
+    """15 s after a 429 (Amplitude's advice; the engine reads ``Retry-After`` first)."""
     return THROTTLE_SECONDS if answer.status == 429 else None
 
 

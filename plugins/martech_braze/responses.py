@@ -115,16 +115,16 @@ def outcomes(request: PlannedRequest, answer: VendorAnswer) -> list[RowOutcome]:
 
 
 def retry_after_at(answer: VendorAnswer, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds Braze asks to wait: ``Retry-After`` or ``X-RateLimit-Retry-After`` (seconds),
+    """Seconds Braze asks to wait (the engine reads ``Retry-After`` first):
+    ``X-RateLimit-Retry-After`` (seconds),
     else ``X-RateLimit-Reset`` (the UTC epoch time the window resets, per Braze's rate-limit
     docs; a small number is read as seconds) when the answer is a 429 or
     ``X-RateLimit-Remaining`` is 0; 3 s after a 429 that says nothing. None otherwise."""
-    headers = {k.lower(): v for k, v in answer.headers.items()}
-    for name in ("retry-after", "x-ratelimit-retry-after"):
-        try:
-            return max(0.0, float(headers[name]))
-        except (KeyError, ValueError):
-            pass
+    headers = answer.headers
+    try:
+        return max(0.0, float(headers["x-ratelimit-retry-after"]))
+    except (KeyError, ValueError):
+        pass
     remaining = headers.get("x-ratelimit-remaining", "").strip()
     if answer.status != 429 and remaining != "0":
         return None

@@ -20,9 +20,7 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from console import PlannedRequest, RowOutcome, VendorAnswer
@@ -169,29 +167,14 @@ def outcomes(request: PlannedRequest, answer: VendorAnswer) -> list[RowOutcome]:
     return _all(request, "rejected", reason)
 
 
-def _seconds(value: str) -> float | None:
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-
-
 def retry_after(answer: VendorAnswer) -> float | None:
-    """Seconds HubSpot asks to wait: ``Retry-After`` when sent; 1 s after a per-second 429;
+    """Seconds HubSpot asks to wait (the engine reads ``Retry-After`` first): 1 s after a
+    per-second 429;
     else, on a 429 or with no requests left in the window,
     ``X-HubSpot-RateLimit-Interval-Milliseconds`` (10 s when absent). None when nothing says
     to wait, and for the daily limit (it resets at midnight in the account's time zone,
     which the answer does not say: the engine should stop)."""
-    headers = {k.lower(): v for k, v in answer.headers.items()}
-    if "retry-after" in headers:
-        seconds = _seconds(headers["retry-after"])
-        if seconds is not None:
-            return seconds
+    headers = answer.headers
     body = answer.json()
     policy = str(body.get("policyName", "")) if isinstance(body, Mapping) else ""
     if policy.upper() == "DAILY":

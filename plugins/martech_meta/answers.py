@@ -108,16 +108,10 @@ def _usage_wait(headers: Mapping[str, str]) -> float | None:
 
 
 def retry_after(answer: VendorAnswer) -> float | None:
-    """Seconds Meta asks to wait: ``Retry-After``; else the business use case usage
-    header's ``estimated_time_to_regain_access`` (minutes); else 60 s after a throttle
-    code; None when nothing says to wait."""
-    headers = {k.lower(): v for k, v in answer.headers.items()}
-    try:
-        if headers.get("retry-after"):
-            return max(0.0, float(headers["retry-after"]))
-    except ValueError:
-        pass
-    usage = _usage_wait(headers)
+    """Seconds Meta asks to wait (the engine reads ``Retry-After`` first): the business use
+    case usage header's ``estimated_time_to_regain_access`` (minutes); else 60 s after a
+    throttle code; None when nothing says to wait."""
+    usage = _usage_wait(answer.headers)
     if usage is not None:
         return usage
     return THROTTLE_WAIT if _code(_error(answer)) in THROTTLE_CODES else None

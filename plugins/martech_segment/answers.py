@@ -12,9 +12,7 @@ Segment answers for the whole request (per-message rejects show only in its Debu
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from console import PlannedRequest, RowOutcome, VendorAnswer
@@ -52,18 +50,3 @@ def outcomes(request: PlannedRequest, answer: VendorAnswer) -> list[RowOutcome]:
         return [RowOutcome(k, "rejected", reason) for k in request.rows]
     why = f"Segment answered {reason}; retried with the same messageId"
     return [RowOutcome(k, "unknown", why) for k in request.rows]
-
-
-def retry_after(answer: VendorAnswer) -> float | None:
-    """``Retry-After`` in seconds or as an HTTP date; None when absent or unreadable."""
-    value = {k.lower(): v for k, v in answer.headers.items()}.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None

@@ -39,7 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from console import Destination, DestinationObject, PlannedRequest, RateLimit, RowChange, SyncTarget
-from martech_segment.answers import outcomes, retry_after
+from martech_segment.answers import outcomes
 from martech_segment.lints import lint
 from martech_segment.routes import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES
 
@@ -223,7 +223,6 @@ def segment_destination() -> Destination:
         batch_size=MAX_BATCH_EVENTS,
         rate_limit=RATE_LIMIT,
         lint=lint,
-        retry_after=retry_after,
         base_url_from=base_url_from,
         description="HTTP Tracking API /v1/batch: identify (traits) and track (events).",
     )
