@@ -1,5 +1,5 @@
 """Text made safe and short to print: a sender's control characters written as escapes,
-long values cut to a width.
+long values cut to a width, counts with their nouns in the right number.
 
 Event fields are whatever a sender put in them; printed raw, ``\\x1b]2;...\\x07`` retitles
 the user's terminal, ``\\x1b[31m`` recolours it and ``\\r`` or ``\\n`` break a row. The CLI's
@@ -23,3 +23,9 @@ def shorten(text: str, width: int) -> str:
 def printable(text: str) -> str:
     """The text with control characters written as escapes (``\\n``, ``\\x1b``)."""
     return text if text.isprintable() else text.translate(_ESCAPES)
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 identity``, ``3 identities``, ``1,200 rows``: a count with its noun in the right
+    number (``plural`` when adding an ``s`` is wrong)."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"

@@ -23,6 +23,7 @@ from xml.etree import ElementTree as ET
 
 import msgspec
 
+from console.display import counted
 from console.events import SEVERITIES, Finding, format_time, verdict_of
 from console.taxonomy.codes import CODES
 
@@ -165,11 +166,6 @@ def _cell(value: Any, max_width: int) -> str:
     return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
 
-def counted(number: int, noun: str) -> str:
-    """``1 warning``, ``2 warnings``: a count with its noun in the right number."""
-    return f"{number} {noun if number == 1 else noun + 's'}"
-
-
 def _what_was_checked(report: Report) -> str:
     if report.command == "links":
         return counted(report.total, "link")
@@ -183,10 +179,10 @@ def render_table(report: Report) -> str:
     sev = report.severities
     parts = [
         f"martech {report.command}: {report.source} against {report.taxonomy}",
-        f"{_what_was_checked(report)}: {report.verdicts['good']} good, "
-        f"{report.verdicts['warn']} warn, {report.verdicts['bad']} bad "
+        f"{_what_was_checked(report)}: {report.verdicts['good']:,} good, "
+        f"{report.verdicts['warn']:,} warn, {report.verdicts['bad']:,} bad "
         f"({counted(sev['error'], 'error')}, {counted(sev['warning'], 'warning')}, "
-        f"{sev['info']} info)",
+        f"{sev['info']:,} info)",
     ]
     if report.codes:
         hints = {f.code: f.hint for s in report.subjects for f in s.findings}

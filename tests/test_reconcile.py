@@ -255,14 +255,15 @@ def test_cli_json_shape_and_exit_codes(
     assert "HubSpot says Original Source: Direct Traffic; the first touch was" in text.stdout
     agree = run_martech([*base, "hubspot", "--user", "bob_user"], env)
     assert agree.returncode == 0, agree.stdout
-    assert "1 people: 1 agree" in agree.stdout
+    assert "1 person: 1 agree" in agree.stdout
 
 
 @pytest.mark.parametrize(
     ("args", "env_extra", "said"),
     [
         (["hubspot"], {}, "--user ID"),
-        (["segment", "--all"], {}, "no read-back"),
+        (["segment", "--all"], {}, "segment cannot read people back"),
+        (["nosuch", "--all"], {}, "read people back: amplitude, braze, hubspot"),
         (["hubspot", "--all"], {"MARTECH_HUBSPOT_PRIVATE_APP_TOKEN": ""}, "private_app_token"),
         (["hubspot", "--all"], {"MARTECH_HUBSPOT_BASE_URL": "http://127.0.0.1:9/h"}, "reach"),
     ],

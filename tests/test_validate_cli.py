@@ -64,7 +64,7 @@ def test_a_clean_file_exits_0(martech: Any, tmp_path: Path) -> None:
 def test_the_sample_fails_with_every_finding_in_the_table(martech: Any) -> None:
     result = martech("validate", str(SAMPLE_EVENTS))
     assert result.exit_code == 1
-    assert "5420 events: 5407 good, 3 warn, 10 bad" in result.output
+    assert "5,420 events: 5,407 good, 3 warn, 10 bad" in result.output
     assert "utm.uppercase             error     8" in result.output
     assert "2c5114f9-1bca-4e9a-80af-d787eb83d5ef" in result.output
     assert "fix: send the referrer on every page view" in result.output

@@ -15,10 +15,11 @@ from console.cli.taxonomy_opts import (
     strict_option,
     taxonomy_option,
 )
+from console.display import counted
 from console.errors import InputError
 from console.links import check_links, read_links
 from console.links.inputs import looks_like_url
-from console.report import Report, counted
+from console.report import Report
 from console.validation.validator import Validator
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from console.cli.output import print_table
-from console.display import printable
+from console.display import counted, printable
 from console.touch import AttributionResult, ScanResult, TouchReport, text
 
 
@@ -116,8 +116,8 @@ def print_scan(result: ScanResult, findings_only: bool) -> None:
         )
         return
     click.echo(
-        f"{text.counted(result.people, 'person', 'people')} "
-        f"({text.counted(result.events, 'event')}) scanned, "
+        f"{counted(result.people, 'person', 'people')} "
+        f"({counted(result.events, 'event')}) scanned, "
         f"{result.affected} with findings of severity {result.min_severity} or worse; "
         f"{len(result.listed)} {who} listed, most affected first"
     )

@@ -27,7 +27,7 @@ from console.sync.redact import Redactor
 class NoReadBack(InputError):
     """The connector's destination cannot read people back."""
 
-    title = "No read-back"
+    title = "Cannot reconcile"
 
 
 @dataclass(slots=True)
@@ -47,8 +47,8 @@ def read_back_of(destination: Destination) -> ReadBack:
     """The destination's read-back, or :class:`NoReadBack` naming who has one."""
     if destination.read_back is None:
         raise NoReadBack(
-            f"{destination.connector} offers no read-back: nothing to reconcile",
-            hint="reconcile a destination that reads people back (hubspot, braze, amplitude)",
+            f"{destination.connector} cannot read people back: nothing to reconcile",
+            hint="martech plugins lists each destination and what it offers",
         )
     return destination.read_back
 

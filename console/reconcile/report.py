@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from console.contract import VendorTouch
+from console.display import counted
 from console.reconcile.compare import Verdict
 from console.reconcile.run import Reconciliation
 from console.reconcile.subjects import sent_json
@@ -122,7 +123,8 @@ def summary_text(result: Reconciliation) -> str:
     s = result.summary()
     kinds = ", ".join(f"{n} {k}" for k, n in s["by_kind"].items() if n) or "none"
     text = (
-        f"{result.vendor} ({result.base_url}): {s['people']} people: {s['agree']} agree, "
+        f"{result.vendor} ({result.base_url}): {counted(s['people'], 'person', 'people')}: "
+        f"{s['agree']} agree, "
         f"{s['disagree']} disagree ({kinds}), {s['no_vendor_record']} with no "
         f"{result.vendor} record, {s['no_touches']} with no touches of ours"
     )

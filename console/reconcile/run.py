@@ -16,7 +16,7 @@ from console.contract import Destination
 from console.errors import InputError
 from console.reconcile.compare import KINDS, Verdict, judge
 from console.reconcile.explain import explain
-from console.reconcile.read import ReadResult, read_back_of, read_people
+from console.reconcile.read import NoReadBack, ReadResult, read_back_of, read_people
 from console.reconcile.subjects import Subject, add_sent, people
 from console.sync.execute import ExecuteOptions
 from console.sync.people import refresh
@@ -65,12 +65,11 @@ def destination_of(session: SyncSession, connector: str) -> Destination:
     """The connector's destination with a read-back, or an error naming those that have."""
     found = session.host.destinations().get(connector)
     readers = sorted(n for n, d in session.host.destinations().items() if d.item.read_back)
+    hint = f"destinations that read people back: {', '.join(readers) or 'none loaded'}"
     if found is None:
-        raise InputError(
-            f"no destination {connector!r}",
-            hint=f"destinations that read back: {', '.join(readers) or 'none loaded'}",
-        )
-    read_back_of(found.item)
+        raise InputError(f"no destination {connector!r}", hint=hint)
+    if found.item.read_back is None:
+        raise NoReadBack(f"{connector} cannot read people back: nothing to reconcile", hint=hint)
     return found.item
 
 

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from console.contract import RowChange
-from console.display import printable, shorten
+from console.display import counted, printable, shorten
 from console.sync.plan import Plan, request_json
 
 AUTH_PLACEHOLDER = (
@@ -26,7 +26,7 @@ def plan_text(plan: Plan, *, limit: int | None = 20) -> str:
     lines = [
         f"sync {spec.name}: {spec.destination} {spec.object} ({spec.mode}, {where}) "
         f"at {plan.base_url}",
-        f"plan {plan.id}: {counts['rows']:,} model {_plural(counts['rows'], 'row')}; "
+        f"plan {plan.id}: {counted(counts['rows'], 'model row')}; "
         f"{counts['add']:,} to add, "
         f"{counts['change']:,} to change, {counts['remove']:,} to remove, "
         f"{counts['unchanged']:,} unchanged"
@@ -35,7 +35,7 @@ def plan_text(plan: Plan, *, limit: int | None = 20) -> str:
             if counts["gone"]
             else ""
         )
-        + f"; {len(plan.requests):,} {_plural(len(plan.requests), 'request')}",
+        + f"; {counted(len(plan.requests), 'request')}",
     ]
     refreshed = plan.refreshed
     if refreshed is not None and refreshed.kind != "fresh":
@@ -89,8 +89,7 @@ def _show(value: Any) -> str:
 def _request_lines(number: int, request: dict[str, Any], auth: str) -> list[str]:
     rows = request["rows"]
     lines = [
-        f"  [{number}] {request['method']} {request['url']}  "
-        f"({len(rows)} {_plural(len(rows), 'row')})",
+        f"  [{number}] {request['method']} {request['url']}  ({counted(len(rows), 'row')})",
         f"      {auth}",
     ]
     lines += [f"      {name}: {value}" for name, value in request["headers"].items()]
@@ -115,7 +114,3 @@ def _decoded(value: Any) -> Any:
         except ValueError:
             pass
     return value
-
-
-def _plural(count: int, word: str) -> str:
-    return word if count == 1 else word + "s"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from console.display import counted
 from console.events import format_time
 from console.taxonomy.urls import host_of
 from console.touch.checks import NON_VISITS
@@ -28,11 +29,6 @@ def short_id(ident: str | None) -> str:
     if not ident:
         return ""
     return ident if len(ident) <= 12 else ident[:8]
-
-
-def counted(number: int, noun: str, plural: str | None = None) -> str:
-    """``1 identity``, ``3 identities``: a count with its noun in the right number."""
-    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 def sizes_text(report: TouchReport, sep: str = ", ") -> str:

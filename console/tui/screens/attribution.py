@@ -12,10 +12,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static
 from textual.worker import Worker
 
+from console.display import counted
 from console.errors import ConsoleError
 from console.touch import MODELS, AttributionResult, TouchEngine, attribute, conversion_candidates
 from console.touch.attribution import MAX_LOOKBACK_DAYS
-from console.touch.text import counted
 from console.tui.literal import literal, literal_cells
 from console.tui.workers import ReadingScreen, answer, reader
 from console.warehouse import Warehouse

@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
+from console.display import counted
 from console.events import Event
 from console.stream_filter import StreamFilter
-from console.touch.text import counted
 from console.tui.widgets.event_log import EventLog
 from console.tui.widgets.filter_input import FilterInput
 from console.tui.widgets.stream_header import StreamHeader

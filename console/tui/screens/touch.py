@@ -12,11 +12,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker
 
-from console.display import shorten
+from console.display import counted, shorten
 from console.errors import ConsoleError
 from console.reconcile.views import VendorView
 from console.touch import ScanResult, TouchEngine, TouchReport, scan_people
-from console.touch.text import counted
 from console.tui.literal import literal, literal_cells
 from console.tui.screens import touch_view as view
 from console.tui.workers import ReadingScreen, answer, reader
